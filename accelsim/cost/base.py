@@ -1,0 +1,33 @@
+"""What a cost model says about one layer on one unit."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """Analytical cost of one layer on one unit (cycles are the unit's clock cycles)."""
+
+    name: str
+    op: str
+    unit: str
+    precision: str
+    macs: int
+    compute_cycles: int
+    n_tiles: int                 # folds / tiles the layer runs as (event fidelity replays these)
+    dram_read_bytes: int
+    dram_write_bytes: int
+    sram_read_bytes: int
+    sram_write_bytes: int
+    compute_energy_pj: float
+    sram_energy_pj: float
+    peak_macs_per_cycle: float
+
+    @property
+    def dram_bytes(self) -> int:
+        return self.dram_read_bytes + self.dram_write_bytes
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["dram_bytes"] = self.dram_bytes
+        return d

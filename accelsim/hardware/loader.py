@@ -1,0 +1,51 @@
+"""Find and load hardware profiles by name or path."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from accelsim.errors import AccelsimError
+from accelsim.hardware.scalesim_cfg import load_scalesim_cfg
+from accelsim.hardware.schema import Profile
+from accelsim.paths import profile_dirs
+from accelsim.validation import validate
+from accelsim.yamlio import read_yaml
+
+DEFAULT_PROFILE = "generic_npu"
+
+
+def available_profiles() -> list[str]:
+    """Names of the profiles on the search path, sorted."""
+    names = set()
+    for d in profile_dirs():
+        if d.is_dir():
+            names.update(p.stem for p in d.glob("*.yaml"))
+    return sorted(names)
+
+
+def find_profile(name: str) -> Path:
+    """Path of a profile given as a file path or a name on the search path."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml", ".cfg") or path.exists():
+        if not path.is_file():
+            raise AccelsimError(f"{path}: profile file not found")
+        return path
+    for d in profile_dirs():
+        cand = d / f"{name}.yaml"
+        if cand.is_file():
+            return cand
+    raise AccelsimError(f"profile {name!r} not found; known profiles: {', '.join(available_profiles()) or 'none'}"
+                        " (or give a .yaml profile or SCALE-Sim .cfg path)")
+
+
+def load_profile(profile: str | Path | Profile | None = None) -> Profile:
+    """A validated :class:`Profile` from a name, a YAML path or a SCALE-Sim ``.cfg``."""
+    if isinstance(profile, Profile):
+        return profile
+    path = find_profile(str(profile or DEFAULT_PROFILE))
+    if path.suffix == ".cfg":
+        return load_scalesim_cfg(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise AccelsimError(f"{path}: a profile must be a YAML mapping, got {type(data).__name__}")
+    data.setdefault("name", path.stem)
+    return validate(Profile, data, str(path))

@@ -1,0 +1,49 @@
+"""Plain-text per-layer tables and totals for the terminal."""
+from __future__ import annotations
+
+from accelsim.sim.result import RunResult
+
+
+def _si(x: float) -> str:
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.2f}{suffix}"
+    return f"{x:.0f}"
+
+
+def format_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """Columns padded to their widest cell; columns in ``right`` right-aligned."""
+    right = right if right is not None else set(range(1, len(headers)))
+    widths = [max(len(str(r[i])) for r in [headers] + rows) for i in range(len(headers))]
+
+    def line(cells):
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule] + [line(r) for r in rows])
+
+
+def layer_table(result: RunResult) -> str:
+    headers = ["layer", "op", "prec", "MACs", "compute cyc", "stall cyc", "total cyc", "ms", "mJ", "DRAM B", "util"]
+    rows = [[lr.name, lr.op, lr.precision, _si(lr.macs), f"{lr.compute_cycles:,}", f"{lr.stall_cycles:,}",
+             f"{lr.total_cycles:,}", f"{lr.latency_ms:.4f}", f"{lr.energy_mj:.4f}", _si(lr.dram_bytes),
+             f"{100 * lr.utilization:.1f}%"] for lr in result.layers]
+    return format_table(headers, rows, right=set(range(3, len(headers))))
+
+
+def totals(result: RunResult) -> str:
+    df = f", dataflow {result.dataflow}" if result.dataflow else ""
+    return (f"{result.workload} on {result.profile}/{result.unit} ({result.fidelity}{df}, "
+            f"{result.clock_ghz:g} GHz)\n"
+            f"  total cycles  {result.total_cycles:,} (compute {result.compute_cycles:,}, "
+            f"stall {result.stall_cycles:,})\n"
+            f"  latency       {result.latency_ms:.3f} ms\n"
+            f"  energy        {result.energy_mj:.3f} mJ\n"
+            f"  DRAM traffic  {_si(result.dram_bytes)}B\n"
+            f"  MACs          {_si(result.macs)}\n"
+            f"  utilization   {100 * result.utilization:.1f}%")
+
+
+def report_text(result: RunResult) -> str:
+    return layer_table(result) + "\n\n" + totals(result)

@@ -1,0 +1,61 @@
+"""Read a SCALE-Sim convolution topology CSV as a workload.
+
+Columns: ``Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width,
+Channels, Num Filter, Strides`` (a trailing comma and extra columns are
+allowed). Heights and widths already include padding, and SCALE-Sim rounds the
+output size up, so each row becomes an unpadded ``ceil_mode`` convolution on
+its own graph input. A row whose name contains ``DP`` is SCALE-Sim's depthwise
+convention: C single-channel convolutions of ``Num Filter`` filters each, i.e.
+a grouped convolution with ``groups = C``.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from accelsim.errors import AccelsimError
+from accelsim.workload.graph import Workload
+from accelsim.workload.layers import Conv2d
+
+FIELDS = ["Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
+          "Num Filter", "Strides"]
+
+
+def load_scalesim_csv(path: Path, precision: str = "int8") -> Workload:
+    if not path.is_file():
+        raise AccelsimError(f"{path}: file not found")
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError:
+        raise AccelsimError(f"{path}: not a text file (SCALE-Sim topology CSV expected)") from None
+    rows = [(n, r) for n, r in enumerate(csv.reader(lines), start=1) if any(c.strip() for c in r)]
+    if not rows:
+        raise AccelsimError(f"{path}: empty topology CSV")
+    inputs, layers = {}, []
+    for lineno, row in rows[1:]:  # first row is the header
+        cells = [c.strip() for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if len(cells) < len(FIELDS):
+            raise AccelsimError(f"{path}: line {lineno}: got {len(cells)} fields; a SCALE-Sim conv row needs "
+                                f"{len(FIELDS)}: {', '.join(FIELDS)}")
+        name = cells[0]
+        nums = []
+        for field, text in zip(FIELDS[1:], cells[1:len(FIELDS)]):
+            try:
+                value = int(text)
+            except ValueError:
+                raise AccelsimError(f"{path}: line {lineno}: {field}: got {text!r}; must be a positive integer") from None
+            if value <= 0:
+                raise AccelsimError(f"{path}: line {lineno}: {field}: got {value}; must be a positive integer")
+            nums.append(value)
+        h, w, r, s, c, k, stride = nums
+        if r > h or s > w:
+            raise AccelsimError(f"{path}: line {lineno}: filter {r}x{s} is larger than the ifmap {h}x{w}")
+        depthwise = "DP" in name
+        inputs[f"{name}:ifmap"] = (c, h, w)
+        layers.append(Conv2d(name=name, inputs=(f"{name}:ifmap",), out_channels=c * k if depthwise else k,
+                             kernel=(r, s), stride=stride, groups=c if depthwise else 1, ceil_mode=True))
+    if not layers:
+        raise AccelsimError(f"{path}: no layers after the header row")
+    return Workload(path.stem, inputs, layers, precision=precision, description=f"SCALE-Sim topology {path.name}")

@@ -1,0 +1,23 @@
+"""Reading YAML files with errors that name the file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from accelsim.errors import AccelsimError
+
+
+def read_yaml(path: Path) -> object:
+    """Parse a YAML file; a missing or malformed file is an AccelsimError."""
+    if not path.is_file():
+        raise AccelsimError(f"{path}: file not found")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise AccelsimError(f"{path}: not valid YAML{at}: {problem}") from None
+    except UnicodeDecodeError:
+        raise AccelsimError(f"{path}: not a text file (YAML expected)") from None

@@ -1,0 +1,69 @@
+"""The accelsim command: output, JSON and one-line errors with exit code 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from accelsim.cli import main
+from tests.helpers import write_scalesim_cfg
+
+
+def test_default_run_prints_mobilenet_report(capsys):
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "mobilenet_v1 on generic_npu" in out and "pw13" in out and "latency" in out
+
+
+def test_json_output_matches_python_api(tmp_path):
+    import accelsim
+    path = tmp_path / "r.json"
+    assert main(["run", "--dataflow", "os", "--fidelity", "event", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert data == json.loads(json.dumps(accelsim.simulate(dataflow="os", fidelity="event").to_dict()))
+
+
+def test_scalesim_files_keep_names_and_cycles(tmp_path, data_dir, scalesim_reference):
+    cfg = write_scalesim_cfg(tmp_path / "s.cfg", 32, 32, "is")
+    path = tmp_path / "r.json"
+    assert main(["run", "--profile", str(cfg), "--workload", str(data_dir / "scalesim" / "resnet18_224.csv"),
+                 "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    ref = scalesim_reference["resnet18_224_is"]["layers"]
+    assert [(x["name"], x["compute_cycles"]) for x in data["layers"]] == [(x["name"], x["total_cycles"]) for x in ref]
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "--profile", "missing.yaml"], "missing.yaml: profile file not found"),
+    (["run", "--dataflow", "rs"], "dataflow: got 'rs'"),
+    (["run", "--fidelity", "quantum"], "fidelity"),
+    (["run", "--workload", "nonet"], "workload 'nonet' not found"),
+    (["run", "--precision", "int3"], "precision"),
+    (["run", "--unit", "gpu"], "unit 'gpu' not found"),
+])
+def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and "\n" not in err and "Traceback" not in err
+
+
+def test_bad_files_one_line_exit_2(tmp_path, capsys):
+    prof = tmp_path / "neg.yaml"
+    prof.write_text("name: x\nunits:\n  - {name: npu, kind: npu, cost_model: systolic, clock_ghz: 1,\n"
+                    "     array: {rows: -2, cols: 4}, precisions: {int8: {macs_per_cycle: 8, energy_pj_per_mac: 1}}}\n"
+                    "dram: {name: d}\nsources: [{id: a, title: b}]\n")
+    csv = tmp_path / "short.csv"
+    csv.write_text("header\nconv1, 10, 10, 3\n")
+    for argv, needle in ((["run", "--profile", str(prof)], "units[0].array.rows: got -2"),
+                         (["run", "--workload", str(csv)], "line 2: got 4 fields")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and "\n" not in err
+
+
+def test_installed_console_script_exit_code(tmp_path):
+    """The real process: a traceback-free stderr line and exit status 2."""
+    proc = subprocess.run([sys.executable, "-m", "accelsim.cli", "run", "--dataflow", "zz"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("accelsim: error:") and "Traceback" not in proc.stderr
