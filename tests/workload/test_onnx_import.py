@@ -279,3 +279,13 @@ def test_pytorch_style_shape_subgraph_and_constant_nodes_are_skipped():
     wl = workload_from_onnx(model(nodes, [vi("x", [1, 3, 8, 8])], [vi("y", [1, 5])], inits))
     assert [(i.name, i.op) for i in wl] == [("conv", "conv"), ("pool", "pool"), ("fc", "fc")]
     assert wl["fc"].macs == 36 * 5 and not wl["fc"].layer.bias
+
+
+def test_opset9_upsample_and_free_ops():
+    nodes = [helper.make_node("Dropout", ["x"], ["d"], name="drop"),
+             helper.make_node("Upsample", ["d", "s"], ["u"], name="up", mode="nearest"),
+             helper.make_node("Identity", ["u"], ["y"], name="id")]
+    m = model(nodes, [vi("x", [1, 4, 5, 5])], [vi("y", None)], [init("s", np.array([1, 1, 2, 3], np.float32))], opset=9)
+    wl = workload_from_onnx(m)
+    assert [(i.name, i.op, i.out_shape) for i in wl] == [("up", "upsample", (4, 10, 15))]
+    assert wl["up"].layer.scale == (2, 3)
