@@ -222,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours; silence the flush at exit.
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
