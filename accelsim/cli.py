@@ -25,8 +25,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.report import report_text
 
     result = simulate(args.profile, args.workload, dataflow=args.dataflow, fidelity=args.fidelity,
-                      unit=args.unit, precision=args.precision)
+                      unit=args.unit, precision=args.precision, compress=args.compress)
     print(report_text(result))
+    if result.compression is not None:
+        from accelsim.report.compression import compression_text
+        print("\n" + compression_text(result.compression))
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
@@ -63,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dataflow", default=None, help="systolic dataflow: os, ws or is (default: the unit's)")
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
     run.add_argument("--fidelity", default="analytical", help="analytical or event (default analytical)")
+    run.add_argument("--compress", default=None, metavar="SPEC",
+                     help="compress the workload first and compare, e.g. 'prune=0.7,quant=int8' "
+                          "(grammar: accelsim/compress/spec.py)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
     run.set_defaults(func=cmd_run)
 

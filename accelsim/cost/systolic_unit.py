@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 from accelsim.cost.base import LayerCost
+from accelsim.cost.compression import plan_layer
 from accelsim.cost.gemm import gemm_of
-from accelsim.cost.precision import precision_spec
 from accelsim.cost.systolic import dram_traffic, fold_counts, gemm_cycles, sram_accesses
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
@@ -18,9 +18,9 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
     df = dataflow or array.dataflow
     if df not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {df!r}; allowed: os, ws, is")
-    spec = precision_spec(unit, info.precision, info.name)
-    bpe = info.bytes_per_elem
-    weights_b = info.params * bpe
+    plan = plan_layer(info, unit)  # format, emulation, zero skipping (accelsim/cost/compression.py)
+    bpe = info.act_bytes_per_elem
+    weights_b = info.model_bytes    # compressed weights, biases and scales as stored
     ifmap_b, ofmap_b = info.ifmap_elems * bpe, info.ofmap_elems * bpe
     sram = unit.sram
     share = 0.5 if sram is None or sram.double_buffered else 1.0
@@ -30,24 +30,27 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
     if g is not None:
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
         base = int(gemm_cycles(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups))
-        compute = math.ceil(base * unit.pe_count / spec.macs_per_cycle)
         fr, fc, _ = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
         n_tiles = int(fr * fc) * g.groups
         ri, rf, wo = sram_accesses(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups)
-        sram_reads, sram_writes = (int(ri) + int(rf)) * bpe, int(wo) * bpe
+        plan = plan_layer(info, unit, filter_reads=int(rf))
+        compute = math.ceil(base * unit.pe_count / plan.macs_per_cycle * plan.mac_fraction)
+        compute += plan.overhead_cycles(unit)
+        sram_reads = int(ri) * bpe + int(rf) * plan.weight_word_bits / 8
+        sram_writes = int(wo) * bpe
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
-        energy = info.macs * spec.energy_pj_per_mac
+        energy = (info.macs * plan.mac_fraction + plan.overhead_ops) * plan.energy_pj_per_mac
     else:
         # Pooling, add, concat: element operations on the array's vector lanes.
         lanes = unit.non_mac_lanes
-        compute = math.ceil(info.elem_ops / lanes)
+        compute = math.ceil(info.elem_ops / lanes) + plan.overhead_cycles(unit)
         n_tiles = max(1, math.ceil(info.ofmap_elems / max(1, lanes * 64)))
         sram_reads, sram_writes = ifmap_b, ofmap_b
         dr, dw = math.ceil(ifmap_b), math.ceil(ofmap_b)
-        energy = info.elem_ops * spec.energy_pj_per_mac
+        energy = (info.elem_ops + plan.overhead_ops) * plan.energy_pj_per_mac
     sram_pj = (sram.energy_pj_per_byte if sram else 0.0) * (sram_reads + sram_writes)
     return LayerCost(name=info.name, op=info.op, unit=unit.name, precision=info.precision, macs=info.macs,
                      compute_cycles=int(compute), n_tiles=max(1, n_tiles), dram_read_bytes=int(dr),
                      dram_write_bytes=int(dw), sram_read_bytes=int(math.ceil(sram_reads)),
                      sram_write_bytes=int(math.ceil(sram_writes)), compute_energy_pj=float(energy),
-                     sram_energy_pj=float(sram_pj), peak_macs_per_cycle=spec.macs_per_cycle)
+                     sram_energy_pj=float(sram_pj), peak_macs_per_cycle=plan.macs_per_cycle)

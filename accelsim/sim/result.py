@@ -35,6 +35,7 @@ class RunResult:
     dataflow: str | None
     clock_ghz: float
     layers: list[LayerResult] = field(default_factory=list)
+    compression: object | None = None  # accelsim.compress.CompressionSummary when run with compress=
 
     @property
     def total_cycles(self) -> int:
@@ -71,7 +72,7 @@ class RunResult:
         return peak / self.total_cycles if self.total_cycles else 0.0
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "profile": self.profile, "workload": self.workload, "fidelity": self.fidelity, "unit": self.unit,
             "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "total_cycles": self.total_cycles,
             "compute_cycles": self.compute_cycles, "stall_cycles": self.stall_cycles,
@@ -79,3 +80,6 @@ class RunResult:
             "macs": self.macs, "utilization": self.utilization,
             "layers": [layer.to_dict() for layer in self.layers],
         }
+        if self.compression is not None:
+            d["compression"] = self.compression.to_dict()
+        return d
