@@ -62,6 +62,17 @@ class Scratchpad(_Strict):
     double_buffered: bool = True
 
 
+class ZeroSkip(_Strict):
+    """The array skips multiply-accumulates with a zero operand (see accelsim.kernels.cycles).
+
+    ``granularity``: consecutive steps of the streamed dimension skipped together (1 = any
+    single zero step). ``operands``: whose zeros are detected.
+    """
+
+    granularity: PositiveInt = 1
+    operands: Literal["weights", "activations", "both"] = "weights"
+
+
 class Unit(_Strict):
     """One compute unit of the chip."""
 
@@ -75,6 +86,7 @@ class Unit(_Strict):
         default=None, description="elements per cycle for non-MAC ops (pooling, add); default: array cols or lanes")
     precisions: dict[PrecisionName, PrecisionSpec]
     sram: Scratchpad | None = None
+    zero_skip: ZeroSkip | None = None
     static_power_mw: float = Field(default=0.0, ge=0)
     sources: list[str] = Field(default_factory=list)
 
