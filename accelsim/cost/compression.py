@@ -21,25 +21,34 @@ The cost models ask :func:`plan_layer` how a (possibly compressed) layer runs:
     has is an error naming the layer (choose another unit or precision).
 
 - **Sparsity** saves MAC cycles (and MAC energy) only where the unit's
-  profile says it skips zeros, at its granularity; everywhere else the
-  weights are stored and moved compressed (fewer DRAM bytes, net of the index)
-  and decoded to dense on the vector lanes, one element operation per weight.
+  profile says it skips zeros (``zero_skip``), at its granularity and as its
+  dataflow allows (:func:`skip_fractions`); everywhere else the weights are
+  stored and moved compressed (fewer DRAM bytes, net of the index) and
+  decoded to dense on the vector lanes, one element operation per stored
+  nonzero (a scatter into a zeroed buffer).
 - **HashedNets** buckets are stored and moved instead of the weights; every
-  virtual weight the MAC array reads costs ``hash_ops_per_weight`` element
-  operations to reconstruct, and every MAC still happens.
+  virtual weight costs ``hash_ops_per_weight`` element operations to
+  reconstruct each time the weights enter the scratchpad, and every MAC
+  still happens.
 
-Element operations run on ``unit.non_mac_lanes`` lanes per cycle at the
-execution format's energy per operation, added to the layer's compute time
-(reconstruction and decoding are not assumed to overlap the MACs).
+Weight-side work (unpacking, decoding, reconstruction) happens each time the
+weights enter the unit's scratchpad (``weight_fetches``). Element operations
+run on ``unit.non_mac_lanes`` lanes per cycle at the execution format's energy
+per operation. They feed the MAC units tile by tile through the double
+buffers, so a layer with MACs takes the longer of its MAC time and its
+element-operation time (a layer without MACs adds them to its own element
+operations).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
+from accelsim.cost.gemm import gemm_of
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
-from accelsim.workload.compression import format_bits, is_float
+from accelsim.workload.compression import Compression, format_bits, is_float
 from accelsim.workload.graph import LayerInfo
 
 INT_FALLBACKS = ("int8", "int16", "fp16", "fp32")
@@ -57,7 +66,8 @@ class ExecutionPlan:
     macs_per_cycle: float       # peak MACs per cycle in that format (emulation included)
     energy_pj_per_mac: float
     emulation: str              # "" when native, else how it is emulated
-    mac_fraction: float         # share of the dense MAC work the unit performs (zero skipping)
+    stream_fraction: float      # share of the streamed steps a fold takes (zero skipping, lockstep)
+    mac_fraction: float         # share of the dense MACs the unit executes (zero skipping)
     overhead_ops: int           # unpack / decode / hash element operations on the vector lanes
     weight_word_bits: int       # bits per weight as the MAC units read it from the scratchpad
 
@@ -85,50 +95,91 @@ def execution_format(unit: Unit, fmt: str, layer: str = "") -> tuple[str, float,
                         f"emulate it; it supports: {', '.join(unit.precisions)}")
 
 
-def zero_skip_fraction(info: LayerInfo, unit: Unit) -> float:
-    """Share of the dense MAC cycles a unit spends on the layer's sparse weights.
+def _block_zero_probability(c: Compression, consecutive: int, independent: int) -> float:
+    """P(a block of ``independent`` runs of ``consecutive`` reduction elements is all zero)."""
+    if c.structure == "nm" and c.nm is not None:
+        n, m = c.nm
+        run = 0.0 if consecutive > m - n else math.comb(m - consecutive, n) / math.comb(m, n)
+    else:
+        run = c.sparsity ** consecutive
+    return run ** independent
 
-    1.0 unless the unit's profile declares zero skipping (``zero_skip``) at a
-    granularity the layer's sparsity has.
+
+def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> tuple[float, float]:
+    """(share of the streamed steps a fold still takes, share of the MACs executed) under zero skipping.
+
+    Follows the PE-array model of ``accelsim.kernels.cycles`` in expectation:
+    each PE walks its T streamed steps in blocks of ``zero_skip.granularity``
+    steps (a step holds ``e`` reduction elements) and skips a block whose
+    weights are all zero; the PEs of a fold run in lockstep, so a fold takes
+    the expected maximum over its L distinct PEs, approximated as
+    ``mean + z_L * sd`` of their binomial block counts (``z_L`` the expected
+    maximum of L standard normals, Blom's formula). N:M sparsity is balanced
+    by construction (sd = 0 along a filter). Weight zeros shorten the stream in
+    the os dataflow (PEs walk a filter's window) and is (PEs walk the
+    filters); in ws the weights sit still and a fold could only be skipped
+    when all its weights are zero, which pruning essentially never makes.
+    Activation zeros are data, not compression, and are not modelled here.
     """
-    skip = getattr(unit, "zero_skip", None)
+    zs = getattr(unit, "zero_skip", None)
     comp = info.compression
-    if skip is None or comp.sparsity == 0.0 or comp.hash_buckets is not None or info.weight_params == 0:
-        return 1.0
-    granularity = getattr(skip, "granularity", skip)
-    if granularity in ("element", "unstructured", "weight"):
-        return comp.density
-    nm = getattr(skip, "nm", None)
-    if comp.structure == "nm" and nm is not None:
-        n, m = nm
-        ln, lm = comp.nm
-        if lm == m and ln <= n:
-            return n / m
-    return 1.0
+    g = gemm_of(info)
+    if (zs is None or zs.operands == "activations" or comp.sparsity == 0.0 or comp.hash_buckets is not None
+            or not info.weight_params or g is None):
+        return 1.0, 1.0
+    _, rate, _, _ = execution_format(unit, info.precision, info.name)
+    e = max(1, int(rate // unit.pe_count))
+    steps = math.ceil(g.kw / e)
+    gran = zs.granularity
+    if unit.array is not None:
+        df = dataflow or unit.array.dataflow
+        if df == "ws":
+            return 1.0, 1.0
+        if df == "os":
+            t, lanes, q = steps, min(unit.array.cols, g.n), _block_zero_probability(comp, gran * e, 1)
+        else:
+            t, lanes, q = g.n, min(unit.array.rows, steps), _block_zero_probability(comp, e, gran)
+    else:
+        t, lanes, q = steps, min(unit.pe_count, g.n), _block_zero_probability(comp, gran * e, 1)
+    blocks = math.ceil(t / gran)
+    p = 1.0 - q
+    mean = blocks * p
+    balanced = comp.structure == "nm" and (unit.array is None or df == "os")
+    sd = 0.0 if balanced else math.sqrt(blocks * p * (1.0 - p))
+    z = NormalDist().inv_cdf((lanes - 0.375) / (lanes + 0.25)) if lanes > 1 else 0.0
+    stream = min(1.0, min(blocks, mean + z * sd) * gran / t)
+    return stream, min(1.0, mean * gran / t)
 
 
-def plan_layer(info: LayerInfo, unit: Unit, filter_reads: int | None = None) -> ExecutionPlan:
-    """How ``info`` runs on ``unit``; ``filter_reads`` = weight words the MAC units read (default: each once)."""
+def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: str | None = None
+               ) -> ExecutionPlan:
+    """How ``info`` runs on ``unit``.
+
+    ``weight_fetches``: how many times the layer's weights enter the unit's
+    scratchpad (1 when they fit, else once per fold of the loop around them);
+    unpacking, sparse decoding and hash reconstruction happen on each entry.
+    """
     fmt, rate, pj, how = execution_format(unit, info.precision, info.name)
     comp = info.compression
     popcount = how.startswith("xnor")
-    overhead = 0
+    overhead = 0          # element operations per weight fetch, then per layer
     weight_bits = format_bits(info.weight_format)
     if info.weight_params:
         packed_ok = info.weight_format in unit.precisions or popcount or info.weight_format == fmt
         if not packed_ok:
             overhead += info.weight_params          # unpack weights to the execution format
             weight_bits = format_bits(fmt)
-    if info.act_format != fmt and info.act_format not in unit.precisions and not popcount:
-        overhead += info.ifmap_elems                # unpack input activations
-    fraction = zero_skip_fraction(info, unit)
+    stream, fraction = skip_fractions(info, unit, dataflow)
     if comp.sparsity > 0 and comp.hash_buckets is None and fraction == 1.0 and info.weight_params:
         dense_bits = info.weight_params * format_bits(info.weight_format)
         if info.weight_bytes * 8 < dense_bits:
-            overhead += info.weight_params          # decode the sparse format to dense
+            overhead += info.nonzero_weights        # scatter the stored nonzeros into a dense buffer
     if comp.hash_buckets is not None and info.weight_params:
-        reads = info.weight_params if filter_reads is None else filter_reads
-        overhead += reads * comp.hash_ops_per_weight
+        overhead += info.weight_params * comp.hash_ops_per_weight   # reconstruct every virtual weight
+    overhead *= max(1, int(weight_fetches))
+    works = info.macs or info.elem_ops
+    if works and info.act_format != fmt and info.act_format not in unit.precisions and not popcount:
+        overhead += info.ifmap_elems                # unpack input activations
     return ExecutionPlan(requested=info.precision, format=fmt, macs_per_cycle=rate, energy_pj_per_mac=pj,
-                         emulation=how, mac_fraction=fraction, overhead_ops=int(overhead),
+                         emulation=how, stream_fraction=stream, mac_fraction=fraction, overhead_ops=int(overhead),
                          weight_word_bits=weight_bits)

@@ -6,7 +6,7 @@ import math
 from accelsim.cost.base import LayerCost
 from accelsim.cost.compression import plan_layer
 from accelsim.cost.gemm import gemm_of
-from accelsim.cost.systolic import dram_traffic, fold_counts, gemm_cycles, sram_accesses
+from accelsim.cost.systolic import cycles_per_fold, dram_traffic, fold_counts, gemm_cycles, sram_accesses
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
 from accelsim.workload.graph import LayerInfo
@@ -18,7 +18,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
     df = dataflow or array.dataflow
     if df not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {df!r}; allowed: os, ws, is")
-    plan = plan_layer(info, unit)  # format, emulation, zero skipping (accelsim/cost/compression.py)
+    plan = plan_layer(info, unit, dataflow=df)  # format, emulation, zero skipping (accelsim/cost/compression.py)
     bpe = info.act_bytes_per_elem
     weights_b = info.model_bytes    # compressed weights, biases and scales as stored
     ifmap_b, ofmap_b = info.ifmap_elems * bpe, info.ofmap_elems * bpe
@@ -30,12 +30,17 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
     if g is not None:
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
         base = int(gemm_cycles(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups))
-        fr, fc, _ = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
+        fr, fc, t = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
         n_tiles = int(fr * fc) * g.groups
         ri, rf, wo = sram_accesses(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups)
-        plan = plan_layer(info, unit, filter_reads=int(rf))
-        compute = math.ceil(base * unit.pe_count / plan.macs_per_cycle * plan.mac_fraction)
-        compute += plan.overhead_cycles(unit)
+        dense_weights_b = info.weight_params * plan.weight_word_bits / 8
+        fetches = 1 if dense_weights_b <= cap_f else {"os": int(fr), "ws": 1, "is": int(fc)}[df]
+        plan = plan_layer(info, unit, weight_fetches=fetches, dataflow=df)
+        if plan.stream_fraction < 1.0:  # zero skipping shortens each fold's stream, not its fill and drain
+            t_kept = math.ceil(int(t) * plan.stream_fraction)
+            base = g.groups * (int(fr * fc) * int(cycles_per_fold(t_kept, array.rows, array.cols, df)) - 1)
+        # unpack / decode / hash work on the vector lanes is pipelined with the array (cost/compression.py)
+        compute = max(math.ceil(base * unit.pe_count / plan.macs_per_cycle), plan.overhead_cycles(unit))
         sram_reads = int(ri) * bpe + int(rf) * plan.weight_word_bits / 8
         sram_writes = int(wo) * bpe
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
