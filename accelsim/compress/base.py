@@ -60,7 +60,7 @@ class Transform:
             raise AccelsimError(f"compress {self.spec()!r} on {wl.name}: {err}") from None
         step = LineageStep(self.name, self.spec(), tuple(self.params().items()), tuple(changed), note)
         return Workload(new.name, new.inputs, new.layers, precision=new.precision, description=new.description,
-                        lineage=wl.lineage + (step,))
+                        weights=new.weights, lineage=wl.lineage + (step,))
 
     def __call__(self, wl: Workload) -> Workload:
         return self.apply(wl)
@@ -133,8 +133,15 @@ def with_compression(layer: Layer, **changes) -> Layer:
 
 
 def rebuilt(wl: Workload, layers: list[Layer], inputs: dict | None = None) -> Workload:
+    """``wl`` with new layers; real weight tensors (ONNX) stay only on layers the transform left untouched."""
+    old = {layer.name: layer for layer in wl.layers}
+    same = {layer.name for layer in layers if old.get(layer.name) is not None
+            and dataclasses.replace(old[layer.name], inputs=()) == dataclasses.replace(layer, inputs=())}
+    if inputs is not None and inputs != wl.inputs:
+        same = set()
+    weights = {name: w for name, w in getattr(wl, "weights", {}).items() if name in same}
     return Workload(wl.name, inputs if inputs is not None else wl.inputs, layers, precision=wl.precision,
-                    description=wl.description, lineage=wl.lineage)
+                    description=wl.description, weights=weights, lineage=wl.lineage)
 
 
 def fmt_number(x: float) -> str:

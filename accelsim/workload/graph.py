@@ -120,7 +120,8 @@ class Workload:
     """A network: named graph inputs, layers in order, a default numeric format."""
 
     def __init__(self, name: str, inputs: dict[str, Shape] | Shape, layers: list[Layer], *,
-                 precision: str = "int8", description: str = "", lineage: tuple = ()):
+                 precision: str = "int8", description: str = "", weights: dict | None = None,
+                 lineage: tuple = ()):
         if precision not in PRECISION_BITS:
             raise AccelsimError(f"workload {name!r}: precision: got {precision!r}; "
                                 f"allowed: {', '.join(PRECISION_BITS)}")
@@ -131,6 +132,8 @@ class Workload:
         self.precision = precision
         self.inputs: dict[str, Shape] = {k: tuple(int(x) for x in v) for k, v in inputs.items()}  # type: ignore
         self.layers = list(layers)
+        # real tensors where a source had them (ONNX initializers): {layer name: {"weight": array, "bias": array}}
+        self.weights: dict = dict(weights or {})
         self.lineage = tuple(lineage)  # compression steps that produced this workload (accelsim.compress)
         self.infos = self._infer()
 
@@ -199,7 +202,7 @@ class Workload:
     def with_precision(self, precision: str) -> "Workload":
         """The same network with every layer (without its own format) in ``precision``."""
         return Workload(self.name, self.inputs, self.layers, precision=precision, description=self.description,
-                        lineage=self.lineage)
+                        weights=self.weights, lineage=self.lineage)
 
     def to_dict(self) -> dict:
         d = {"name": self.name, "inputs": {k: list(v) for k, v in self.inputs.items()},
