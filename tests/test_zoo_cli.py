@@ -4,6 +4,7 @@ import json
 import pytest
 
 from accelsim.cli import main
+from accelsim.hardware import DEFAULT_PROFILE
 from accelsim.workload import ZOO, load_workload
 
 
@@ -11,7 +12,7 @@ from accelsim.workload import ZOO, load_workload
 def test_zoo_network_runs_on_default_profile(name, tmp_path, capsys):
     path = tmp_path / "r.json"
     assert main(["run", "--workload", name, "--json", str(path)]) == 0
-    assert f"{name} on generic_npu" in capsys.readouterr().out
+    assert f"{name} on {DEFAULT_PROFILE}" in capsys.readouterr().out
     data = json.loads(path.read_text())
     wl = load_workload(name)
     assert [x["name"] for x in data["layers"]] == [i.name for i in wl]

@@ -47,7 +47,7 @@ from statistics import NormalDist
 
 from accelsim.cost.gemm import gemm_of
 from accelsim.errors import AccelsimError
-from accelsim.hardware.schema import Unit
+from accelsim.hardware.schema import PrecisionSpec, Unit
 from accelsim.workload.compression import Compression, format_bits, is_float
 from accelsim.workload.graph import LayerInfo
 
@@ -63,33 +63,45 @@ class ExecutionPlan:
 
     requested: str              # the layer's compute format
     format: str                 # the format its MACs actually run in
-    macs_per_cycle: float       # peak MACs per cycle in that format (emulation included)
-    energy_pj_per_mac: float
+    spec: PrecisionSpec         # that format's throughput and energy on the unit (emulation included)
     emulation: str              # "" when native, else how it is emulated
     stream_fraction: float      # share of the streamed steps a fold takes (zero skipping, lockstep)
     mac_fraction: float         # share of the dense MACs the unit executes (zero skipping)
     overhead_ops: int           # unpack / decode / hash element operations on the vector lanes
     weight_word_bits: int       # bits per weight as the MAC units read it from the scratchpad
 
+    @property
+    def macs_per_cycle(self) -> float:
+        return self.spec.macs_per_cycle
+
+    @property
+    def energy_pj_per_mac(self) -> float:
+        return self.spec.energy_pj_per_mac or 0.0
+
     def overhead_cycles(self, unit: Unit) -> int:
+        """Element operations on the unit's vector lanes (systolic units)."""
         return math.ceil(self.overhead_ops / unit.non_mac_lanes)
 
 
-def execution_format(unit: Unit, fmt: str, layer: str = "") -> tuple[str, float, float, str]:
-    """(format run, MACs per cycle, pJ per MAC, emulation note) for MACs in ``fmt`` on ``unit``."""
+def execution_format(unit: Unit, fmt: str, layer: str = "") -> tuple[str, PrecisionSpec, str]:
+    """(format run, its throughput and energy spec, emulation note) for MACs in ``fmt`` on ``unit``."""
     spec = unit.precisions.get(fmt)
     if spec is not None:
-        return fmt, spec.macs_per_cycle, spec.energy_pj_per_mac, ""
+        return fmt, spec, ""
     int8 = unit.precisions.get("int8")
     if fmt == "binary" and unit.cost_model in POPCOUNT_UNITS and int8 is not None:
-        return ("int8", int8.macs_per_cycle * POPCOUNT_SPEEDUP, int8.energy_pj_per_mac / POPCOUNT_SPEEDUP,
-                "xnor-popcount on int8")
+        k = POPCOUNT_SPEEDUP
+        popcount = int8.model_copy(update={
+            "macs_per_cycle": int8.macs_per_cycle * k,
+            "vector_macs_per_cycle": int8.vector_macs_per_cycle * k if int8.vector_macs_per_cycle else None,
+            "energy_pj_per_mac": (int8.energy_pj_per_mac or 0.0) / k})
+        return "int8", popcount, "xnor-popcount on int8"
     chain = FLOAT_FALLBACKS.get(fmt, ()) if is_float(fmt) else tuple(
         f for f in INT_FALLBACKS if format_bits(f) >= format_bits(fmt))
     for alt in chain:
         spec = unit.precisions.get(alt)
         if spec is not None:
-            return alt, spec.macs_per_cycle, spec.energy_pj_per_mac, f"unpacked to {alt}"
+            return alt, spec, f"unpacked to {alt}"
     where = f"layer {layer!r}: " if layer else ""
     raise AccelsimError(f"{where}unit {unit.name!r} does not run precision {fmt!r} and has no wider format to "
                         f"emulate it; it supports: {', '.join(unit.precisions)}")
@@ -127,8 +139,8 @@ def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> 
     if (zs is None or zs.operands == "activations" or comp.sparsity == 0.0 or comp.hash_buckets is not None
             or not info.weight_params or g is None):
         return 1.0, 1.0
-    _, rate, _, _ = execution_format(unit, info.precision, info.name)
-    e = max(1, int(rate // unit.pe_count))
+    _, spec, _ = execution_format(unit, info.precision, info.name)
+    e = max(1, int(spec.macs_per_cycle // unit.pe_count))
     steps = math.ceil(g.kw / e)
     gran = zs.granularity
     if unit.array is not None:
@@ -159,7 +171,7 @@ def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: s
     scratchpad (1 when they fit, else once per fold of the loop around them);
     unpacking, sparse decoding and hash reconstruction happen on each entry.
     """
-    fmt, rate, pj, how = execution_format(unit, info.precision, info.name)
+    fmt, spec, how = execution_format(unit, info.precision, info.name)
     comp = info.compression
     popcount = how.startswith("xnor")
     overhead = 0          # element operations per weight fetch, then per layer
@@ -180,6 +192,5 @@ def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: s
     works = info.macs or info.elem_ops
     if works and info.act_format != fmt and info.act_format not in unit.precisions and not popcount:
         overhead += info.ifmap_elems                # unpack input activations
-    return ExecutionPlan(requested=info.precision, format=fmt, macs_per_cycle=rate, energy_pj_per_mac=pj,
-                         emulation=how, stream_fraction=stream, mac_fraction=fraction, overhead_ops=int(overhead),
-                         weight_word_bits=weight_bits)
+    return ExecutionPlan(requested=info.precision, format=fmt, spec=spec, emulation=how, stream_fraction=stream,
+                         mac_fraction=fraction, overhead_ops=int(overhead), weight_word_bits=weight_bits)

@@ -52,7 +52,9 @@ class DmaChannel:
 
 def _run_layer(env: simpy.Environment, dma: DmaChannel, cost: LayerCost, max_tiles: int):
     n = max(1, min(cost.n_tiles, max_tiles))
-    compute = split(cost.compute_cycles, n)
+    if cost.overhead_cycles:
+        yield env.timeout(cost.overhead_cycles)  # launch / dispatch before the first tile
+    compute = split(max(cost.compute_cycles, cost.memory_cycles), n)  # on-chip levels bound each tile too
     loads = split(cost.dram_read_bytes, n)
     stores = split(cost.dram_write_bytes, n)
     in_slots = simpy.Resource(env, capacity=2)   # double-buffered input scratchpad

@@ -102,13 +102,17 @@ def _unit(cost_model, precisions, **kw):
 
 def test_emulated_formats():
     cpu = _unit("simd", {"fp32": 16, "int8": 64}, lanes=16)
-    fmt, rate, pj, how = execution_format(cpu, "binary")
-    assert (fmt, rate, how) == ("int8", 64 * POPCOUNT_SPEEDUP, "xnor-popcount on int8") and pj < 1.0
-    assert execution_format(cpu, "ternary")[:2] == ("int8", 64)       # bit-planes are slower than int8 dot products
-    assert execution_format(cpu, "int4")[3] == "unpacked to int8"
-    assert execution_format(cpu, "fp16")[:2] == ("fp32", 16)
+    fmt, spec, how = execution_format(cpu, "binary")
+    assert (fmt, spec.macs_per_cycle, how) == ("int8", 64 * POPCOUNT_SPEEDUP, "xnor-popcount on int8")
+    assert spec.energy_pj_per_mac == pytest.approx(1.0 / POPCOUNT_SPEEDUP)
+    fmt, spec, _ = execution_format(cpu, "ternary")
+    assert (fmt, spec.macs_per_cycle) == ("int8", 64)                # bit-planes are slower than int8 dot products
+    assert execution_format(cpu, "int4")[2] == "unpacked to int8"
+    fmt, spec, _ = execution_format(cpu, "fp16")
+    assert (fmt, spec.macs_per_cycle) == ("fp32", 16)
     npu = _unit("systolic", {"int8": 1024}, array={"rows": 32, "cols": 32})
-    assert execution_format(npu, "binary")[:2] == ("int8", 1024)     # a MAC array cannot pack bits
+    fmt, spec, _ = execution_format(npu, "binary")
+    assert (fmt, spec.macs_per_cycle) == ("int8", 1024)              # a MAC array cannot pack bits
     with pytest.raises(AccelsimError, match="layer 'c': unit 'u' does not run precision 'fp16'"):
         execution_format(npu, "fp16", "c")
 
