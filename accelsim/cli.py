@@ -25,7 +25,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.report import report_text
 
     result = simulate(args.profile, args.workload, dataflow=args.dataflow, fidelity=args.fidelity,
-                      unit=args.unit, precision=args.precision)
+                      unit=args.unit, precision=args.precision, seed=args.seed)
     print(report_text(result))
     if args.json:
         _write_json(args.json, result.to_dict())
@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default)")
     run.add_argument("--dataflow", default=None, help="systolic dataflow: os, ws or is (default: the unit's)")
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
-    run.add_argument("--fidelity", default="analytical", help="analytical or event (default analytical)")
+    run.add_argument("--fidelity", default="analytical",
+                     help="analytical, event, or cycle (Numba kernels measure conv / fc cycles on random "
+                          "int8 / ternary / binary tensors; default analytical)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the cycle fidelity's random tensors (default 0)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
     run.set_defaults(func=cmd_run)
 
