@@ -29,6 +29,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
     cap_i, cap_f, cap_o = ((sram.ifmap_bytes * share, sram.filter_bytes * share, sram.ofmap_bytes * share)
                            if sram else (0, 0, 0))
     g = gemm_of(info)
+    compress_cycles = 0
     cls = op_class(info)
     eff = unit.efficiency.of(cls)  # 1.0 unless the profile (or its calibration) says otherwise
     if cls == "depthwise" and spec.vector_macs_per_cycle:
@@ -52,6 +53,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
             base = g.groups * (int(fr * fc) * int(cycles_per_fold(t_kept, array.rows, array.cols, df)) - 1)
         # unpack / decode / hash work on the vector lanes is pipelined with the array (cost/compression.py)
         compute = max(math.ceil(base * unit.pe_count / plan.macs_per_cycle / eff), plan.overhead_cycles(unit))
+        compress_cycles = plan.overhead_cycles(unit)
         sram_reads = int(ri) * bpe + int(rf) * plan.weight_word_bits / 8
         sram_writes = int(wo) * bpe
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
@@ -72,4 +74,5 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
                      dram_write_bytes=int(dw), sram_read_bytes=int(math.ceil(sram_reads)),
                      sram_write_bytes=int(math.ceil(sram_writes)), compute_energy_pj=float(energy),
                      sram_energy_pj=float(sram_pj), peak_macs_per_cycle=plan.macs_per_cycle, op_class=cls,
-                     efficiency=eff, overhead_cycles=math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz))
+                     efficiency=eff, overhead_cycles=math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz),
+                     compress_cycles=compress_cycles)

@@ -65,31 +65,50 @@ def _check_alphabet(name: str, arr: np.ndarray, mode: str) -> None:
                             f"({int(bad.sum())} value(s) outside)")
 
 
-def check_conv_args(x, w, *, mode: str, stride=1, padding=0, groups=1, pad_value=0) -> ConvArgs:
-    """Validate a convolution call; return normalised arguments or raise AccelsimError."""
-    if mode not in MODES:
-        raise AccelsimError(f"mode: got {mode!r}; allowed: {', '.join(MODES)}")
-    for name, arr, ranks in (("x", x, (3, 4)), ("w", w, (4,))):
-        if not isinstance(arr, np.ndarray):
-            raise AccelsimError(f"{name}: got {type(arr).__name__}; must be a numpy int8 array")
-        if arr.dtype != np.int8:
-            raise AccelsimError(f"{name}: dtype {arr.dtype}; must be int8 (convert explicitly, nothing is cast)")
-        if arr.ndim not in ranks:
-            want = "NCHW (or CHW)" if name == "x" else "OIHW"
-            raise AccelsimError(f"{name}: shape {arr.shape}; must be {want}")
-        if 0 in arr.shape:
-            raise AccelsimError(f"{name}: shape {arr.shape}; no dimension may be 0")
-    unbatched = x.ndim == 3
-    x4 = x[None] if unbatched else x
+def _check_array(name: str, arr, ranks: tuple[int, ...]) -> None:
+    if not isinstance(arr, np.ndarray):
+        raise AccelsimError(f"{name}: got {type(arr).__name__}; must be a numpy int8 array")
+    if arr.dtype != np.int8:
+        raise AccelsimError(f"{name}: dtype {arr.dtype}; must be int8 (convert explicitly, nothing is cast)")
+    if arr.ndim not in ranks:
+        want = "NCHW (or CHW)" if name == "x" else "OIHW"
+        raise AccelsimError(f"{name}: shape {arr.shape}; must be {want}")
+    if 0 in arr.shape:
+        raise AccelsimError(f"{name}: shape {arr.shape}; no dimension may be 0")
+
+
+def check_filters(w, mode: str, groups) -> int:
+    """Validate OIHW int8 filters for ``mode`` and ``groups``; return groups as an int."""
+    _check_array("w", w, (4,))
     groups = _int("groups", groups)
     if groups <= 0:
         raise AccelsimError(f"groups: got {groups}; must be > 0")
-    c, k, cg = x4.shape[1], w.shape[0], w.shape[1]
-    if c % groups or k % groups:
-        raise AccelsimError(f"groups: got {groups}; must divide input channels {c} and output channels {k}")
-    if cg * groups != c:
+    if w.shape[0] % groups:
+        raise AccelsimError(f"groups: got {groups}; must divide the {w.shape[0]} output channels of w")
+    if w.shape[1] * w.shape[2] * w.shape[3] > MAX_WINDOW:
+        raise AccelsimError(f"w: window {w.shape[2]}x{w.shape[3]}x{w.shape[1]} exceeds {MAX_WINDOW} elements "
+                            "(int32 accumulators)")
+    if mode in ALPHABETS:
+        _check_alphabet("w", w, mode)
+    return groups
+
+
+def check_conv_args(x, w, *, mode: str, stride=1, padding=0, groups=1, pad_value=0,
+                    filters_checked: bool = False) -> ConvArgs:
+    """Validate a convolution call; return normalised arguments or raise AccelsimError.
+
+    ``filters_checked``: ``w`` was already validated for this mode and groups (packed filters).
+    """
+    if mode not in MODES:
+        raise AccelsimError(f"mode: got {mode!r}; allowed: {', '.join(MODES)}")
+    _check_array("x", x, (3, 4))
+    groups = _int("groups", groups) if filters_checked else check_filters(w, mode, groups)
+    unbatched = x.ndim == 3
+    x4 = x[None] if unbatched else x
+    c, cg = x4.shape[1], w.shape[1]
+    if c % groups or cg * groups != c:
         raise AccelsimError(f"w: shape {w.shape} has {cg} input channels per group; x has {c} channels in "
-                            f"{groups} group(s), so w.shape[1] must be {c // groups}")
+                            f"{groups} group(s), so w.shape[1] must be {c / groups:g}")
     stride = _pair("stride", stride, 1)
     pads = _pads(padding)
     pad_value = _int("pad_value", pad_value)
@@ -102,11 +121,7 @@ def check_conv_args(x, w, *, mode: str, stride=1, padding=0, groups=1, pad_value
     hp, wp = x4.shape[2] + pads[0] + pads[2], x4.shape[3] + pads[1] + pads[3]
     if hp < r or wp < s:
         raise AccelsimError(f"w: kernel {r}x{s} is larger than the padded input {hp}x{wp}")
-    if r * s * cg > MAX_WINDOW:
-        raise AccelsimError(f"w: window {r}x{s}x{cg} exceeds {MAX_WINDOW} elements (int32 accumulators)")
-    if mode in ALPHABETS:
-        if mode == "binary":
-            _check_alphabet("x", x4, mode)
-        _check_alphabet("w", w, mode)
+    if mode == "binary":
+        _check_alphabet("x", x4, mode)
     out_hw = ((hp - r) // stride[0] + 1, (wp - s) // stride[1] + 1)
     return ConvArgs(x4, w, mode, stride, pads, groups, pad_value, unbatched, out_hw)

@@ -1,21 +1,20 @@
-"""Register-blocked 4x4 dot-product micro-kernels, written in LLVM IR as Numba intrinsics.
+"""Register-blocked micro-kernels written in LLVM IR as Numba intrinsics.
 
-Each computes the 16 dot products of 4 rows of a packed patch matrix ``P`` (one row per
-output pixel) with 4 rows of a packed filter matrix ``W``, keeping the 16 accumulators in
-vector registers so each loaded vector is reused four times. Numba's auto-vectoriser does
-not keep such blocks in registers, hence the hand-written IR.
+Layout (the one oneDNN's int8 kernels use): a transposed patch matrix ``PT[j, i]`` (step j
+of the reduction, output pixel i) and a filter matrix ``W[k, j]``. One call computes a
+block of ``FB`` filters x ``PV`` vectors of pixels: for every step j it loads PV pixel
+vectors, broadcasts FB filter words and updates FB*PV vector accumulators that stay in
+registers, so there is no horizontal reduction and no tail, whatever the window length.
+At the end it writes ``out[k, i] = scale * acc + bias[k]`` (int32) for the block.
 
-* ``xorpop_4x4``: sum of popcount(p XOR w) over uint64 words (binary XNOR-popcount);
-  <4 x i64> vectors plus a scalar tail, portable (``llvm.ctpop`` becomes VPOPCNTQ on
-  CPUs with AVX-512 VPOPCNTDQ and a bit-trick sequence elsewhere).
-* ``ternary_4x4``: sum of popcount(m) - 2 popcount(m & (ps XOR ws)) with m = pnz & wnz
-  (ternary values as a nonzero plane and a sign plane).
-* ``u8s8_4x4``: sum of p * w for uint8 p and int8 w with AVX-512 VNNI ``vpdpbusd``
-  (64 MACs per instruction); rows padded to a multiple of 64 bytes. Only usable when
-  :data:`HAS_VNNI`.
+Operations per (pixel vector p, broadcast filter word w):
 
-Arguments are 2-D C-contiguous arrays, the first row of each block (``i0``, ``k0``), the
-word count and a 16-element output array (row-major 4x4).
+* ``xorpop`` (binary, uint64 words, 8 lanes): ``acc += popcount(p XOR w)``; ``llvm.ctpop``
+  becomes VPOPCNTQ on CPUs with AVX-512 VPOPCNTDQ and a bit-trick sequence elsewhere.
+* ``ternary`` (nonzero and sign planes, 8 lanes): ``acc += popcount(m) - 2 popcount(m AND
+  (ps XOR ws))`` with ``m = pnz AND wnz``.
+* ``vnni`` (int8: 4 bytes of the reduction per int32 lane, 16 lanes): ``acc = vpdpbusd(acc,
+  p, w)``, uint8 pixels times int8 weights (AVX-512 VNNI, only when :data:`HAS_VNNI`).
 """
 from __future__ import annotations
 
@@ -25,10 +24,9 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-BLOCK = 4
+FB = 4  # filters per block
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
-V4I64, V16I32 = ir.VectorType(I64, 4), ir.VectorType(I32, 16)
 
 
 def _host_features() -> set[str]:
@@ -40,24 +38,23 @@ def _host_features() -> set[str]:
 
 HAS_VNNI = {"avx512vnni", "avx512bw", "avx512f"} <= _host_features()
 
-
-def _rows(context, builder, arr_type, arr_value, first, count):
-    """Integer addresses of rows ``first .. first+count-1`` of a 2-D array."""
-    arr = context.make_array(arr_type)(context, builder, arr_value)
-    stride = builder.extract_value(arr.strides, 0)
-    base = builder.ptrtoint(arr.data, I64)
-    return [builder.add(base, builder.mul(builder.add(first, ir.Constant(I64, j)), stride)) for j in range(count)]
+# op name -> (element type, lanes, planes)
+OPS = {"xorpop": (I64, 8, 1), "ternary": (I64, 8, 2), "vnni": (I32, 16, 1)}
 
 
-def _load(builder, addr, offset, vtype):
-    ptr = builder.inttoptr(builder.add(addr, offset), vtype.as_pointer())
-    value = builder.load(ptr)
+def _array(context, builder, ty, value):
+    arr = context.make_array(ty)(context, builder, value)
+    return builder.ptrtoint(arr.data, I64), builder.extract_value(arr.strides, 0)
+
+
+def _load(builder, addr, ty):
+    value = builder.load(builder.inttoptr(addr, ty.as_pointer()))
     value.align = 1
     return value
 
 
 def _loop(builder, count, accs, body):
-    """Emit ``for i in range(count): accs = body(i, accs)``; return the final accumulators."""
+    """Emit ``for j in range(count): accs = body(j, accs)``; return the final accumulators."""
     entry = builder.block
     head = builder.append_basic_block("mk.head")
     step = builder.append_basic_block("mk.body")
@@ -84,97 +81,90 @@ def _loop(builder, count, accs, body):
     return phis
 
 
-def _store_out(context, builder, out_type, out_value, values, elem):
-    out = context.make_array(out_type)(context, builder, out_value)
-    ptr = builder.bitcast(out.data, elem.as_pointer())
-    for j, v in enumerate(values):
-        builder.store(v, builder.gep(ptr, [ir.Constant(I64, j)]))
+def _splat(builder, scalar, vtype):
+    vec = builder.insert_element(ir.Constant(vtype, None), scalar, ir.Constant(I32, 0))
+    return builder.shuffle_vector(vec, ir.Constant(vtype, None), ir.Constant(ir.VectorType(I32, vtype.count),
+                                                                            [0] * vtype.count))
 
 
-def _popcount_kernel(planes: int):
-    """Codegen of xorpop (planes=1) or ternary (planes=2) 4x4 blocks."""
-
-    def codegen(context, builder, sig, args):
-        nargs = 2 * planes
-        arrays, (i0, k0, nwords, out) = args[:nargs], args[nargs:]
-        p_rows = [_rows(context, builder, sig.args[j], arrays[j], i0, BLOCK) for j in range(planes)]
-        w_rows = [_rows(context, builder, sig.args[planes + j], arrays[planes + j], k0, BLOCK)
-                  for j in range(planes)]
-        nvec = builder.sdiv(nwords, ir.Constant(I64, 4))
-        results = []
-        for vtype, count, first, width in ((V4I64, nvec, ir.Constant(I64, 0), 32),
-                                           (I64, builder.sub(nwords, builder.mul(nvec, ir.Constant(I64, 4))),
-                                            builder.mul(nvec, ir.Constant(I64, 32)), 8)):
-            name = "llvm.ctpop.i64" if vtype is I64 else "llvm.ctpop.v4i64"
-            ctpop = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vtype, [vtype]), name)
-            zero = ir.Constant(vtype, None)
-
-            def body(i, accs, vtype=vtype, first=first, width=width, ctpop=ctpop):
-                off = builder.add(first, builder.mul(i, ir.Constant(I64, width)))
-                pv = [[_load(builder, a, off, vtype) for a in plane] for plane in p_rows]
-                wv = [[_load(builder, a, off, vtype) for a in plane] for plane in w_rows]
-                new = []
-                for r in range(BLOCK):
-                    for c in range(BLOCK):
-                        acc = accs[r * BLOCK + c]
-                        if planes == 1:
-                            acc = builder.add(acc, builder.call(ctpop, [builder.xor(pv[0][r], wv[0][c])]))
-                        else:
-                            m = builder.and_(pv[0][r], wv[0][c])
-                            neg = builder.and_(m, builder.xor(pv[1][r], wv[1][c]))
-                            acc = builder.add(acc, builder.call(ctpop, [m]))
-                            one = ir.Constant(I64, 1) if vtype is I64 else ir.Constant(vtype, [1] * 4)
-                            acc = builder.sub(acc, builder.shl(builder.call(ctpop, [neg]), one))
-                        new.append(acc)
-                return new
-
-            results.append(_loop(builder, count, [zero] * (BLOCK * BLOCK), body))
-        vec_accs, tail_accs = results
-        reduce = cgutils.get_or_insert_function(builder.module, ir.FunctionType(I64, [V4I64]),
-                                                "llvm.vector.reduce.add.v4i64")
-        totals = [builder.add(builder.call(reduce, [v]), t) for v, t in zip(vec_accs, tail_accs)]
-        _store_out(context, builder, sig.args[-1], out, totals, I64)
-        return context.get_dummy_value()
-
-    return codegen
-
-
-@intrinsic
-def xorpop_4x4(typingctx, p, w, i0, k0, nwords, out):
-    """out[4r+c] = sum_j popcount(P[i0+r, j] ^ W[k0+c, j]) for j < nwords (int64 out)."""
-    return types.void(p, w, types.intp, types.intp, types.intp, out), _popcount_kernel(1)
-
-
-@intrinsic
-def ternary_4x4(typingctx, pnz, ps, wnz, ws, i0, k0, nwords, out):
-    """out[4r+c] = sum_j popcount(m) - 2 popcount(m & (ps ^ ws)), m = pnz & wnz (int64 out)."""
-    sig = types.void(pnz, ps, wnz, ws, types.intp, types.intp, types.intp, out)
-    return sig, _popcount_kernel(2)
-
-
-@intrinsic
-def u8s8_4x4(typingctx, p, w, i0, k0, nvec, out):
-    """out[4r+c] = sum_j P[i0+r, j] * W[k0+c, j] over nvec*64 bytes, uint8 x int8 (int32 out; VNNI)."""
-    sig = types.void(p, w, types.intp, types.intp, types.intp, out)
+def _make(op: str, pv: int):
+    elem, lanes, planes = OPS[op]
+    vtype = ir.VectorType(elem, lanes)
+    esize = elem.width // 8
 
     def codegen(context, builder, sig, args):
-        pa, wa, i0v, k0v, nv, oa = args
-        p_rows = _rows(context, builder, sig.args[0], pa, i0v, BLOCK)
-        w_rows = _rows(context, builder, sig.args[1], wa, k0v, BLOCK)
-        dp = cgutils.get_or_insert_function(builder.module, ir.FunctionType(V16I32, [V16I32] * 3),
-                                            "llvm.x86.avx512.vpdpbusd.512")
+        arrays = args[:2 * planes]
+        i0, k0, nsteps, scale, bias, out = args[2 * planes:]
+        pts = [_array(context, builder, sig.args[j], arrays[j]) for j in range(planes)]
+        ws = [_array(context, builder, sig.args[planes + j], arrays[planes + j]) for j in range(planes)]
+        col0 = builder.mul(i0, ir.Constant(I64, esize))
+        w_rows = [[builder.add(base, builder.mul(builder.add(k0, ir.Constant(I64, b)), stride)) for b in range(FB)]
+                  for base, stride in ws]
+        ctpop = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vtype, [vtype]),
+                                               f"llvm.ctpop.v{lanes}i64") if op != "vnni" else None
+        dpbusd = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vtype, [vtype] * 3),
+                                                "llvm.x86.avx512.vpdpbusd.512") if op == "vnni" else None
+        one = ir.Constant(vtype, [1] * lanes)
 
-        def body(i, accs):
-            off = builder.mul(i, ir.Constant(I64, 64))
-            pv = [_load(builder, a, off, V16I32) for a in p_rows]
-            wv = [_load(builder, a, off, V16I32) for a in w_rows]
-            return [builder.call(dp, [accs[r * BLOCK + c], pv[r], wv[c]]) for r in range(BLOCK)
-                    for c in range(BLOCK)]
+        def body(j, accs):
+            pv_vals = []
+            for base, stride in pts:
+                row = builder.add(builder.add(base, builder.mul(j, stride)), col0)
+                pv_vals.append([_load(builder, builder.add(row, ir.Constant(I64, v * lanes * esize)), vtype)
+                                for v in range(pv)])
+            joff = builder.mul(j, ir.Constant(I64, esize))
+            w_vals = [[_splat(builder, _load(builder, builder.add(r, joff), elem), vtype) for r in rows]
+                      for rows in w_rows]
+            new = []
+            for b in range(FB):
+                for v in range(pv):
+                    acc = accs[b * pv + v]
+                    if op == "xorpop":
+                        acc = builder.add(acc, builder.call(ctpop, [builder.xor(pv_vals[0][v], w_vals[0][b])]))
+                    elif op == "ternary":
+                        m = builder.and_(pv_vals[0][v], w_vals[0][b])
+                        neg = builder.and_(m, builder.xor(pv_vals[1][v], w_vals[1][b]))
+                        acc = builder.add(acc, builder.call(ctpop, [m]))
+                        acc = builder.sub(acc, builder.shl(builder.call(ctpop, [neg]), one))
+                    else:
+                        acc = builder.call(dpbusd, [acc, pv_vals[0][v], w_vals[0][b]])
+                    new.append(acc)
+            return new
 
-        accs = _loop(builder, nv, [ir.Constant(V16I32, None)] * (BLOCK * BLOCK), body)
-        reduce = cgutils.get_or_insert_function(builder.module, ir.FunctionType(I32, [V16I32]),
-                                                "llvm.vector.reduce.add.v16i32")
-        _store_out(context, builder, sig.args[-1], oa, [builder.call(reduce, [a]) for a in accs], I32)
+        accs = _loop(builder, nsteps, [ir.Constant(vtype, None)] * (FB * pv), body)
+        obase, ostride = _array(context, builder, sig.args[-1], out)
+        bbase, _ = _array(context, builder, sig.args[-2], bias)
+        v64, v32 = ir.VectorType(I64, lanes), ir.VectorType(I32, lanes)
+        scale_v = _splat(builder, scale, v64)
+        for b in range(FB):
+            k = builder.add(k0, ir.Constant(I64, b))
+            bias_v = _splat(builder, _load(builder, builder.add(bbase, builder.mul(k, ir.Constant(I64, 8))), I64), v64)
+            row = builder.add(builder.add(obase, builder.mul(k, ostride)), builder.mul(i0, ir.Constant(I64, 4)))
+            for v in range(pv):
+                acc = accs[b * pv + v]
+                acc = acc if elem is I64 else builder.sext(acc, v64)
+                res = builder.trunc(builder.add(builder.mul(acc, scale_v), bias_v), v32)
+                ptr = builder.inttoptr(builder.add(row, ir.Constant(I64, v * lanes * 4)), v32.as_pointer())
+                builder.store(res, ptr).align = 1
         return context.get_dummy_value()
 
-    return sig, codegen
+    def signature(arrays, bias, out):
+        return types.void(*arrays, types.intp, types.intp, types.intp, types.int64, bias, out), codegen
+
+    if planes == 1:
+        def typer(typingctx, pt, w, i0, k0, nsteps, scale, bias, out):
+            return signature((pt, w), bias, out)
+    else:
+        def typer(typingctx, pnz, ps, wnz, ws, i0, k0, nsteps, scale, bias, out):
+            return signature((pnz, ps, wnz, ws), bias, out)
+
+    typer.__name__ = typer.__qualname__ = f"{op}_{pv}v"
+    typer.__doc__ = (f"{op} block of {FB} filters x {pv} vector(s) of {lanes} pixels: "
+                     "out[k0+b, i0+...] = scale * acc + bias[k0+b].")
+    return intrinsic(typer)
+
+
+xorpop_1v, xorpop_2v = _make("xorpop", 1), _make("xorpop", 2)
+ternary_1v, ternary_2v = _make("ternary", 1), _make("ternary", 2)
+vnni_1v, vnni_2v = _make("vnni", 1), _make("vnni", 2)
+LANES = {op: spec[1] for op, spec in OPS.items()}

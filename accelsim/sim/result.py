@@ -21,6 +21,7 @@ class LayerResult:
     dram_write_bytes: int
     sram_bytes: int
     utilization: float
+    cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
