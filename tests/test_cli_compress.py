@@ -13,7 +13,8 @@ KEYS = {"params", "nonzero_params", "model_bytes", "macs", "effective_macs", "dr
 
 
 def test_run_compress_prints_before_after(capsys):
-    assert main(["run", "--profile", "generic_npu", "--workload", "alexnet", "--compress", "prune=0.89,quant=int8"]) == 0
+    argv = ["run", "--profile", "generic_npu", "--workload", "alexnet", "--compress", "prune=0.89,quant=int8"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "alexnet on generic_npu" in out and "compression prune=0.89,quant=int8" in out
     for label in ("params", "nonzero params", "model bytes", "MACs", "effective MACs", "bit-operations",

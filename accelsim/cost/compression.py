@@ -104,7 +104,8 @@ def execution_format(unit: Unit, fmt: str, layer: str = "") -> tuple[str, Precis
             return alt, spec, f"unpacked to {alt}"
     where = f"layer {layer!r}: " if layer else ""
     raise AccelsimError(f"{where}unit {unit.name!r} does not run precision {fmt!r} and has no wider format to "
-                        f"emulate it; it supports: {', '.join(unit.precisions)}")
+                        f"emulate it; it supports: {', '.join(unit.precisions)} (pick a unit that has it with "
+                        "--unit, or a format it has with --precision / --compress quant=...)")
 
 
 def _block_zero_probability(c: Compression, consecutive: int, independent: int) -> float:

@@ -46,6 +46,31 @@ def test_no_compute_gain_on_a_unit_that_cannot_exploit_it(spec, dataflow):
         assert ideal.after.latency_ms >= ideal.before.latency_ms
 
 
+# the Snapdragon 855's CPU (fp32/fp16/int8 NEON) and GPU (fp32/fp16 Adreno): neither skips zeros or hashes,
+# the GPU has no integer datapath for popcount; the CPU turns binary x binary into XNOR-popcount (tested below)
+SIMD_SIMT_UNEXPLOITED = (
+    [("cpu", s) for s in ("prune=0.9", "prune=2:4", "quant=int4", "quant=ternary", "hash=0.125")]
+    + [("gpu", s) for s in ("prune=0.9", "prune=2:4", "quant=int4", "quant=binary", "hash=0.125")])
+
+
+@pytest.mark.parametrize("unit,spec", SIMD_SIMT_UNEXPLOITED)
+def test_no_compute_gain_on_cpu_and_gpu_that_cannot_exploit_it(unit, spec):
+    for workload in ("alexnet", "mobilenet_v1"):
+        r = accelsim.simulate("snapdragon855", workload, unit=unit, compress=spec)
+        before = _per_layer(accelsim.simulate("snapdragon855", workload, unit=unit))
+        for lr in r.layers:
+            assert lr.compute_cycles >= before[lr.name].compute_cycles, (workload, lr.name)
+            assert lr.dram_bytes <= before[lr.name].dram_bytes, (workload, lr.name)
+        assert r.compression.after.dram_bytes < r.compression.before.dram_bytes
+
+
+def test_binary_on_a_cpu_runs_as_xnor_popcount():
+    r = accelsim.simulate("snapdragon855", "alexnet", unit="cpu", compress="quant=binary")
+    before = _per_layer(accelsim.simulate("snapdragon855", "alexnet", unit="cpu"))
+    conv3 = _per_layer(r)["conv3"]
+    assert conv3.compute_cycles < before["conv3"].compute_cycles / 2     # 8/3 x the int8 rate
+
+
 @pytest.mark.parametrize("spec", ["prune=0.7", "prune=0.9", "prune=2:4"])
 def test_zero_skipping_unit_turns_sparsity_into_speed_in_os_and_is(spec):
     skip = _profile(ZeroSkip(granularity=1), unlimited=True)
