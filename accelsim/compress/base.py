@@ -82,7 +82,7 @@ class Pipeline(Transform):
         return wl
 
     def spec(self) -> str:
-        return ",".join(s.spec() for s in self.steps)
+        return ",".join(s.spec() for s in self.steps) or "none"
 
     def __or__(self, other: Transform) -> "Pipeline":
         return compose([self, other])

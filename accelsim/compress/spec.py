@@ -32,7 +32,7 @@ token belongs to the step before it. Transforms and their arguments:
 =============================  ==================================================
 
 Examples: ``prune=0.7,quant=int8``; ``quant=binary,a:int8,@fc*:int8``;
-``distill=width:0.5,resolution:160,quant=int8``. :func:`parse_spec` returns a
+``distill=width:0.5,resolution:160,quant=int8``; ``none`` (no compression). :func:`parse_spec` returns a
 :class:`~accelsim.compress.base.Pipeline`; :func:`apply_spec` applies one to
 a workload. Errors are one line: the step, the field, the value, what is allowed.
 """
@@ -49,6 +49,9 @@ from accelsim.compress.quantize import Quantize
 from accelsim.compress.separable import Separable
 from accelsim.errors import AccelsimError
 from accelsim.workload.graph import Workload
+from accelsim.workload.loader import load_workload
+
+NONE = "none"
 
 ALIASES = {"quant": "quant", "quantize": "quant", "prune": "prune", "factorize": "factorize",
            "lowrank": "factorize", "hash": "hash", "hashednets": "hash", "separable": "separable",
@@ -185,11 +188,19 @@ def _build(step: _Step) -> Transform:
 
 
 def parse_spec(spec: str) -> Pipeline:
-    """The transforms of a ``--compress`` spec, validated; see the module doc for the grammar."""
+    """The transforms of a ``--compress`` spec, validated; see the module doc for the grammar.
+
+    ``none`` is the empty pipeline (a sweep's uncompressed baseline).
+    """
+    if isinstance(spec, str) and spec.strip().lower() == NONE:
+        return Pipeline(())
     return compose([_build(step) for step in _tokens(spec)])
 
 
-def apply_spec(workload: Workload, spec: str | Transform) -> Workload:
-    """``workload`` compressed by ``spec`` (a spec string or a transform); the stable entry point."""
+def apply_spec(workload: Workload | str, spec: str | Transform) -> Workload:
+    """``workload`` (a Workload, zoo name or file) compressed by ``spec`` (a spec string or a transform).
+
+    The stable entry point for the CLI and sweep files.
+    """
     pipeline = spec if isinstance(spec, Transform) else parse_spec(spec)
-    return pipeline.apply(workload)
+    return pipeline.apply(load_workload(workload))

@@ -32,6 +32,13 @@ def test_spec_parses_to_the_python_transforms_and_back(spec):
     assert parse_spec(pipeline.spec()) == pipeline
 
 
+def test_none_is_the_identity():
+    wl = load_workload("alexnet")
+    assert parse_spec("none") == Pipeline(()) and parse_spec("None").spec() == "none"
+    same = apply_spec("alexnet", "none")
+    assert same.to_dict() == wl.to_dict() and same.lineage == ()
+
+
 def test_aliases_and_spacing():
     assert parse_spec(" quantize = int8 , prune = sparsity:0.5 ") == quantize("int8") | prune(0.5)
     assert parse_spec("lowrank=rank:8,hashednets=0.5") == factorize(8) | hash_weights(0.5)
