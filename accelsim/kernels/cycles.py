@@ -20,8 +20,9 @@ fill and drain). Hence dense data gives exactly :func:`accelsim.cost.systolic.ge
 skipping never costs more than dense, and the same sparsity costs less when spread evenly
 over the PEs of each fold than when clustered on a few of them.
 
-Busy PE-cycles are executed (unskipped) steps; idle PE-cycles are the rest of
-``cycles * rows * cols`` (fill and drain, unmapped PEs, waiting for the slowest PE);
+Busy PE-cycles are executed (unskipped) steps; PE-cycles are rows * cols times the folds'
+whole span (``cycles`` plus the one cycle per GEMM that SCALE-Sim's last-cycle index leaves
+out), and idle PE-cycles the rest (fill and drain, unmapped PEs, waiting for the slowest PE);
 skipped operations are the steps not executed.
 """
 from __future__ import annotations
@@ -43,7 +44,7 @@ class CycleStats:
 
     cycles: int
     dense_cycles: int          # the same array without zero skipping (= analytical model)
-    pe_cycles: int             # cycles * rows * cols
+    pe_cycles: int             # rows * cols * span of the folds (cycles + 1 per GEMM)
     busy_pe_cycles: int        # PE steps executed
     idle_pe_cycles: int        # pe_cycles - busy_pe_cycles
     skipped_ops: int           # PE steps skipped (each covers elems_per_step MACs)
@@ -151,8 +152,8 @@ def gemm_stream(xm: np.ndarray | None, wm: np.ndarray | None, m: int, n: int, kp
     work = work_matrix(xm, wm, DATAFLOW_CODE[dataflow], use_x, use_w, int(zero_skip), n_a, n_b, t, dep_t)
     busy = int(work.sum()) * (1 if dep_a else held_r) * (1 if dep_b else held_c)
     fold_t = _fold_max(_fold_max(work, 0, held_r, rows, dep_a), 1, held_c, cols, dep_b)
-    streamed = int(np.broadcast_to(fold_t, (fr, fc)).sum())
-    return streamed + folds * fill - 1, busy, folds
+    per_fold = np.maximum(np.broadcast_to(fold_t, (fr, fc)) + fill, 1)  # a fold takes at least a cycle
+    return int(per_fold.sum()) - 1, busy, folds
 
 
 def dense_stats(m: int, n: int, kw: int, groups: int, images: int, pe, mode: str) -> CycleStats:
@@ -178,7 +179,7 @@ def measure_stats(x_masks, w_masks, m: int, n: int, kw: int, groups: int, images
             d, _, _ = gemm_stream(None, None, m, n, kp, pe.rows, pe.cols, pe.dataflow, None, False, False)
             cycles, dense, busy, folds = cycles + c, dense + d, busy + b, folds + f
     dense_ops = images * groups * m * n * kp
-    pe_cycles = cycles * pe.rows * pe.cols
+    pe_cycles = (cycles + images * groups) * pe.rows * pe.cols  # the folds' full span (see module doc)
     return CycleStats(cycles=cycles, dense_cycles=dense, pe_cycles=pe_cycles, busy_pe_cycles=busy,
                       idle_pe_cycles=pe_cycles - busy, skipped_ops=dense_ops - busy, dense_ops=dense_ops,
                       folds=folds, elems_per_step=per, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow,
