@@ -89,12 +89,12 @@ def test_given_weights_are_used():
 
 def test_cli_cycle_fidelity_json(tmp_path, capsys):
     path = tmp_path / "r.json"
-    assert main(["run", "--fidelity", "cycle", "--seed", "3", "--json", str(path)]) == 0
+    assert main(["run", "--profile", "generic_npu", "--fidelity", "cycle", "--seed", "3", "--json", str(path)]) == 0
     out = capsys.readouterr().out
     assert "(cycle, dataflow ws" in out and "kernels measured 28 layer(s)" in out
     data = json.loads(path.read_text())
     assert data["fidelity"] == "cycle" and data["layers"][1]["cycle_detail"]["source"] == "kernel"
-    assert data == json.loads(json.dumps(accelsim.simulate(fidelity="cycle", seed=3).to_dict()))
+    assert data == json.loads(json.dumps(accelsim.simulate("generic_npu", fidelity="cycle", seed=3).to_dict()))
 
 
 @pytest.mark.slow
