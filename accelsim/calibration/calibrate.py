@@ -34,6 +34,7 @@ class Calibration:
 
 
 def _show(path: Path) -> str:
+    """``path`` relative to the repository when inside it (files written into the repo stay portable)."""
     try:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accelsim.api import simulate
+from accelsim.calibration.calibrate import _show
 from accelsim.calibration.fit import error_stats
 from accelsim.calibration.table import MeasuredRow, read_table
 from accelsim.calibration.terms import resolve_row
@@ -55,7 +56,7 @@ def validate_table(table: str | Path, calibration: str | Path | None) -> Validat
     cal_path = Path(calibration) if calibration else None
     if cal_path is not None and not cal_path.is_file():
         raise AccelsimError(f"{cal_path}: calibration file not found (run `accelsim calibrate` first)")
-    result = Validation(str(table), str(cal_path) if cal_path else None)
+    result = Validation(_show(Path(table)), _show(cal_path) if cal_path else None)
     profiles: dict[str, Profile] = {}
     calibrated: dict[str, Profile] = {}
     for row in rows:

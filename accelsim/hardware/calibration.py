@@ -20,8 +20,22 @@ CALIBRATION_FILE = "calibration.yaml"
 FACTOR_KEYS = ("efficiency", "depthwise", "overhead")
 
 
+_CACHE: dict[tuple, dict] = {}
+
+
 def read_factors(path: Path) -> dict:
-    """The ``factors`` mapping of a calibration file ({} if the file has none); errors name the file."""
+    """The ``factors`` mapping of a calibration file; errors name the file.
+
+    Parsed once per file version (path, size, mtime): every run loads it.
+    """
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _CACHE:
+        _CACHE[key] = _parse_factors(path)
+    return _CACHE[key]
+
+
+def _parse_factors(path: Path) -> dict:
     data = read_yaml(path)
     factors = data.get("factors") if isinstance(data, dict) else None
     if not isinstance(factors, dict):
