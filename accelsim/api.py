@@ -1,32 +1,44 @@
 """``accelsim.simulate``: profile + workload -> RunResult."""
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
+from accelsim.compress import CompressionSummary, Transform, parse_spec, workload_figures
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.workload import Workload, load_workload
 
-FIDELITIES = ("analytical", "event")
+FIDELITIES = ("analytical", "event", "cycle")
 
 
 def simulate(profile: str | Path | Profile | None = None, workload: str | Path | Workload | None = None, *,
              dataflow: str | None = None, fidelity: str = "analytical", unit: str | None = None,
-             precision: str | None = None, threads: int | None = None, calibrated: bool = True) -> RunResult:
+             precision: str | None = None, threads: int | None = None, calibrated: bool = True,
+             compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None) -> RunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
     format of every layer that does not fix its own; ``threads`` is the thread
     count of a SIMD (CPU) unit. A profile loaded by name or path uses the
     fitted factors of ``calibration.yaml`` beside it unless ``calibrated`` is
-    False (the result's ``calibration`` says which).
+    False (the result's ``calibration`` says which). ``compress`` (a
+    ``--compress`` spec or an ``accelsim.compress`` transform) runs the
+    workload before and after compression and returns the compressed run with
+    a ``compression`` block (before/after figures). The cycle fidelity draws its
+    random tensors from ``seed`` and uses ``weights`` (layer name -> int8 array, or
+    the workload's own ``weights`` mapping if it has one) where given.
     """
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
     if dataflow is not None and dataflow not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
+    pipeline = None
+    if compress is not None:
+        pipeline = compress if isinstance(compress, Transform) else parse_spec(compress)
     prof = load_profile(profile, calibrated=calibrated)
     wl = load_workload(workload)
     if precision is not None:
@@ -39,10 +51,34 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         if not isinstance(threads, int) or not 1 <= threads <= u.core_count:
             raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
                                 f"allowed: 1..{u.core_count}")
+    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights)
+    if pipeline is not None:
+        return _simulate_compressed(prof, wl, u, pipeline, compress, **run)
+    return _simulate_workload(prof, wl, u, **run)
+
+
+def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
+                       threads: int | None, seed: int, weights: Mapping | None) -> RunResult:
     costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
-    runner = run_analytical if fidelity == "analytical" else run_event
-    layers = runner(costs, u, prof)
+    if fidelity == "cycle":
+        from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
+        layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
+                           weights=weights if weights is not None else getattr(wl, "weights", None))
+    else:
+        layers = (run_analytical if fidelity == "analytical" else run_event)(costs, u, prof)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None
     used_threads = len(u.thread_speeds(threads)) if u.cost_model == "simd" else None
     return RunResult(profile=prof.name, workload=wl.name, fidelity=fidelity, unit=u.name, dataflow=used_dataflow,
                      clock_ghz=u.clock_ghz, layers=layers, threads=used_threads, calibration=u.calibration)
+
+
+def _simulate_compressed(prof: Profile, wl: Workload, u, pipeline, spec, **run) -> RunResult:
+    """The compressed run, with the ``compression`` block comparing it to the uncompressed one."""
+    small = pipeline.apply(wl)
+    before = _simulate_workload(prof, wl, u, **run)
+    after = _simulate_workload(prof, small, u, **run)
+    summary = CompressionSummary(spec=spec if isinstance(spec, str) else pipeline.spec(),
+                                 lineage=small.lineage[len(wl.lineage):],
+                                 before=workload_figures(wl).with_run(before),
+                                 after=workload_figures(small).with_run(after))
+    return dataclasses.replace(after, compression=summary)

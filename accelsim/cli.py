@@ -39,8 +39,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         from accelsim.workload import load_workload
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
-                      unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec)
+                      unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
+                      compress=args.compress, seed=args.seed)
     print(report_text(result))
+    if result.compression is not None:
+        from accelsim.report.compression import compression_text
+        print("\n" + compression_text(result.compression))
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
@@ -167,7 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default)")
     run.add_argument("--dataflow", default=None, help="systolic dataflow: os, ws or is (default: the unit's)")
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
-    run.add_argument("--fidelity", default="analytical", help="analytical or event (default analytical)")
+    run.add_argument("--fidelity", default="analytical",
+                     help="analytical, event, or cycle (Numba kernels measure conv / fc cycles on random "
+                          "int8 / ternary / binary tensors; default analytical)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the cycle fidelity's random tensors (default 0)")
+    run.add_argument("--compress", default=None, metavar="SPEC",
+                     help="compress the workload first and compare, e.g. 'prune=0.7,quant=int8' "
+                          "(grammar: accelsim/compress/spec.py)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
     run.add_argument("--onnx-unknown-ops", default="error", metavar="error|zero-cost",
                      help="ONNX ops accelsim does not model: an error (default) or zero-cost layers")

@@ -28,6 +28,7 @@ class LayerCost:
     overhead_cycles: int = 0     # fixed per-layer cost (launch, sync, dispatch), added after the roofline
     threads: int | None = None   # simd units: threads the layer ran on
     level_bytes: dict[str, int] = field(default_factory=dict)  # traffic served by each on-chip level
+    compress_cycles: int = 0     # unpack / decode / hash work the MAC array overlaps (accelsim/cost/compression.py)
 
     @property
     def dram_bytes(self) -> int:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 
 from accelsim.cost.base import LayerCost
+from accelsim.cost.compression import plan_layer
 from accelsim.cost.opclass import op_class
-from accelsim.cost.precision import precision_spec
 from accelsim.cost.tiling import hierarchy_traffic
 from accelsim.hardware.schema import MemoryLevel, SimtSpec, Unit
 from accelsim.workload.graph import LayerInfo
@@ -35,21 +35,25 @@ def occupancy(outputs: int, cores: int, simt: SimtSpec) -> float:
 def cost_simt(info: LayerInfo, unit: Unit, *, memories: list[MemoryLevel] | tuple = (),
               threads: int | None = None) -> LayerCost:
     """Cycles, traffic and energy of ``info`` on SIMT ``unit`` (``threads`` is ignored)."""
-    spec = precision_spec(unit, info.precision, info.name)
+    plan = plan_layer(info, unit)  # format, emulation, zero skipping, unpack/decode/hash work (cost/compression.py)
+    spec = plan.spec
     cls = op_class(info)
     rate = spec.macs_per_cycle if cls in MAC_CLASSES else spec.vector_rate
-    work = info.macs if info.macs > 0 else info.elem_ops
+    work = info.macs * plan.stream_fraction if info.macs > 0 else info.elem_ops   # zero skipping (if any)
+    executed = info.macs * plan.mac_fraction if info.macs > 0 else info.elem_ops
     eff = unit.efficiency.of(cls)
     occ = occupancy(info.ofmap_elems, unit.cores, unit.simt or SimtSpec())
     compute = math.ceil(work / (rate * eff * occ)) if work else 0
-    bpe = info.bytes_per_elem
-    mem = hierarchy_traffic(info.ifmap_elems * bpe, info.params * bpe, info.ofmap_elems * bpe, info.macs, bpe,
+    # unpacking, sparse decoding and hash reconstruction run on the same ALUs, at the vector rate
+    compute += math.ceil(plan.overhead_ops / (spec.vector_rate * unit.efficiency.of("elementwise")))
+    bpe = info.act_bytes_per_elem
+    mem = hierarchy_traffic(info.ifmap_elems * bpe, info.model_bytes, info.ofmap_elems * bpe, info.macs, bpe,
                             list(memories), REGISTER_TILE_BYTES, unit.cores, unit.clock_ghz)
     overhead = math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz)
     return LayerCost(name=info.name, op=info.op, unit=unit.name, precision=info.precision, macs=info.macs,
                      compute_cycles=compute, n_tiles=max(1, min(64, math.ceil(info.ofmap_elems / 4096))),
                      dram_read_bytes=mem.dram_read_bytes, dram_write_bytes=mem.dram_write_bytes,
                      sram_read_bytes=sum(mem.level_bytes.values()), sram_write_bytes=0,
-                     compute_energy_pj=float(work * spec.energy_pj_per_mac), sram_energy_pj=mem.energy_pj,
+                     compute_energy_pj=float((executed + plan.overhead_ops) * plan.energy_pj_per_mac), sram_energy_pj=mem.energy_pj,
                      peak_macs_per_cycle=rate * occ, op_class=cls, efficiency=eff, memory_cycles=mem.memory_cycles,
                      overhead_cycles=overhead, level_bytes=mem.level_bytes)

@@ -88,6 +88,17 @@ class Scratchpad(_Strict):
     double_buffered: bool = True
 
 
+class ZeroSkip(_Strict):
+    """The array skips multiply-accumulates with a zero operand (see accelsim.kernels.cycles).
+
+    ``granularity``: consecutive steps of the streamed dimension skipped together (1 = any
+    single zero step). ``operands``: whose zeros are detected.
+    """
+
+    granularity: PositiveInt = 1
+    operands: Literal["weights", "activations", "both"] = "weights"
+
+
 OP_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 
 
@@ -139,6 +150,7 @@ class Unit(_Strict):
         default=None, description="elements per cycle for non-MAC ops (pooling, add); default: array cols or lanes")
     precisions: dict[PrecisionName, PrecisionSpec]
     sram: Scratchpad | None = None
+    zero_skip: ZeroSkip | None = None
     static_power_mw: float = Field(default=0.0, ge=0)
     cores: PositiveInt = Field(default=1, description="simd: vector processors (cores, HVX contexts, SHAVEs); "
                                                       "simt: shader cores / SMs")

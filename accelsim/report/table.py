@@ -48,5 +48,22 @@ def totals(result: RunResult) -> str:
             f"  utilization   {100 * result.utilization:.1f}%")
 
 
+def cycle_notes(result: RunResult) -> str:
+    """Cycle fidelity: which layers the kernels measured and which kept the analytical count."""
+    details = [(lr.name, lr.cycle_detail) for lr in result.layers if lr.cycle_detail]
+    if not details:
+        return ""
+    measured = [n for n, d in details if d.get("source") == "kernel"]
+    lines = [f"  kernels measured {len(measured)} layer(s); the others use analytical cycles"]
+    reasons: dict[str, list[str]] = {}
+    for name, d in details:
+        if d.get("source") != "kernel":
+            reasons.setdefault(d.get("reason", "?"), []).append(name)
+    for reason, names in reasons.items():
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        lines.append(f"  analytical: {shown} ({reason})")
+    return "\n" + "\n".join(lines)
+
+
 def report_text(result: RunResult) -> str:
-    return layer_table(result) + "\n\n" + totals(result)
+    return layer_table(result) + "\n\n" + totals(result) + cycle_notes(result)

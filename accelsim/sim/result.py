@@ -21,6 +21,7 @@ class LayerResult:
     dram_write_bytes: int
     sram_bytes: int
     utilization: float
+    cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -37,6 +38,7 @@ class RunResult:
     layers: list[LayerResult] = field(default_factory=list)
     threads: int | None = None          # simd units: threads used
     calibration: str | None = None      # where the unit's fitted factors came from; None = spec alone
+    compression: object | None = None  # accelsim.compress.CompressionSummary when run with compress=
 
     @property
     def total_cycles(self) -> int:
@@ -73,7 +75,7 @@ class RunResult:
         return peak / self.total_cycles if self.total_cycles else 0.0
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "profile": self.profile, "workload": self.workload, "fidelity": self.fidelity, "unit": self.unit,
             "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "threads": self.threads,
             "calibration": self.calibration, "total_cycles": self.total_cycles,
@@ -82,3 +84,6 @@ class RunResult:
             "macs": self.macs, "utilization": self.utilization,
             "layers": [layer.to_dict() for layer in self.layers],
         }
+        if self.compression is not None:
+            d["compression"] = self.compression.to_dict()
+        return d

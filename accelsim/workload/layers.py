@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from accelsim.errors import AccelsimError
+from accelsim.workload.compression import Compression
 
 Shape = tuple[int, int, int]  # (channels, height, width)
 
@@ -47,12 +48,13 @@ def _window_out(size: int, kernel: int, stride: int, pad: int, dilation: int, ce
 
 @dataclass(frozen=True, kw_only=True)
 class Layer:
-    """Base of every layer: a name, its inputs and an optional numeric format."""
+    """Base of every layer: a name, its inputs, an optional numeric format and compression."""
 
     op: ClassVar[str] = "layer"
     name: str
     inputs: tuple[str, ...] = ()
     precision: str | None = None
+    compression: Compression | None = None
 
     def out_shape(self, ins: list[Shape]) -> Shape:
         raise NotImplementedError
@@ -61,6 +63,10 @@ class Layer:
         return 0
 
     def params(self, ins: list[Shape]) -> int:
+        return 0
+
+    def bias_params(self, ins: list[Shape]) -> int:
+        """The part of ``params`` that is biases (not weights)."""
         return 0
 
     def elem_ops(self, ins: list[Shape], out: Shape) -> int:
@@ -138,6 +144,9 @@ class Conv2d(Layer):
         return self.out_channels * (c // self.groups) * self.kernel[0] * self.kernel[1] + (
             self.out_channels if self.bias else 0)
 
+    def bias_params(self, ins: list[Shape]) -> int:
+        return self.out_channels if self.bias else 0
+
 
 @dataclass(frozen=True, kw_only=True)
 class Dense(Layer):
@@ -158,6 +167,9 @@ class Dense(Layer):
 
     def params(self, ins: list[Shape]) -> int:
         return math.prod(ins[0]) * self.out_features + (self.out_features if self.bias else 0)
+
+    def bias_params(self, ins: list[Shape]) -> int:
+        return self.out_features if self.bias else 0
 
 
 @dataclass(frozen=True, kw_only=True)

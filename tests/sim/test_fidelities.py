@@ -69,5 +69,8 @@ def test_fp16_is_slower_than_int8_on_generic_npu():
     int8 = accelsim.simulate("generic_npu", precision="int8")
     fp16 = accelsim.simulate("generic_npu", precision="fp16")
     assert fp16.compute_cycles > int8.compute_cycles
-    with pytest.raises(accelsim.AccelsimError, match="does not run precision 'binary'"):
-        accelsim.simulate("generic_npu", precision="binary")
+    # A format the unit lacks runs emulated in a wider one it has (accelsim/cost/compression.py) ...
+    assert accelsim.simulate("generic_npu", precision="binary").compute_cycles >= int8.compute_cycles
+    # ... and one wider than everything it has is an error.
+    with pytest.raises(accelsim.AccelsimError, match="does not run precision 'fp32'"):
+        accelsim.simulate("generic_npu", precision="fp32")

@@ -255,7 +255,7 @@ def test_round_trip_of_video_layers():
 def test_run_accepts_onnx_path(tmp_path, capsys):
     path = save_onnx(load_workload("mobilenet_v2"), tmp_path / "mnv2.onnx")
     assert main(["run", "--workload", str(path)]) == 0
-    assert "mobilenet_v2 on snapdragon855" in capsys.readouterr().out
+    assert "mobilenet_v2 on snapdragon855" in capsys.readouterr().out  # the default profile (issue5)
 
 
 def test_pytorch_style_shape_subgraph_and_constant_nodes_are_skipped():

@@ -1,0 +1,127 @@
+"""Argument checks shared by the kernels and their references: nothing is silently cast.
+
+Every problem raises :class:`accelsim.errors.AccelsimError` (a ``ValueError``) naming the
+argument, the value and what is allowed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.errors import AccelsimError
+
+MODES = ("binary", "ternary", "int8")
+ALPHABETS = {"binary": (-1, 1), "ternary": (-1, 0, 1)}
+MAX_WINDOW = 131071  # int8 x int8 sums over a longer window could overflow int32
+
+
+@dataclass(frozen=True)
+class ConvArgs:
+    """Checked, normalised arguments: x is 4-D NCHW, padding (top, left, bottom, right)."""
+
+    x: np.ndarray
+    w: np.ndarray
+    mode: str
+    stride: tuple[int, int]
+    padding: tuple[int, int, int, int]
+    groups: int
+    pad_value: int
+    unbatched: bool
+    out_hw: tuple[int, int]
+
+
+def _int(name: str, v) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise AccelsimError(f"{name}: got {v!r}; must be an integer")
+    return int(v)
+
+
+def _pair(name: str, v, minimum: int) -> tuple[int, int]:
+    vals = (v, v) if not isinstance(v, (tuple, list)) else tuple(v)
+    if len(vals) != 2:
+        raise AccelsimError(f"{name}: got {v!r}; an int or a pair (h, w)")
+    out = tuple(_int(name, a) for a in vals)
+    if min(out) < minimum:
+        raise AccelsimError(f"{name}: got {v!r}; values must be >= {minimum}")
+    return out  # type: ignore[return-value]
+
+
+def _pads(v) -> tuple[int, int, int, int]:
+    if isinstance(v, (tuple, list)) and len(v) == 4:
+        out = tuple(_int("padding", a) for a in v)
+        if min(out) < 0:
+            raise AccelsimError(f"padding: got {v!r}; values must be >= 0")
+        return out  # type: ignore[return-value]
+    ph, pw = _pair("padding", v, 0)
+    return (ph, pw, ph, pw)
+
+
+def _check_alphabet(name: str, arr: np.ndarray, mode: str) -> None:
+    allowed = ALPHABETS[mode]
+    bad = (arr != 1) & (arr != -1) if mode == "binary" else (arr < -1) | (arr > 1)
+    if bad.any():
+        raise AccelsimError(f"{name}: mode {mode!r} allows values {set(allowed)}, got {int(arr[bad][0])} "
+                            f"({int(bad.sum())} value(s) outside)")
+
+
+def _check_array(name: str, arr, ranks: tuple[int, ...]) -> None:
+    if not isinstance(arr, np.ndarray):
+        raise AccelsimError(f"{name}: got {type(arr).__name__}; must be a numpy int8 array")
+    if arr.dtype != np.int8:
+        raise AccelsimError(f"{name}: dtype {arr.dtype}; must be int8 (convert explicitly, nothing is cast)")
+    if arr.ndim not in ranks:
+        want = "NCHW (or CHW)" if name == "x" else "OIHW"
+        raise AccelsimError(f"{name}: shape {arr.shape}; must be {want}")
+    if 0 in arr.shape:
+        raise AccelsimError(f"{name}: shape {arr.shape}; no dimension may be 0")
+
+
+def check_filters(w, mode: str, groups) -> int:
+    """Validate OIHW int8 filters for ``mode`` and ``groups``; return groups as an int."""
+    _check_array("w", w, (4,))
+    groups = _int("groups", groups)
+    if groups <= 0:
+        raise AccelsimError(f"groups: got {groups}; must be > 0")
+    if w.shape[0] % groups:
+        raise AccelsimError(f"groups: got {groups}; must divide the {w.shape[0]} output channels of w")
+    if w.shape[1] * w.shape[2] * w.shape[3] > MAX_WINDOW:
+        raise AccelsimError(f"w: window {w.shape[2]}x{w.shape[3]}x{w.shape[1]} exceeds {MAX_WINDOW} elements "
+                            "(int32 accumulators)")
+    if mode in ALPHABETS:
+        _check_alphabet("w", w, mode)
+    return groups
+
+
+def check_conv_args(x, w, *, mode: str, stride=1, padding=0, groups=1, pad_value=0,
+                    filters_checked: bool = False) -> ConvArgs:
+    """Validate a convolution call; return normalised arguments or raise AccelsimError.
+
+    ``filters_checked``: ``w`` was already validated for this mode and groups (packed filters).
+    """
+    if mode not in MODES:
+        raise AccelsimError(f"mode: got {mode!r}; allowed: {', '.join(MODES)}")
+    _check_array("x", x, (3, 4))
+    groups = _int("groups", groups) if filters_checked else check_filters(w, mode, groups)
+    unbatched = x.ndim == 3
+    x4 = x[None] if unbatched else x
+    c, cg = x4.shape[1], w.shape[1]
+    if c % groups or cg * groups != c:
+        raise AccelsimError(f"w: shape {w.shape} has {cg} input channels per group; x has {c} channels in "
+                            f"{groups} group(s), so w.shape[1] must be {c / groups:g}")
+    stride = _pair("stride", stride, 1)
+    pads = _pads(padding)
+    pad_value = _int("pad_value", pad_value)
+    if mode == "binary":
+        if pad_value not in (0, 1, -1):
+            raise AccelsimError(f"pad_value: got {pad_value}; binary padding is 0 (exact), +1 or -1")
+    elif pad_value != 0:
+        raise AccelsimError(f"pad_value: got {pad_value}; mode {mode!r} pads with 0 only (+1/-1 is for binary)")
+    r, s = w.shape[2], w.shape[3]
+    hp, wp = x4.shape[2] + pads[0] + pads[2], x4.shape[3] + pads[1] + pads[3]
+    if hp < r or wp < s:
+        raise AccelsimError(f"w: kernel {r}x{s} is larger than the padded input {hp}x{wp}")
+    if mode == "binary":
+        _check_alphabet("x", x4, mode)
+    out_hw = ((hp - r) // stride[0] + 1, (wp - s) // stride[1] + 1)
+    return ConvArgs(x4, w, mode, stride, pads, groups, pad_value, unbatched, out_hw)

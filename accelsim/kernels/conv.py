@@ -1,0 +1,227 @@
+"""``accelsim.kernels.conv2d``: bit-exact binary, ternary and int8 convolutions with PE-array cycles.
+
+Which kernel computes ``y`` (``ConvResult.path``):
+
+* ``xnor-popcount`` (binary): x and w packed along channels into uint64 words (bit = sign),
+  ``dot = n - 2 popcount(x XOR w)``. Zero padding is exact through a correction term: the
+  kernel pads with -1, then adds ``sum_c w`` back for every padded tap. ``pad_value=+1/-1``
+  pads with that value instead (as binary networks often do), without correction.
+* ``ternary-bitplanes`` (ternary w, x in {-1, 0, +1}): nonzero and sign planes,
+  ``dot = popcount(m) - 2 popcount(m AND (sx XOR sw))`` with ``m = nzx AND nzw``.
+* ``ternary-addsub`` (ternary w, any int8 x): adds x where w = +1 and subtracts it where
+  w = -1, through byte masks, without multiplies.
+* ``int8-vnni`` (int8): AVX-512 VNNI ``vpdpbusd`` on x + 128 (uint8) and w, minus
+  ``128 * sum(w)``; ``int8-dot`` without VNNI.
+* ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
+  padded int8 tensor, vectorised along output columns.
+
+All paths accumulate exactly in integers, so ``y`` equals the NumPy references bit for bit.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.errors import AccelsimError
+from accelsim.kernels import drivers
+from accelsim.kernels.checks import ConvArgs, check_conv_args
+from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
+from accelsim.kernels.filters import PackedFilters, pack_filters
+from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
+from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
+                                      round_up)
+from accelsim.kernels.pe import PEArray
+
+USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
+
+
+@dataclass(frozen=True)
+class ConvResult:
+    """Output ``y`` (int32, NCHW or CHW like x), the kernel used, and PE-array cycles if a ``pe`` was given."""
+
+    y: np.ndarray
+    mode: str
+    path: str
+    stats: CycleStats | None = None
+
+    @property
+    def cycles(self) -> int | None:
+        return self.stats.cycles if self.stats else None
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "path": self.path, "y_shape": list(self.y.shape), "y_dtype": str(self.y.dtype),
+                "cycles": self.stats.to_dict() if self.stats else None}
+
+
+def _phases(xp: np.ndarray, sw: int) -> np.ndarray:
+    """(N, C, H, W) -> (N, C, H, sw, ceil(W/sw)): column j*sw + q at [..., q, j]."""
+    n, c, h, wd = xp.shape
+    cols = -(-wd // sw)
+    out = np.zeros((n, c, h, sw, cols), xp.dtype)
+    for q in range(sw):
+        part = xp[..., q::sw]
+        out[..., q, :part.shape[-1]] = part
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
+    """Which taps of each output row / column are inside the input, as few distinct patterns.
+
+    Returns (row patterns (P, R), column patterns (Q, S), and for the outputs whose window
+    reaches into the padding: their rows, columns, row-pattern and column-pattern indices).
+    """
+    rows = np.arange(e)[:, None] * sh - pt + np.arange(r)[None, :]
+    cols = np.arange(f)[:, None] * sw - pl + np.arange(s)[None, :]
+    row_in, col_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < wd)
+    row_pat, row_of = np.unique(row_in, axis=0, return_inverse=True)
+    col_pat, col_of = np.unique(col_in, axis=0, return_inverse=True)
+    be, bf = np.nonzero(~(row_in.all(axis=1)[:, None] & col_in.all(axis=1)[None, :]))
+    return (row_pat.astype(np.int64), col_pat.astype(np.int64), be, bf, row_of.ravel()[be], col_of.ravel()[bf])
+
+
+def _zero_pad_correction(y: np.ndarray, a: ConvArgs, tap_sums: np.ndarray) -> None:
+    """Binary zero padding: the kernel padded with -1, so add ``sum_c w`` back for every padded tap.
+
+    Which taps of an output fall into the padding depends only on its row pattern and its
+    column pattern, so the corrections are computed once per (row, column) pattern pair.
+    """
+    (sh, sw), (e, f) = a.stride, a.out_hw
+    _, _, h, wd = a.x.shape
+    r, s = tap_sums.shape[1:]
+    row_pat, col_pat, be, bf, pe_, pf_ = _padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0], a.padding[1])
+    inside = np.einsum("krs,pr,qs->kpq", tap_sums, row_pat, col_pat)
+    corr = tap_sums.sum(axis=(1, 2))[:, None, None] - inside          # (K, row patterns, column patterns)
+    y[:, :, be, bf] += corr[:, pe_, pf_].astype(np.int32)[None]
+
+
+def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
+    x, w = a.x, a.w
+    nb, _, h, wd = x.shape
+    k, cg, r, s = w.shape
+    e, f = a.out_hw
+    (sh, sw), g_n, kg = a.stride, a.groups, k // a.groups
+    pads = a.padding
+    m, kw = nb * e * f, r * s * cg
+    y = np.empty((nb, k, e, f), np.int32)
+    if kg < FB:
+        xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
+                    constant_values=np.int8(a.pad_value))
+        drivers.direct_conv(_phases(xp, sw), w, g_n, sh, sw, y)
+        return y, "direct"
+    kgp = round_up(kg, FB)
+    ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
+    blocked = a.mode == "binary" or ternary_x or (a.mode == "int8" and USE_VNNI)
+    mp = round_up(m, LANES["vnni" if a.mode == "int8" else "xorpop"])
+    direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
+    out = np.empty((kgp, mp), np.int32) if not direct_out else y[0, :kg].reshape(kg, m)
+
+    def scatter(g: int) -> None:
+        nonlocal out
+        if direct_out:
+            if g + 1 < g_n:
+                out = y[0, (g + 1) * kg:(g + 2) * kg].reshape(kg, m)
+            return
+        y[:, g * kg:(g + 1) * kg] = out[:kg, :m].reshape(kg, nb, e, f).transpose(1, 0, 2, 3)
+
+    def patches(planes: np.ndarray, g: int, steps: int) -> np.ndarray:
+        return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
+
+    if blocked and a.mode == "binary":
+        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        steps = pf.bits[0].shape[1]
+        bias = np.full(kgp, kw, np.int64)
+        for g in range(g_n):
+            wg = filter_rows(pf.bits[0], g, kg, kgp, steps)
+            drivers.xorpop_gemm(patches(xb, g, steps), wg, steps, -2, bias, out)
+            scatter(g)
+        if a.pad_value == 0 and any(pads):
+            _zero_pad_correction(y, a, pf.tap_sums)
+        return y, "xnor-popcount"
+    if blocked and a.mode == "ternary":
+        xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))
+        steps = pf.bits[0].shape[1]
+        zero = np.zeros(kgp, np.int64)
+        for g in range(g_n):
+            wnz, wsg = (filter_rows(plane, g, kg, kgp, steps) for plane in pf.bits)
+            drivers.ternary_gemm(patches(xnz, g, steps), patches(xsg, g, steps), wnz, wsg, steps, zero, out)
+            scatter(g)
+        return y, "ternary-bitplanes"
+    if blocked:  # int8 with VNNI
+        xu = pack_input_lanes(x, *pads, g_n)
+        xu = xu.view(np.int32).reshape(xu.shape[:-1])
+        steps = pf.lanes.shape[1] // 4
+        bias = np.zeros(kgp, np.int64)
+        for g in range(g_n):
+            bias[:kg] = -128 * pf.sums[g * kg:(g + 1) * kg]
+            wg = filter_rows(pf.lanes, g, kg, kgp, steps * 4).view(np.int32)
+            drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
+            scatter(g)
+        return y, "int8-vnni"
+    x5 = pad_nhwc(x, pads, 0).reshape(nb, h + pads[0] + pads[2], wd + pads[1] + pads[3], g_n, cg)
+    rows = np.empty((m, kg), np.int32)
+    if a.mode == "ternary":
+        wpos = np.where(pf.rows > 0, -1, 0).astype(np.int8)
+        wneg = np.where(pf.rows < 0, -1, 0).astype(np.int8)
+    for g in range(g_n):
+        p = im2col(x5, g, r, s, sh, sw, e, f, m, kw)
+        part = slice(g * kg, (g + 1) * kg)
+        if a.mode == "ternary":
+            drivers.addsub_gemm(p, wpos[part], wneg[part], rows)
+        else:
+            drivers.int8_dot_gemm(p, pf.rows[part], rows)
+        out[:kg, :m] = rows.T
+        scatter(g)
+    return y, "ternary-addsub" if a.mode == "ternary" else "int8-dot"
+
+
+def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:
+    nb, _, h, wd = a.x.shape
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    g_n, kg, kw = a.groups, k // a.groups, r * s * cg
+    per = pe.elems_per_step(a.mode)
+    use_x = pe.zero_skip is not None and pe.skip_operands in ("activations", "both")
+    use_w = pe.zero_skip is not None and pe.skip_operands in ("weights", "both")
+    if (use_x or use_w) and per > 64:
+        raise AccelsimError(f"pe.lane_bits: {pe.lane_bits} gives {per} {a.mode} elements per PE step; zero "
+                            "skipping is modelled for at most 64")
+    x_masks = w_masks = None
+    if use_w:
+        w_masks = [step_masks(pf.rows[g * kg:(g + 1) * kg], kw, per) for g in range(g_n)]
+    if use_x:
+        hp, wp = h + a.padding[0] + a.padding[2], wd + a.padding[1] + a.padding[3]
+        x5 = pad_nhwc(a.x, a.padding, a.pad_value).reshape(nb, hp, wp, g_n, cg)
+        x_masks = [[step_masks(im2col(x5[i:i + 1], g, r, s, *a.stride, e, f, e * f, kw), kw, per)
+                    for g in range(g_n)] for i in range(nb)]
+    return measure_stats(x_masks, w_masks, e * f, kg, kw, g_n, nb, pe, a.mode)
+
+
+def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1, padding=0, groups: int = 1,
+           pe: PEArray | None = None, pad_value: int = 0) -> ConvResult:
+    """Convolve int8 ``x`` (NCHW or CHW) with int8 ``w`` (OIHW) in ``mode`` binary, ternary or int8.
+
+    ``w`` may also be :func:`pack_filters` output (checked and laid out once).
+    ``padding``: int, (h, w) or (top, left, bottom, right); ``pad_value`` (binary only):
+    0 = exact zero padding, or +1 / -1. With ``pe`` (a :class:`PEArray`), also measures the
+    cycles that array spends (see :mod:`accelsim.kernels.cycles`). Bad arguments raise
+    :class:`accelsim.errors.AccelsimError` (a ValueError) naming the argument.
+    """
+    if isinstance(w, PackedFilters):
+        if (w.mode, w.groups) != (mode, groups):
+            raise AccelsimError(f"w: filters were packed for mode {w.mode!r}, groups {w.groups}; "
+                                f"this call has mode {mode!r}, groups {groups!r}")
+        pf = w
+        a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=groups,
+                            pad_value=pad_value, filters_checked=True)
+    else:
+        pf = pack_filters(w, mode=mode, groups=groups)
+        a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=pf.groups,
+                            pad_value=pad_value, filters_checked=True)
+    if pe is not None and not isinstance(pe, PEArray):
+        raise AccelsimError(f"pe: got {type(pe).__name__}; must be an accelsim.kernels.PEArray or None")
+    y, path = _compute(a, pf)
+    stats = _cycle_stats(a, pf, pe) if pe is not None else None
+    return ConvResult(y=y[0] if a.unbatched else y, mode=mode, path=path, stats=stats)

@@ -1,0 +1,186 @@
+"""Cycles a systolic PE array spends on a convolution, measured on the actual operands.
+
+The layer is the same GEMM per group as in :mod:`accelsim.cost.systolic` (M = E*F output
+pixels, N filters per group, Kw = R*S*C/groups, patch order (r, s, c)). A PE consumes
+``elems_per_step`` reduction elements per cycle (``lane_bits`` / bits of the mode), so the
+array works on the GEMM with ``K' = ceil(Kw / elems_per_step)`` steps. Dataflows map it as
+SCALE-Sim does: rows hold M (os) or K' (ws, is), columns N (os, ws) or M (is), and the
+streamed dimension T is K' (os), M (ws) or N (is). A fold takes ``T_fold + fill`` cycles
+(fill = rows + cols - 2 for os, 2*rows + cols - 2 for ws and is) and a group's GEMM the sum
+over its folds minus one, as SCALE-Sim v3 reports.
+
+Zero skipping (``pe.zero_skip = G``): every PE walks its own T steps (os: PE (m, n) walks k';
+ws: PE (k', n) walks m; is: PE (k', m) walks n). A step is ineffectual when the PE's product
+is zero for a zero operand the array detects (``pe.skip_operands``: weights, activations or
+both; for multi-element steps, when all its products are). Steps are grouped in blocks of G
+consecutive steps; a PE skips a block only when all its steps are ineffectual, so its work
+is the number of steps in its unskipped blocks. The PEs of a fold run in lockstep, so the
+fold streams ``T_fold = max over its PEs of their work`` (a fold with no work still pays
+fill and drain). Hence dense data gives exactly :func:`accelsim.cost.systolic.gemm_cycles`,
+skipping never costs more than dense, and the same sparsity costs less when spread evenly
+over the PEs of each fold than when clustered on a few of them.
+
+Busy PE-cycles are executed (unskipped) steps; PE-cycles are rows * cols times the folds'
+whole span (``cycles`` plus the one cycle per GEMM that SCALE-Sim's last-cycle index leaves
+out), and idle PE-cycles the rest (fill and drain, unmapped PEs, waiting for the slowest PE);
+skipped operations are the steps not executed.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from accelsim.cost.systolic import fold_counts
+
+ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
+DATAFLOW_CODE = {"os": 0, "ws": 1, "is": 2}
+
+
+@dataclass(frozen=True)
+class CycleStats:
+    """What the PE array spent on one convolution (summed over groups and batch images)."""
+
+    cycles: int
+    dense_cycles: int          # the same array without zero skipping (= analytical model)
+    pe_cycles: int             # rows * cols * span of the folds (cycles + 1 per GEMM)
+    busy_pe_cycles: int        # PE steps executed
+    idle_pe_cycles: int        # pe_cycles - busy_pe_cycles
+    skipped_ops: int           # PE steps skipped (each covers elems_per_step MACs)
+    dense_ops: int             # PE steps of the dense GEMM: groups * M * N * K' per image
+    folds: int
+    elems_per_step: int
+    rows: int
+    cols: int
+    dataflow: str
+    zero_skip: int | None
+    skip_operands: str
+
+    @property
+    def utilization(self) -> float:
+        return self.busy_pe_cycles / self.pe_cycles if self.pe_cycles else 0.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["utilization"] = self.utilization
+        return d
+
+
+@njit(cache=True, parallel=True)
+def step_masks(patches, kw, per_step):
+    """(rows, ceil(kw/per_step)) uint64: bit j of step t set where element t*per_step+j != 0."""
+    rows = patches.shape[0]
+    steps = (kw + per_step - 1) // per_step
+    out = np.zeros((rows, steps), np.uint64)
+    for i in prange(rows):
+        for j in range(kw):
+            if patches[i, j] != 0:
+                out[i, j // per_step] |= np.uint64(1) << np.uint64(j % per_step)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _eff(xm, wm, dfc, a, b, t, use_x, use_w):
+    xv = ALL_BITS
+    wv = ALL_BITS
+    if dfc == 0:
+        if use_x:
+            xv = xm[a, t]
+        if use_w:
+            wv = wm[b, t]
+    elif dfc == 1:
+        if use_x:
+            xv = xm[t, a]
+        if use_w:
+            wv = wm[b, a]
+    else:
+        if use_x:
+            xv = xm[b, a]
+        if use_w:
+            wv = wm[t, a]
+    return (xv & wv) != 0
+
+
+@njit(cache=True, parallel=True)
+def work_matrix(xm, wm, dfc, use_x, use_w, gran, n_a, n_b, n_t, dep_t):
+    """Unskipped steps of PE (a, b) for a < n_a, b < n_b (one row/column when it cannot vary)."""
+    out = np.zeros((n_a, n_b), np.int64)
+    for a in prange(n_a):
+        for b in range(n_b):
+            if not dep_t:
+                out[a, b] = n_t if _eff(xm, wm, dfc, a, b, 0, use_x, use_w) else 0
+                continue
+            work = 0
+            t = 0
+            while t < n_t:
+                end = min(t + gran, n_t)
+                for u in range(t, end):
+                    if _eff(xm, wm, dfc, a, b, u, use_x, use_w):
+                        work += end - t
+                        break
+                t = end
+            out[a, b] = work
+    return out
+
+
+def _fold_max(work: np.ndarray, axis: int, size: int, tile: int, varies: bool) -> np.ndarray:
+    """Max of ``work`` over each fold of ``tile`` indices along ``axis`` (size ``size``)."""
+    if not varies:
+        return work  # one value for every index: broadcasts over the folds
+    return np.maximum.reduceat(work, np.arange(0, size, tile), axis=axis)
+
+
+def gemm_stream(xm: np.ndarray | None, wm: np.ndarray | None, m: int, n: int, kp: int, rows: int, cols: int,
+                dataflow: str, zero_skip: int | None, use_x: bool, use_w: bool) -> tuple[int, int, int]:
+    """(cycles, busy PE steps, folds) of one group's GEMM with K' = ``kp`` steps.
+
+    ``xm`` (M, K') and ``wm`` (N, K') are step masks; they are only read with zero skipping.
+    """
+    fr, fc, t = (int(v) for v in fold_counts(m, n, kp, rows, cols, dataflow))
+    held_r, held_c = {"os": (m, n), "ws": (kp, n), "is": (kp, m)}[dataflow]
+    fill = rows + cols - 2 if dataflow == "os" else 2 * rows + cols - 2
+    folds = fr * fc
+    if zero_skip is None or not (use_x or use_w):
+        return folds * (t + fill) - 1, m * n * kp, folds
+    dep_a = {"os": use_x, "ws": True, "is": True}[dataflow]
+    dep_b = {"os": use_w, "ws": use_w, "is": use_x}[dataflow]
+    dep_t = {"os": True, "ws": use_x, "is": use_w}[dataflow]
+    xm = xm if use_x else np.zeros((1, 1), np.uint64)
+    wm = wm if use_w else np.zeros((1, 1), np.uint64)
+    n_a, n_b = (held_r if dep_a else 1), (held_c if dep_b else 1)
+    work = work_matrix(xm, wm, DATAFLOW_CODE[dataflow], use_x, use_w, int(zero_skip), n_a, n_b, t, dep_t)
+    busy = int(work.sum()) * (1 if dep_a else held_r) * (1 if dep_b else held_c)
+    fold_t = _fold_max(_fold_max(work, 0, held_r, rows, dep_a), 1, held_c, cols, dep_b)
+    per_fold = np.maximum(np.broadcast_to(fold_t, (fr, fc)) + fill, 1)  # a fold takes at least a cycle
+    return int(per_fold.sum()) - 1, busy, folds
+
+
+def dense_stats(m: int, n: int, kw: int, groups: int, images: int, pe, mode: str) -> CycleStats:
+    """Statistics of the dense GEMMs (no data needed)."""
+    return measure_stats(None, None, m, n, kw, groups, images, pe, mode)
+
+
+def measure_stats(x_masks, w_masks, m: int, n: int, kw: int, groups: int, images: int, pe, mode: str) -> CycleStats:
+    """Cycle statistics from step masks: ``x_masks[image][group]`` (M, K'), ``w_masks[group]`` (N, K').
+
+    Masks may be None when the array does not skip zeros (or not that operand's).
+    """
+    per = pe.elems_per_step(mode)
+    kp = -(-kw // per)
+    use_x = pe.zero_skip is not None and pe.skip_operands in ("activations", "both")
+    use_w = pe.zero_skip is not None and pe.skip_operands in ("weights", "both")
+    cycles = dense = busy = folds = 0
+    for img in range(images):
+        for g in range(groups):
+            xm = x_masks[img][g] if use_x else None
+            wm = w_masks[g] if use_w else None
+            c, b, f = gemm_stream(xm, wm, m, n, kp, pe.rows, pe.cols, pe.dataflow, pe.zero_skip, use_x, use_w)
+            d, _, _ = gemm_stream(None, None, m, n, kp, pe.rows, pe.cols, pe.dataflow, None, False, False)
+            cycles, dense, busy, folds = cycles + c, dense + d, busy + b, folds + f
+    dense_ops = images * groups * m * n * kp
+    pe_cycles = (cycles + images * groups) * pe.rows * pe.cols  # the folds' full span (see module doc)
+    return CycleStats(cycles=cycles, dense_cycles=dense, pe_cycles=pe_cycles, busy_pe_cycles=busy,
+                      idle_pe_cycles=pe_cycles - busy, skipped_ops=dense_ops - busy, dense_ops=dense_ops,
+                      folds=folds, elems_per_step=per, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow,
+                      zero_skip=pe.zero_skip, skip_operands=pe.skip_operands)

@@ -1,0 +1,117 @@
+"""Numba drivers: run the micro-kernels (or plain dot products) over a layer.
+
+Blocked drivers take one group's transposed patch matrix ``PT`` (steps x pixels, pixels
+padded to a multiple of the vector lanes) and filter matrix ``W`` (filters x steps, filters
+padded to a multiple of ``FB``) and fill ``out[k, i] = scale * dot + bias[k]`` (int32), in
+parallel over blocks of pixels and filters. The caller scatters ``out`` into NCHW.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
+                                           xorpop_2v)
+
+L_BITS, L_VNNI = LANES["xorpop"], LANES["vnni"]
+
+
+@njit(cache=True, inline="always")
+def _blocks(out, lanes):
+    """(two-vector pixel blocks, blocks in all, filter blocks)."""
+    mp = out.shape[1]
+    n2 = mp // (2 * lanes)
+    rest = (mp - n2 * 2 * lanes) // lanes
+    return n2, n2 + rest, out.shape[0] // FB
+
+
+@njit(cache=True, parallel=True)
+def xorpop_gemm(pt, w, nsteps, scale, bias, out):
+    """Binary: dot = popcount(PT ^ W) over ``nsteps`` uint64 words."""
+    n2, nblk, nkb = _blocks(out, L_BITS)
+    for t in prange(nblk * nkb):
+        ib, kb = t // nkb, (t % nkb) * FB
+        if ib < n2:
+            xorpop_2v(pt, w, ib * 2 * L_BITS, kb, nsteps, scale, bias, out)
+        else:
+            xorpop_1v(pt, w, n2 * 2 * L_BITS, kb, nsteps, scale, bias, out)
+
+
+@njit(cache=True, parallel=True)
+def ternary_gemm(pnz, ps, wnz, ws, nsteps, bias, out):
+    """Ternary x and w as (nonzero, sign) bit planes."""
+    n2, nblk, nkb = _blocks(out, L_BITS)
+    for t in prange(nblk * nkb):
+        ib, kb = t // nkb, (t % nkb) * FB
+        if ib < n2:
+            ternary_2v(pnz, ps, wnz, ws, ib * 2 * L_BITS, kb, nsteps, 1, bias, out)
+        else:
+            ternary_1v(pnz, ps, wnz, ws, n2 * 2 * L_BITS, kb, nsteps, 1, bias, out)
+
+
+@njit(cache=True, parallel=True)
+def vnni_gemm(pt, w, nsteps, bias, out):
+    """int8 with VNNI: PT holds 4 bytes of x + 128 per int32; ``bias`` = -128 * sum(w) corrects it."""
+    n2, nblk, nkb = _blocks(out, L_VNNI)
+    for t in prange(nblk * nkb):
+        ib, kb = t // nkb, (t % nkb) * FB
+        if ib < n2:
+            vnni_2v(pt, w, ib * 2 * L_VNNI, kb, nsteps, 1, bias, out)
+        else:
+            vnni_1v(pt, w, n2 * 2 * L_VNNI, kb, nsteps, 1, bias, out)
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def int8_dot_gemm(p, w, out):
+    """int8 without VNNI: one dot product per output (vectorised to VPMADDWD by LLVM)."""
+    kw = p.shape[1]
+    for i in prange(out.shape[0]):
+        row = p[i]
+        for k in range(out.shape[1]):
+            wr = w[k]
+            acc = np.int32(0)
+            for j in range(kw):
+                acc = np.int32(acc + np.int32(row[j]) * np.int32(wr[j]))
+            out[i, k] = acc
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def addsub_gemm(p, wpos, wneg, out):
+    """Ternary w, int8 x: add x where w = +1, subtract where w = -1 (masks of all-ones bytes)."""
+    kw = p.shape[1]
+    for i in prange(out.shape[0]):
+        row = p[i]
+        for k in range(out.shape[1]):
+            mp, mn = wpos[k], wneg[k]
+            acc = np.int32(0)
+            for j in range(kw):
+                acc = np.int32(acc + np.int32(row[j] & mp[j]) - np.int32(row[j] & mn[j]))
+            out[i, k] = acc
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def direct_conv(xph, w, groups, sh, sw, y):
+    """Few filters per group (depthwise): integer MACs vectorised along output columns.
+
+    ``xph[n, c, h, q, j]`` is the padded input column ``j * sw + q`` (the columns split into
+    ``sw`` phases so every inner loop reads contiguous memory); each output row accumulates
+    in an int32 vector.
+    """
+    nb, k, e, f = y.shape
+    cg, r, s = w.shape[1], w.shape[2], w.shape[3]
+    kg = k // groups
+    for t in prange(nb * k):
+        n, ko = t // k, t % k
+        c0 = (ko // kg) * cg
+        acc = np.zeros(f, np.int32)
+        for ei in range(e):
+            acc[:] = 0
+            for c in range(cg):
+                for ri in range(r):
+                    for si in range(s):
+                        wv = np.int32(w[ko, c, ri, si])
+                        q, j0 = si % sw, si // sw
+                        seg = xph[n, c0 + c, ei * sh + ri, q, j0:j0 + f]
+                        for fi in range(f):
+                            acc[fi] += wv * np.int32(seg[fi])
+            y[n, ko, ei, :] = acc

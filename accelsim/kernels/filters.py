@@ -1,0 +1,72 @@
+"""Filters checked and laid out once for the kernels, as an inference engine does at load time.
+
+``conv2d`` accepts raw OIHW int8 filters (it packs them on every call) or the
+:class:`PackedFilters` that :func:`pack_filters` returns, which skips that per-call work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.errors import AccelsimError
+from accelsim.kernels.checks import MODES, check_filters
+from accelsim.kernels.packing import WORD_BITS, channel_sums, round_up
+
+
+@dataclass(frozen=True, eq=False)
+class PackedFilters:
+    """OIHW int8 filters (a private copy) and the layouts the kernels read."""
+
+    w: np.ndarray
+    mode: str
+    groups: int
+    rows: np.ndarray              # (K, R*S*Cg) int8 in (r, s, c) order
+    sums: np.ndarray              # (K,) int64: sum of each filter
+    tap_sums: np.ndarray | None   # binary: (K, R, S) int64, sum over channels per tap
+    bits: tuple                   # binary: (sign words,); ternary: (nonzero words, sign words)
+    lanes: np.ndarray | None      # int8: (K, R*S*ceil4(Cg)) int8, four channels per 32-bit lane
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        return self.w.shape  # type: ignore[return-value]
+
+
+def pack_filters(w: np.ndarray, *, mode: str, groups: int = 1) -> PackedFilters:
+    """Check ``w`` (OIHW int8, values in ``mode``'s alphabet) and lay it out for ``conv2d``."""
+    if mode not in MODES:
+        raise AccelsimError(f"mode: got {mode!r}; allowed: {', '.join(MODES)}")
+    groups = check_filters(w, mode, groups)
+    k, cg, r, s = w.shape
+    wt = np.ascontiguousarray(w.transpose(0, 2, 3, 1))  # (K, R, S, Cg), a private copy
+    rows = wt.reshape(k, -1)
+    sums = channel_sums(rows)
+    taps = channel_sums(wt.reshape(-1, cg)).reshape(k, r, s) if mode == "binary" else None
+    if mode == "binary":
+        bits: tuple = (pack_words(wt, True),)
+    elif mode == "ternary":
+        bits = (pack_words(wt, False), pack_words(wt, True))
+    else:
+        bits = ()
+    lanes = None
+    if mode == "int8":
+        lanes = rows
+        if cg % 4:
+            lanes = np.zeros((k, r, s, round_up(cg, 4)), np.int8)
+            lanes[..., :cg] = wt
+            lanes = lanes.reshape(k, -1)
+    return PackedFilters(w=np.ascontiguousarray(w).copy(), mode=mode, groups=groups, rows=rows, sums=sums,
+                         tap_sums=taps, bits=bits, lanes=lanes)
+
+
+def pack_words(wt: np.ndarray, negative: bool) -> np.ndarray:
+    """(K, R, S, Cg) int8 -> (K, R*S*words) uint64; bit c % 64 of word c // 64 per tap.
+
+    The bit is set where w < 0 (``negative``) or w != 0, as :func:`pack_input_bits` does.
+    """
+    k, r, s, cg = wt.shape
+    nw = -(-cg // WORD_BITS)
+    bits = np.zeros((k, r, s, nw * WORD_BITS), np.bool_)
+    bits[..., :cg] = (wt < 0) if negative else (wt != 0)
+    words = np.packbits(bits, axis=-1, bitorder="little").view("<u8").astype(np.uint64, copy=False)
+    return words.reshape(k, -1)

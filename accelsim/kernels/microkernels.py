@@ -1,0 +1,170 @@
+"""Register-blocked micro-kernels written in LLVM IR as Numba intrinsics.
+
+Layout (the one oneDNN's int8 kernels use): a transposed patch matrix ``PT[j, i]`` (step j
+of the reduction, output pixel i) and a filter matrix ``W[k, j]``. One call computes a
+block of ``FB`` filters x ``PV`` vectors of pixels: for every step j it loads PV pixel
+vectors, broadcasts FB filter words and updates FB*PV vector accumulators that stay in
+registers, so there is no horizontal reduction and no tail, whatever the window length.
+At the end it writes ``out[k, i] = scale * acc + bias[k]`` (int32) for the block.
+
+Operations per (pixel vector p, broadcast filter word w):
+
+* ``xorpop`` (binary, uint64 words, 8 lanes): ``acc += popcount(p XOR w)``; ``llvm.ctpop``
+  becomes VPOPCNTQ on CPUs with AVX-512 VPOPCNTDQ and a bit-trick sequence elsewhere.
+* ``ternary`` (nonzero and sign planes, 8 lanes): ``acc += popcount(m) - 2 popcount(m AND
+  (ps XOR ws))`` with ``m = pnz AND wnz``.
+* ``vnni`` (int8: 4 bytes of the reduction per int32 lane, 16 lanes): ``acc = vpdpbusd(acc,
+  p, w)``, uint8 pixels times int8 weights (AVX-512 VNNI, only when :data:`HAS_VNNI`).
+"""
+from __future__ import annotations
+
+import llvmlite.binding as llvm
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+FB = 4  # filters per block
+
+I32, I64 = ir.IntType(32), ir.IntType(64)
+
+
+def _host_features() -> set[str]:
+    try:
+        return {f[1:] for f in llvm.get_host_cpu_features().flatten().split(",") if f.startswith("+")}
+    except Exception:  # pragma: no cover - platform without feature query
+        return set()
+
+
+HAS_VNNI = {"avx512vnni", "avx512bw", "avx512f"} <= _host_features()
+
+# op name -> (element type, lanes, planes)
+OPS = {"xorpop": (I64, 8, 1), "ternary": (I64, 8, 2), "vnni": (I32, 16, 1)}
+
+
+def _array(context, builder, ty, value):
+    arr = context.make_array(ty)(context, builder, value)
+    return builder.ptrtoint(arr.data, I64), builder.extract_value(arr.strides, 0)
+
+
+def _load(builder, addr, ty):
+    value = builder.load(builder.inttoptr(addr, ty.as_pointer()))
+    value.align = 1
+    return value
+
+
+def _loop(builder, count, accs, body):
+    """Emit ``for j in range(count): accs = body(j, accs)``; return the final accumulators."""
+    entry = builder.block
+    head = builder.append_basic_block("mk.head")
+    step = builder.append_basic_block("mk.body")
+    done = builder.append_basic_block("mk.done")
+    builder.branch(head)
+    builder.position_at_end(head)
+    iv = builder.phi(I64)
+    iv.add_incoming(ir.Constant(I64, 0), entry)
+    phis = []
+    for a in accs:
+        ph = builder.phi(a.type)
+        ph.add_incoming(a, entry)
+        phis.append(ph)
+    builder.cbranch(builder.icmp_signed("<", iv, count), step, done)
+    builder.position_at_end(step)
+    new = body(iv, phis)
+    nxt = builder.add(iv, ir.Constant(I64, 1))
+    end = builder.block
+    builder.branch(head)
+    iv.add_incoming(nxt, end)
+    for ph, v in zip(phis, new):
+        ph.add_incoming(v, end)
+    builder.position_at_end(done)
+    return phis
+
+
+def _splat(builder, scalar, vtype):
+    vec = builder.insert_element(ir.Constant(vtype, None), scalar, ir.Constant(I32, 0))
+    return builder.shuffle_vector(vec, ir.Constant(vtype, None), ir.Constant(ir.VectorType(I32, vtype.count),
+                                                                            [0] * vtype.count))
+
+
+def _make(op: str, pv: int):
+    elem, lanes, planes = OPS[op]
+    vtype = ir.VectorType(elem, lanes)
+    esize = elem.width // 8
+
+    def codegen(context, builder, sig, args):
+        arrays = args[:2 * planes]
+        i0, k0, nsteps, scale, bias, out = args[2 * planes:]
+        pts = [_array(context, builder, sig.args[j], arrays[j]) for j in range(planes)]
+        ws = [_array(context, builder, sig.args[planes + j], arrays[planes + j]) for j in range(planes)]
+        col0 = builder.mul(i0, ir.Constant(I64, esize))
+        w_rows = [[builder.add(base, builder.mul(builder.add(k0, ir.Constant(I64, b)), stride)) for b in range(FB)]
+                  for base, stride in ws]
+        ctpop = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vtype, [vtype]),
+                                               f"llvm.ctpop.v{lanes}i64") if op != "vnni" else None
+        dpbusd = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vtype, [vtype] * 3),
+                                                "llvm.x86.avx512.vpdpbusd.512") if op == "vnni" else None
+        one = ir.Constant(vtype, [1] * lanes)
+
+        def body(j, accs):
+            pv_vals = []
+            for base, stride in pts:
+                row = builder.add(builder.add(base, builder.mul(j, stride)), col0)
+                pv_vals.append([_load(builder, builder.add(row, ir.Constant(I64, v * lanes * esize)), vtype)
+                                for v in range(pv)])
+            joff = builder.mul(j, ir.Constant(I64, esize))
+            w_vals = [[_splat(builder, _load(builder, builder.add(r, joff), elem), vtype) for r in rows]
+                      for rows in w_rows]
+            new = []
+            for b in range(FB):
+                for v in range(pv):
+                    acc = accs[b * pv + v]
+                    if op == "xorpop":
+                        acc = builder.add(acc, builder.call(ctpop, [builder.xor(pv_vals[0][v], w_vals[0][b])]))
+                    elif op == "ternary":
+                        m = builder.and_(pv_vals[0][v], w_vals[0][b])
+                        neg = builder.and_(m, builder.xor(pv_vals[1][v], w_vals[1][b]))
+                        acc = builder.add(acc, builder.call(ctpop, [m]))
+                        acc = builder.sub(acc, builder.shl(builder.call(ctpop, [neg]), one))
+                    else:
+                        acc = builder.call(dpbusd, [acc, pv_vals[0][v], w_vals[0][b]])
+                    new.append(acc)
+            return new
+
+        accs = _loop(builder, nsteps, [ir.Constant(vtype, None)] * (FB * pv), body)
+        obase, ostride = _array(context, builder, sig.args[-1], out)
+        bbase, _ = _array(context, builder, sig.args[-2], bias)
+        v64, v32 = ir.VectorType(I64, lanes), ir.VectorType(I32, lanes)
+        scale_v = _splat(builder, scale, v64)
+        for b in range(FB):
+            k = builder.add(k0, ir.Constant(I64, b))
+            bias_v = _splat(builder, _load(builder, builder.add(bbase, builder.mul(k, ir.Constant(I64, 8))), I64), v64)
+            row = builder.add(builder.add(obase, builder.mul(k, ostride)), builder.mul(i0, ir.Constant(I64, 4)))
+            for v in range(pv):
+                acc = accs[b * pv + v]
+                acc = acc if elem is I64 else builder.sext(acc, v64)
+                res = builder.trunc(builder.add(builder.mul(acc, scale_v), bias_v), v32)
+                ptr = builder.inttoptr(builder.add(row, ir.Constant(I64, v * lanes * 4)), v32.as_pointer())
+                builder.store(res, ptr).align = 1
+        return context.get_dummy_value()
+
+    def signature(arrays, bias, out):
+        return types.void(*arrays, types.intp, types.intp, types.intp, types.int64, bias, out), codegen
+
+    if planes == 1:
+        def typer(typingctx, pt, w, i0, k0, nsteps, scale, bias, out):
+            return signature((pt, w), bias, out)
+    else:
+        def typer(typingctx, pnz, ps, wnz, ws, i0, k0, nsteps, scale, bias, out):
+            return signature((pnz, ps, wnz, ws), bias, out)
+
+    typer.__name__ = typer.__qualname__ = f"{op}_{pv}v"
+    typer.__doc__ = (f"{op} block of {FB} filters x {pv} vector(s) of {lanes} pixels: "
+                     "out[k0+b, i0+...] = scale * acc + bias[k0+b].")
+    return intrinsic(typer)
+
+
+xorpop_1v, xorpop_2v = _make("xorpop", 1), _make("xorpop", 2)
+ternary_1v, ternary_2v = _make("ternary", 1), _make("ternary", 2)
+vnni_1v, vnni_2v = _make("vnni", 1), _make("vnni", 2)
+LANES = {op: spec[1] for op, spec in OPS.items()}

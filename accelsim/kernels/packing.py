@@ -1,0 +1,154 @@
+"""Lay operands out for the kernels: channels-last padding, bit packing, im2col.
+
+Patch rows are in (r, s, c) order, channels fastest, so one tap's channels are contiguous.
+Binary and ternary values are packed along channels into uint64 words, each tap's
+channels of a group starting a new word (``ceil(C/groups / 64)`` words per tap); unused bits
+are zero in both operands, so they add nothing to a popcount of XOR or AND. int8 values for
+VNNI go four channels to a 32-bit lane. Inputs are laid out planar (one plane per word or
+lane) so that im2col copies contiguous rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+WORD_BITS = 64
+
+
+def pad_nhwc(x: np.ndarray, padding: tuple[int, int, int, int], value: int) -> np.ndarray:
+    """NCHW int8 -> zero/constant padded, channels-last NHWC int8 (contiguous)."""
+    pt, pl, pb, pr = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=np.int8(value))
+    return np.ascontiguousarray(xp.transpose(0, 2, 3, 1))
+
+
+@njit(cache=True, parallel=True)
+def channel_sums(a):
+    """Sum over the last axis of a 2-D int8 array, as int64 (e.g. sum_c w per filter tap)."""
+    out = np.zeros(a.shape[0], np.int64)
+    for i in prange(a.shape[0]):
+        acc = 0
+        for j in range(a.shape[1]):
+            acc += a[i, j]
+        out[i] = acc
+    return out
+
+
+@njit(cache=True, parallel=True)
+def im2col(xp, g, r, s, sh, sw, e, f, rows_to, cols_to):
+    """Patch matrix of group ``g``: xp is (N, Hp, Wp, G, L); row (n, e, f), columns (r, s, l).
+
+    The result has ``rows_to`` rows and ``cols_to`` columns (zero beyond the data), so
+    micro-kernels can run whole 4-row blocks and whole vectors.
+    """
+    n = xp.shape[0]
+    ln = xp.shape[4]
+    out = np.zeros((rows_to, cols_to), xp.dtype)
+    for t in prange(n * e):
+        b, ei = t // e, t % e
+        for fi in range(f):
+            row = t * f + fi
+            col = 0
+            for ri in range(r):
+                for si in range(s):
+                    src = xp[b, ei * sh + ri, fi * sw + si, g]
+                    for j in range(ln):
+                        out[row, col + j] = src[j]
+                    col += ln
+    return out
+
+
+@njit(cache=True, parallel=True)
+def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
+    """NCHW int8 -> planar padded bit words (N, G, words per group, Hp, Wp), uint64.
+
+    Channel c of a group is bit c % 64 of word c // 64, set where x < 0 (``negative``) or
+    x != 0. Padded pixels hold all the word's channel bits set (``fill_ones``: binary -1
+    padding) or none (0 for ternary, +1 for binary).
+    """
+    n, c, h, w = x.shape
+    cg = c // groups
+    nw = (cg + WORD_BITS - 1) // WORD_BITS
+    hp, wp = h + pt + pb, w + pl + pr
+    out = np.zeros((n, groups, nw, hp, wp), np.uint64)
+    for t in prange(n * groups * nw * hp):
+        b, g, wi, row = t // (groups * nw * hp), (t // (nw * hp)) % groups, (t // hp) % nw, t % hp
+        lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
+        dst = out[b, g, wi, row]
+        if fill_ones:
+            ones = np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(WORD_BITS - (hi - lo))
+            dst[:] = ones
+            if pt <= row < pt + h:
+                dst[pl:pl + w] = 0
+        if row < pt or row >= pt + h:
+            continue
+        d = dst[pl:pl + w]
+        for ci in range(lo, hi):
+            bit = np.uint64(ci - lo)
+            src = x[b, g * cg + ci, row - pt]
+            if negative:  # separate loops so LLVM vectorises each
+                for j in range(w):
+                    d[j] |= np.uint64(src[j] < 0) << bit
+            else:
+                for j in range(w):
+                    d[j] |= np.uint64(src[j] != 0) << bit
+    return out
+
+
+@njit(cache=True, parallel=True)
+def pack_input_lanes(x, pt, pl, pb, pr, groups):
+    """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + 128 (uint8).
+
+    Four consecutive channels of a group share a 32-bit lane (channels padded to a
+    multiple of 4); padding holds 128, i.e. x = 0.
+    """
+    n, c, h, w = x.shape
+    cg = c // groups
+    nl = (cg + 3) // 4
+    hp, wp = h + pt + pb, w + pl + pr
+    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(128))
+    for t in prange(n * groups * h):
+        b, g, row = t // (groups * h), (t // h) % groups, t % h
+        for ci in range(cg):
+            src = x[b, g * cg + ci, row]
+            dst = out[b, g, ci // 4, row + pt, pl:pl + w, ci % 4]
+            for j in range(w):
+                dst[j] = np.uint8(np.int32(src[j]) + 128)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
+    """Transposed patch matrix of group ``g``: (steps, cols_to), zero beyond the data.
+
+    ``xpl`` is planar (N, G, L, Hp, Wp). Row q = (r*S + s)*L + l holds, for every output
+    pixel i = (n*E + e)*F + f, the word ``xpl[n, g, l, e*sh + r, f*sw + s]``: a shifted copy
+    of one plane, contiguous along f when the stride is 1.
+    """
+    nb, ln = xpl.shape[0], xpl.shape[2]
+    out = np.zeros((steps, cols_to), xpl.dtype)
+    for q in prange(r * s * ln):
+        tap, li = q // ln, q % ln
+        ri, si = tap // s, tap % s
+        for b in range(nb):
+            for ei in range(e):
+                src = xpl[b, g, li, ei * sh + ri]
+                dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
+                if sw == 1:
+                    dst[:] = src[si:si + f]
+                else:
+                    for fi in range(f):
+                        dst[fi] = src[fi * sw + si]
+    return out
+
+
+def filter_rows(w_rows: np.ndarray, g: int, kg: int, rows_to: int, cols_to: int) -> np.ndarray:
+    """Filters of group ``g`` (rows of ``w_rows``), zero-padded to (rows_to, cols_to)."""
+    part = w_rows[g * kg:(g + 1) * kg].reshape(kg, -1)
+    out = np.zeros((rows_to, cols_to), w_rows.dtype)
+    out[:kg, :part.shape[1]] = part
+    return out
+
+
+def round_up(v: int, m: int) -> int:
+    return -(-v // m) * m

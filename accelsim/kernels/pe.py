@@ -1,0 +1,65 @@
+"""The PE array a kernel counts cycles for: shape, dataflow, lane width and zero skipping."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from accelsim.errors import AccelsimError
+from accelsim.hardware.schema import PRECISION_BITS, Unit
+
+MODE_BITS = {"binary": 1, "ternary": 2, "int8": 8}
+SKIP_OPERANDS = ("weights", "activations", "both")
+
+
+@dataclass(frozen=True)
+class PEArray:
+    """A ``rows x cols`` systolic array running ``dataflow`` (os, ws or is).
+
+    ``lane_bits``: bits of the reduction a PE consumes per cycle (8 = one int8 MAC; 64 = a
+    64-bit XNOR-popcount, i.e. 64 binary or 32 ternary MACs). ``zero_skip`` is the skip
+    granularity in steps of the streamed dimension (None = no zero skipping);
+    ``skip_operands`` says whose zeros the array detects.
+    """
+
+    rows: int
+    cols: int
+    dataflow: str = "ws"
+    lane_bits: int = 8
+    zero_skip: int | None = None
+    skip_operands: str = "weights"
+
+    def __post_init__(self):
+        for key in ("rows", "cols", "lane_bits"):
+            v = getattr(self, key)
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise AccelsimError(f"pe.{key}: got {v!r}; must be a positive integer")
+        if self.dataflow not in ("os", "ws", "is"):
+            raise AccelsimError(f"pe.dataflow: got {self.dataflow!r}; allowed: os, ws, is")
+        if self.zero_skip is not None and (not isinstance(self.zero_skip, int) or self.zero_skip <= 0):
+            raise AccelsimError(f"pe.zero_skip: got {self.zero_skip!r}; a positive granularity or None")
+        if self.skip_operands not in SKIP_OPERANDS:
+            raise AccelsimError(f"pe.skip_operands: got {self.skip_operands!r}; allowed: {', '.join(SKIP_OPERANDS)}")
+
+    def elems_per_step(self, mode: str) -> int:
+        """Reduction elements one PE handles per cycle in ``mode`` (at least 1)."""
+        return max(1, self.lane_bits // MODE_BITS[mode])
+
+    @classmethod
+    def from_unit(cls, unit: Unit, precision: str = "int8", dataflow: str | None = None) -> "PEArray":
+        """The array of a systolic profile unit; lane width from its MACs per cycle in ``precision``."""
+        if unit.array is None:
+            raise AccelsimError(f"unit {unit.name!r}: has no MAC array (rows, cols); the cycle kernels need one")
+        spec = unit.precisions.get(precision)
+        if spec is None:
+            raise AccelsimError(f"unit {unit.name!r} does not run precision {precision!r}; "
+                                f"it supports: {', '.join(unit.precisions)}")
+        per_pe = spec.macs_per_cycle / unit.pe_count
+        if per_pe < 1 or per_pe != int(per_pe):
+            raise AccelsimError(f"unit {unit.name!r}: {precision} runs {per_pe:g} MACs per PE per cycle; "
+                                "the cycle kernels need a whole number >= 1")
+        zs = unit.zero_skip
+        return cls(rows=unit.array.rows, cols=unit.array.cols, dataflow=dataflow or unit.array.dataflow,
+                   lane_bits=int(per_pe) * PRECISION_BITS[precision],
+                   zero_skip=zs.granularity if zs else None, skip_operands=zs.operands if zs else "weights")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

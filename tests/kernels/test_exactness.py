@@ -1,0 +1,97 @@
+"""The Numba kernels equal the NumPy references bit for bit, on every path."""
+import contextlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.kernels import conv, conv2d, conv2d_reference, pack_filters
+from tests.kernels.helpers import rand
+
+
+@st.composite
+def conv_cases(draw):
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    depthwise = draw(st.booleans()) and groups > 1
+    cg = 1 if depthwise else draw(st.sampled_from([1, 3, 8, 31, 64, 70]))
+    kg = 1 if depthwise else draw(st.integers(1, 9))
+    r, s = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
+    h = draw(st.integers(max(1, r - pads[0] - pads[2]), 9))
+    w = draw(st.integers(max(1, s - pads[1] - pads[3]), 9))
+    return dict(n=draw(st.integers(1, 2)), c=cg * groups, k=kg * groups, h=h, w=w, r=r, s=s, groups=groups,
+                stride=(draw(st.integers(1, 2)), draw(st.integers(1, 3))), padding=pads, seed=draw(st.integers(0, 2**31)))
+
+
+def _run(case, mode, x_alphabet, pad_value=0):
+    rng = np.random.default_rng(case["seed"])
+    x = rand(rng, (case["n"], case["c"], case["h"], case["w"]), x_alphabet)
+    w = rand(rng, (case["k"], case["c"] // case["groups"], case["r"], case["s"]), mode)
+    kw = dict(mode=mode, stride=case["stride"], padding=case["padding"], groups=case["groups"])
+    if mode == "binary":
+        kw["pad_value"] = pad_value
+    got = conv2d(x, w, **kw)
+    ref = conv2d_reference(x, w, **kw)
+    assert got.y.dtype == np.int32 and got.y.shape == ref.shape
+    np.testing.assert_array_equal(got.y, ref)
+    packed = conv2d(x, pack_filters(w, mode=mode, groups=case["groups"]), **kw)  # same result, prepacked
+    np.testing.assert_array_equal(packed.y, ref)
+    return got.path
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_cases(), st.sampled_from([0, 1, -1]))
+def test_binary_bit_exact(case, pad_value):
+    assert _run(case, "binary", "binary", pad_value) in ("xnor-popcount", "direct")
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_cases(), st.sampled_from(["ternary", "int8"]))
+def test_ternary_bit_exact(case, x_alphabet):
+    path = _run(case, "ternary", x_alphabet)
+    assert path in ("direct", "ternary-bitplanes" if x_alphabet == "ternary" else "ternary-addsub") or (
+        x_alphabet == "int8" and path == "ternary-bitplanes")  # random int8 x may fall inside {-1, 0, 1}
+
+
+@contextlib.contextmanager
+def use_vnni(vnni: bool):
+    """Force the int8 path: VNNI (when this CPU has it) or the portable dot product."""
+    saved = conv.USE_VNNI
+    conv.USE_VNNI = vnni and conv.HAS_VNNI
+    try:
+        yield
+    finally:
+        conv.USE_VNNI = saved
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_cases(), st.booleans())
+def test_int8_bit_exact(case, vnni):
+    with use_vnni(vnni):
+        path = _run(case, "int8", "int8")
+    assert path in ("direct", "int8-vnni" if vnni and conv.HAS_VNNI else "int8-dot")
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+def test_extreme_values_and_unbatched(mode):
+    """int8 extremes (-128 * -128 over a long window) and CHW input without a batch axis."""
+    c, k = 130, 8
+    x = np.full((c, 5, 6), -128 if mode == "int8" else -1, np.int8)
+    w = np.full((k, c, 3, 3), -128 if mode == "int8" else -1, np.int8)
+    got = conv2d(x, w, mode=mode, padding=1)
+    ref = conv2d_reference(x, w, mode=mode, padding=1)
+    assert got.y.shape == ref.shape == (k, 5, 6)
+    np.testing.assert_array_equal(got.y, ref)
+    assert got.y[0, 2, 2] == c * 9 * (16384 if mode == "int8" else 1)
+
+
+def test_binary_padding_options_differ_as_defined():
+    """Zero padding is exact; +1 / -1 padding equals the reference with that constant."""
+    rng = np.random.default_rng(3)
+    x, w = rand(rng, (1, 16, 5, 5), "binary"), rand(rng, (8, 16, 3, 3), "binary")
+    ys = {pv: conv2d(x, w, mode="binary", padding=1, pad_value=pv).y for pv in (0, 1, -1)}
+    corner_taps = w[:, :, 0, :].sum(axis=(1, 2)) + w[:, :, 1:, 0].sum(axis=(1, 2))  # taps padded at (0, 0)
+    np.testing.assert_array_equal(ys[1][0, :, 0, 0] - ys[0][0, :, 0, 0], corner_taps)
+    np.testing.assert_array_equal(ys[0][0, :, 0, 0] - ys[-1][0, :, 0, 0], corner_taps)
+    np.testing.assert_array_equal(ys[0][0, :, 2, 2], ys[1][0, :, 2, 2])  # interior: no padding involved

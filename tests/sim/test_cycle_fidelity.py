@@ -1,0 +1,106 @@
+"""Cycle fidelity (``accelsim run --fidelity cycle``) against the analytical one."""
+import json
+
+import numpy as np
+import pytest
+
+import accelsim
+from accelsim.cli import main
+from accelsim.errors import AccelsimError
+from accelsim.hardware import load_profile
+from accelsim.hardware.schema import PrecisionSpec, ZeroSkip
+from tests.helpers import write_scalesim_cfg
+
+SMALL = accelsim.load_workload("mobilenet_v1", resolution=64, width=0.25)
+
+
+def _profile(dataflow="ws", zero_skip=None, formats=("int8", "ternary", "binary")):
+    """generic_npu with one MAC per PE per cycle in ``formats`` and optional zero skipping."""
+    p = load_profile("generic_npu")
+    unit = p.unit()
+    precisions = dict(unit.precisions)
+    for fmt in formats:
+        precisions[fmt] = PrecisionSpec(macs_per_cycle=unit.pe_count, energy_pj_per_mac=0.1)
+    unit = unit.model_copy(update={"precisions": precisions, "zero_skip": zero_skip,
+                                   "array": unit.array.model_copy(update={"dataflow": dataflow})})
+    return p.model_copy(update={"units": [unit]})
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
+def test_dense_int8_equals_analytical_on_mobilenet(dataflow):
+    """Every conv / fc layer is measured by a kernel, and dense int8 counts equal the analytical ones."""
+    ana = accelsim.simulate("generic_npu", "mobilenet_v1", dataflow=dataflow)
+    cyc = accelsim.simulate("generic_npu", "mobilenet_v1", dataflow=dataflow, fidelity="cycle")
+    assert cyc.fidelity == "cycle" and isinstance(cyc, type(ana))
+    assert [lr.compute_cycles for lr in cyc.layers] == [lr.compute_cycles for lr in ana.layers]
+    assert cyc.total_cycles == ana.total_cycles and cyc.energy_mj == pytest.approx(ana.energy_mj)
+    sources = {lr.name: lr.cycle_detail["source"] for lr in cyc.layers}
+    assert sources.pop("avgpool") == "analytical" and set(sources.values()) == {"kernel"}
+    assert all(lr.cycle_detail["path"] in ("int8-vnni", "int8-dot", "direct") for lr in cyc.layers
+               if lr.cycle_detail["source"] == "kernel")
+
+
+def test_formats_without_kernel_fall_back_and_say_so():
+    cyc = accelsim.simulate("generic_npu", SMALL, precision="fp16", fidelity="cycle")
+    ana = accelsim.simulate("generic_npu", SMALL, precision="fp16")
+    assert [lr.compute_cycles for lr in cyc.layers] == [lr.compute_cycles for lr in ana.layers]
+    assert {lr.cycle_detail["reason"] for lr in cyc.layers} == {"fp16 has no kernel"}
+
+
+@pytest.mark.parametrize("fmt", ["ternary", "binary"])
+def test_dense_ternary_binary_equal_analytical_without_zero_skip(fmt):
+    prof = _profile("os")
+    cyc = accelsim.simulate(prof, SMALL, precision=fmt, fidelity="cycle")
+    ana = accelsim.simulate(prof, SMALL, precision=fmt)
+    assert [lr.compute_cycles for lr in cyc.layers] == [lr.compute_cycles for lr in ana.layers]
+
+
+def test_zero_skip_on_ternary_saves_cycles_and_is_seeded():
+    """Random ternary weights are one third zeros: os with weight skipping shortens every
+    fold to its densest filter, never beyond the dense count."""
+    prof = _profile("os", ZeroSkip(granularity=1, operands="weights"))
+    cyc = accelsim.simulate(prof, SMALL, precision="ternary", fidelity="cycle", seed=1)
+    ana = accelsim.simulate(prof, SMALL, precision="ternary")
+    pairs = [(c.compute_cycles, a.compute_cycles) for c, a in zip(cyc.layers, ana.layers)]
+    assert all(c <= a for c, a in pairs) and sum(c for c, _ in pairs) < 0.95 * sum(a for _, a in pairs)
+    skipped = sum(lr.cycle_detail.get("skipped_ops", 0) for lr in cyc.layers)
+    assert skipped > 0
+    again = accelsim.simulate(prof, SMALL, precision="ternary", fidelity="cycle", seed=1)
+    assert again.to_dict() == cyc.to_dict()
+
+
+def test_given_weights_are_used():
+    """All-zero weights for one layer: with zero skipping its folds stream nothing."""
+    prof = _profile("os", ZeroSkip(granularity=1, operands="weights"))
+    info = SMALL["pw2"]
+    k, c = info.out_shape[0], info.in_shapes[0][0]
+    zeros = {"pw2": np.zeros((k, c, 1, 1), np.int8)}
+    cyc = accelsim.simulate(prof, SMALL, precision="ternary", fidelity="cycle", weights=zeros)
+    pw2 = next(lr for lr in cyc.layers if lr.name == "pw2")
+    assert pw2.cycle_detail["weights"] == "given" and pw2.cycle_detail["busy_pe_cycles"] == 0
+    assert pw2.compute_cycles == pw2.cycle_detail["folds"] * (32 + 32 - 2) - 1
+    with pytest.raises(AccelsimError, match="weights\\['pw2'\\]: shape"):
+        accelsim.simulate(prof, SMALL, precision="ternary", fidelity="cycle",
+                          weights={"pw2": np.zeros((3, 3), np.int8)})
+    with pytest.raises(AccelsimError, match="layer 'pw2': w: mode 'ternary'"):
+        accelsim.simulate(prof, SMALL, precision="ternary", fidelity="cycle",
+                          weights={"pw2": np.full((k, c, 1, 1), 3, np.int8)})
+
+
+def test_cli_cycle_fidelity_json(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["run", "--profile", "generic_npu", "--fidelity", "cycle", "--seed", "3", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "(cycle, dataflow ws" in out and "kernels measured 28 layer(s)" in out
+    data = json.loads(path.read_text())
+    assert data["fidelity"] == "cycle" and data["layers"][1]["cycle_detail"]["source"] == "kernel"
+    assert data == json.loads(json.dumps(accelsim.simulate("generic_npu", fidelity="cycle", seed=3).to_dict()))
+
+
+@pytest.mark.slow
+def test_scalesim_resnet18_ceil_mode_layers_match(tmp_path, data_dir, scalesim_reference):
+    """SCALE-Sim topology rows are ceil_mode convolutions: the kernels pad to the same output."""
+    cfg = write_scalesim_cfg(tmp_path / "s.cfg", 32, 32, "os")
+    cyc = accelsim.simulate(cfg, data_dir / "scalesim" / "resnet18_224.csv", fidelity="cycle")
+    ref = scalesim_reference["resnet18_224_os"]["layers"]
+    assert [(lr.name, lr.compute_cycles) for lr in cyc.layers] == [(x["name"], x["total_cycles"]) for x in ref]
