@@ -30,7 +30,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
+    if args.report:
+        from accelsim.hardware import load_profile
+        from accelsim.report import write_report
+
+        files = write_report(result, args.report, profile=load_profile(args.profile))
+        print(f"wrote report {files.index_html}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from accelsim.report import load_result_json, write_report
+
+    files = write_report(load_result_json(args.result), args.out, profile=args.profile)
+    print(f"wrote {len(files.pngs)} plots and {files.index_html}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from accelsim.dse.cli import run_sweep_command
+
+    return run_sweep_command(args)
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -64,7 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
     run.add_argument("--fidelity", default="analytical", help="analytical or event (default analytical)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
+    run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     run.set_defaults(func=cmd_run)
+
+    report = sub.add_parser("report", help="write rooflines, breakdowns and index.html for a result JSON")
+    report.add_argument("result", help="result JSON written by accelsim run --json")
+    report.add_argument("--out", required=True, metavar="DIR", help="folder for the plots and index.html")
+    report.add_argument("--profile", default=None,
+                        help="profile the result ran on (default: the one named in the result)")
+    report.set_defaults(func=cmd_report)
+
+    sweep = sub.add_parser("sweep", help="explore a design space described by a sweep YAML file")
+    from accelsim.dse.cli import add_sweep_arguments
+    add_sweep_arguments(sweep)
+    sweep.set_defaults(func=cmd_sweep)
 
     profiles = sub.add_parser("profiles", help="list the hardware profiles")
     profiles.set_defaults(func=cmd_profiles)
