@@ -39,11 +39,13 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
         energy = info.macs * spec.energy_pj_per_mac
     else:
         # Pooling, add, concat: element operations on the array's vector lanes.
+        # A view (reshape, channel slice) relabels memory: no work, no traffic.
         lanes = unit.non_mac_lanes
         compute = math.ceil(info.elem_ops / lanes)
         n_tiles = max(1, math.ceil(info.ofmap_elems / max(1, lanes * 64)))
-        sram_reads, sram_writes = ifmap_b, ofmap_b
-        dr, dw = math.ceil(ifmap_b), math.ceil(ofmap_b)
+        view = bool(getattr(info.layer, "is_view", False))
+        sram_reads, sram_writes = (0, 0) if view else (ifmap_b, ofmap_b)
+        dr, dw = (0, 0) if view else (math.ceil(ifmap_b), math.ceil(ofmap_b))
         energy = info.elem_ops * spec.energy_pj_per_mac
     sram_pj = (sram.energy_pj_per_byte if sram else 0.0) * (sram_reads + sram_writes)
     return LayerCost(name=info.name, op=info.op, unit=unit.name, precision=info.precision, macs=info.macs,
