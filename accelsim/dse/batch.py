@@ -34,6 +34,7 @@ class LayerTable:
     names: tuple[str, ...]
     precisions: tuple[str, ...]
     is_gemm: np.ndarray
+    is_view: np.ndarray          # reshape / slice: relabels memory, no traffic
     groups: np.ndarray
     m: np.ndarray
     n: np.ndarray
@@ -52,6 +53,7 @@ class LayerTable:
         return cls(
             names=tuple(info.name for info in wl), precisions=tuple(info.precision for info in wl),
             is_gemm=np.array([g is not None for g in gemms]),
+            is_view=np.array([bool(getattr(info.layer, "is_view", False)) for info in wl]),
             groups=np.array([g.groups if g else 0 for g in gemms], dtype=I64),
             m=np.array([g.m if g else 0 for g in gemms], dtype=I64),
             n=np.array([g.n if g else 0 for g in gemms], dtype=I64),
@@ -186,7 +188,8 @@ def _vector_layers(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarray], p
     if not len(v):
         return
     elem = t.elem_ops[v][:, None]
-    ifmap_b, ofmap_b = t.ifmap_b[v][:, None], t.ofmap_b[v][:, None]
+    moves = ~t.is_view[v][:, None]
+    ifmap_b, ofmap_b = np.where(moves, t.ifmap_b[v][:, None], 0.0), np.where(moves, t.ofmap_b[v][:, None], 0.0)
     out["compute"][v] = np.ceil(elem / d.non_mac_lanes[None, :]).astype(I64)
     out["dram_read"][v] = np.ceil(ifmap_b).astype(I64)
     out["dram_write"][v] = np.ceil(ofmap_b).astype(I64)

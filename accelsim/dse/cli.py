@@ -42,8 +42,9 @@ def run_sweep_command(args: argparse.Namespace) -> int:
           f"{outcome.n_computed} computed in {outcome.elapsed_s:.2f} s{rate}")
     errors = outcome.n_points - outcome.n_ok
     if errors:
-        first = next(r for r in outcome.rows if r["status"] != "ok")
-        print(f"{errors} point(s) failed; first: {first['error']}")
+        first = next((e for s, e in zip(outcome.table.columns["status"], outcome.table.columns["error"])
+                      if s != "ok"), None)
+        print(f"{errors} point(s) failed or missing; first error: {first}")
     print(f"Pareto front: {len(outcome.front)} points ({', '.join(spec.objectives)})")
     for name in ("results_csv", "pareto_csv", "pareto_png"):
         print(f"wrote {outcome.files[name]}")

@@ -1,8 +1,6 @@
 """Pareto fronts of a sweep: the points no other point beats on every objective (all minimized)."""
 from __future__ import annotations
 
-import csv
-from collections import defaultdict
 from pathlib import Path
 
 import matplotlib.ticker as mticker
@@ -10,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numba import njit
 
+from accelsim.dse.table import SweepTable
 from accelsim.report.plots import new_figure, save_png
 
 LABELS = {"latency_ms": "latency (ms)", "energy_mj": "energy (mJ)", "area_mm2": "area proxy (mm², 45 nm)",
@@ -62,37 +61,33 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
     return keep
 
 
-def pareto_rows(rows: list[dict], objectives: list[str], group_by: tuple[str, ...] = ("workload",)
-                ) -> list[dict]:
-    """The non-dominated successful rows, separately for each group (by default each workload)."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for r in rows:
-        if r["status"] == "ok" and all(r.get(o) is not None for o in objectives):
-            groups[tuple(r[g] for g in group_by)].append(r)
-    front = []
+def pareto_indices(table: SweepTable, objectives: list[str], group_by: tuple[str, ...] = ("workload",)
+                   ) -> np.ndarray:
+    """Row indices of the non-dominated successful points, per group (by default per workload).
+
+    Within a group the indices are sorted by the first objective.
+    """
+    if not len(table):
+        return np.zeros(0, dtype=np.int64)
+    values = np.column_stack([table.numeric(o) for o in objectives])
+    usable = table.ok() & np.all(np.isfinite(values), axis=1)
+    groups: dict[tuple, list[int]] = {}
+    for i in np.flatnonzero(usable):
+        groups.setdefault(tuple(table.columns[g][i] for g in group_by), []).append(int(i))
+    front: list[int] = []
     for members in groups.values():
-        mask = pareto_mask(np.array([[r[o] for o in objectives] for r in members]))
-        front += sorted((r for r, k in zip(members, mask) if k), key=lambda r: r[objectives[0]])
-    return front
+        idx = np.array(members)
+        keep = idx[pareto_mask(values[idx])]
+        front += keep[np.argsort(values[keep, 0], kind="stable")].tolist()
+    return np.array(front, dtype=np.int64)
 
 
-def flat(row: dict, param_keys: list[str]) -> dict:
-    """A row for CSV: parameters as their own columns."""
-    out = {k: v for k, v in row.items() if k != "params"}
-    for k in param_keys:
-        out[k] = row["params"].get(k)
-    return out
-
-
-def write_csv(path: Path, rows: list[dict], param_keys: list[str], columns: list[str]) -> Path:
-    fields = ["key", "workload", "compression", "precision"] + param_keys + [c for c in columns if c not in (
-        "key", "workload", "compression", "precision")]
-    with path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow(flat(r, param_keys))
-    return path
+def pareto_rows(rows: list[dict], objectives: list[str], group_by: tuple[str, ...] = ("workload",)) -> list[dict]:
+    """The non-dominated rows of a list of result dicts (``status == 'ok'``), per group."""
+    if not rows:
+        return []
+    table = SweepTable({k: [r.get(k) for r in rows] for k in rows[0]}, [])
+    return [rows[i] for i in pareto_indices(table, objectives, group_by)]
 
 
 def _log_axes(ax) -> None:
@@ -104,35 +99,48 @@ def _log_axes(ax) -> None:
         axis.set_minor_formatter(mticker.NullFormatter())
 
 
-def pareto_figure(rows: list[dict], front: list[dict], objectives: list[str]) -> Figure:
-    """Per workload: every point in grey, the front coloured, on each pair (first objective, other)."""
-    ok = [r for r in rows if r["status"] == "ok"]
-    workloads = list(dict.fromkeys(r["workload"] for r in ok)) or ["(no successful points)"]
+def pareto_figure(table: SweepTable, front: np.ndarray, objectives: list[str], max_background: int = 20000,
+                  seed: int = 0) -> Figure:
+    """Per workload: the points in grey, the front coloured, first objective against each other one.
+
+    At most ``max_background`` grey points per panel are drawn (a seeded random
+    subset, said in the legend); every front point is drawn.
+    """
+    ok = table.ok()
+    wl = np.array(table.columns["workload"], dtype=object)
+    workloads = list(dict.fromkeys(wl[ok])) or ["(no successful points)"]
+    vals = {o: table.numeric(o) for o in objectives}
+    in_front = np.zeros(len(table), dtype=bool)
+    in_front[front] = True
     x_obj, others = objectives[0], objectives[1:]
     fig = new_figure(5.2 * len(others), 4.2 * len(workloads))
     axes = fig.subplots(len(workloads), len(others), squeeze=False)
-    for wi, wl in enumerate(workloads):
-        pts = [r for r in ok if r["workload"] == wl]
-        fr = sorted((r for r in front if r["workload"] == wl), key=lambda r: r[x_obj])
+    rng = np.random.default_rng(seed)
+    for wi, name in enumerate(workloads):
+        members = np.flatnonzero(ok & (wl == name))
+        shown = members if len(members) <= max_background else np.sort(rng.choice(members, max_background,
+                                                                                   replace=False))
+        fr = np.flatnonzero(in_front & (wl == name))
+        fr = fr[np.argsort(vals[x_obj][fr])]
         for oi, y_obj in enumerate(others):
             ax = axes[wi][oi]
-            ax.scatter([r[x_obj] for r in pts], [r[y_obj] for r in pts], s=6, color="#bbbbbb",
-                       label=f"all points ({len(pts)})", rasterized=True)
+            label = f"all points ({len(members)}" + (f", {len(shown)} shown)" if len(shown) < len(members) else ")")
+            ax.scatter(vals[x_obj][shown], vals[y_obj][shown], s=6, color="#bbbbbb", label=label, rasterized=True)
             colour_obj = next((o for o in objectives if o not in (x_obj, y_obj)), y_obj)
-            sc = ax.scatter([r[x_obj] for r in fr], [r[y_obj] for r in fr], s=26, c=[r[colour_obj] for r in fr],
-                            cmap="viridis", edgecolors="black", linewidths=0.4, zorder=3,
-                            label=f"Pareto front ({len(fr)})")
-            if fr:
+            sc = ax.scatter(vals[x_obj][fr], vals[y_obj][fr], s=26, c=vals[colour_obj][fr], cmap="viridis",
+                            edgecolors="black", linewidths=0.4, zorder=3, label=f"Pareto front ({len(fr)})")
+            if len(fr):
                 fig.colorbar(sc, ax=ax, label=LABELS.get(colour_obj, colour_obj))
-            _log_axes(ax)
+            if len(members):
+                _log_axes(ax)
             ax.set_xlabel(LABELS.get(x_obj, x_obj))
             ax.set_ylabel(LABELS.get(y_obj, y_obj))
             ax.grid(True, which="major", alpha=0.3)
             ax.legend(fontsize=8, loc="upper right")
-            ax.set_title(f"{wl}: {LABELS.get(x_obj, x_obj).split(' (')[0]} vs "
+            ax.set_title(f"{name}: {LABELS.get(x_obj, x_obj).split(' (')[0]} vs "
                          f"{LABELS.get(y_obj, y_obj).split(' (')[0]}", fontsize=10)
     return fig
 
 
-def write_pareto_png(path: Path, rows: list[dict], front: list[dict], objectives: list[str]) -> Path:
-    return save_png(pareto_figure(rows, front, objectives), path)
+def write_pareto_png(path: Path, table: SweepTable, front: np.ndarray, objectives: list[str]) -> Path:
+    return save_png(pareto_figure(table, front, objectives), path)

@@ -13,9 +13,11 @@ does 4096).
 from __future__ import annotations
 
 import copy
-from typing import Any
+import typing
+from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile
@@ -119,3 +121,47 @@ def _validate(data: dict, profile: Profile, where: str) -> Profile:
         return Profile.model_validate(data)
     except ValidationError as err:
         raise AccelsimError(validation_message(f"{where} ({profile.name})", err)) from None
+
+
+def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """(model class inside ``annotation``, whether a list/dict selector part comes first)."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, dict):
+        inner, _ = _model_in(typing.get_args(annotation)[-1])
+        return inner, True
+    if origin is not None:  # Optional / Union: the first model among the members
+        for arg in typing.get_args(annotation):
+            inner, selector = _model_in(arg)
+            if inner is not None:
+                return inner, selector
+        return None, False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+@lru_cache(maxsize=256)
+def field_adapter(path: str) -> TypeAdapter:
+    """A validator of the single field at ``path``, with the schema's own type and constraints.
+
+    Validating one value this way gives what validating a whole profile with
+    that value would (the schema's cross-field checks do not look at values),
+    about a hundred times faster.
+    """
+    parts = path.split(".")
+    model: type[BaseModel] = Profile
+    i = 0
+    while True:
+        info = model.model_fields.get(parts[i])
+        if info is None:
+            raise AccelsimError(f"{path}: no field {parts[i]!r} in {model.__name__}")
+        i += 1
+        if i == len(parts):
+            return TypeAdapter(Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation)
+        inner, selector = _model_in(info.annotation)
+        if inner is None:
+            raise AccelsimError(f"{path}: {parts[i - 1]!r} has no fields")
+        model = inner
+        i += 1 if selector else 0
+        if i >= len(parts):
+            raise AccelsimError(f"{path}: incomplete path")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accelsim.dse.backends import make_backend
-from accelsim.dse.evaluate import METRICS, SweepContext, Task, evaluate_task
-from accelsim.dse.pareto import pareto_rows, write_csv, write_pareto_png
+from accelsim.dse.evaluate import SweepContext, Task, evaluate_task
+from accelsim.dse.pareto import pareto_indices, write_pareto_png
 from accelsim.dse.space import DesignPoint, design_points
 from accelsim.dse.spec import SweepSpec, check_spec, load_spec
 from accelsim.dse.store import SweepStore
+from accelsim.dse.table import SweepTable
 from accelsim.hardware import load_profile
 
 BATCH_CHUNK = 2048       # points per task on the vectorized path
@@ -40,13 +41,18 @@ class SweepOutcome:
     n_failed: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
-    rows: list[dict] = field(default_factory=list, repr=False)
-    front: list[dict] = field(default_factory=list, repr=False)
+    table: SweepTable | None = field(default=None, repr=False)     # every point of the spec, with results
+    front: SweepTable | None = field(default=None, repr=False)     # its Pareto-optimal points
     files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def n_ok(self) -> int:
-        return sum(1 for r in self.rows if r["status"] == "ok")
+        return int(self.table.ok().sum()) if self.table is not None else 0
+
+    @property
+    def rows(self) -> list[dict]:
+        """Every point as a dict (parameters and metrics as columns)."""
+        return self.table.rows() if self.table is not None else []
 
     @property
     def points_per_minute(self) -> float:
@@ -116,24 +122,22 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: str | Path, *, backend: str
             if runner is not None:
                 runner.close()
             store.end_run(run_id, outcome.n_computed, outcome.n_failed, status)
-        keys = {p.key for p in points}
-        outcome.rows = store.rows(keys)
+        outcome.table = SweepTable.build(points, store.results(), list(spec.parameters))
     _write_outputs(spec, outcome)
     return outcome
 
 
 def _write_outputs(spec: SweepSpec, outcome: SweepOutcome) -> None:
-    param_keys = list(spec.parameters)
-    columns = ["status", "error"] + list(METRICS) + ["method", "run_id"]
-    outcome.front = pareto_rows(outcome.rows, list(spec.objectives))
+    objectives = list(spec.objectives)
+    front = pareto_indices(outcome.table, objectives)
+    outcome.front = outcome.table.take(front)
     out = outcome.out_dir
-    outcome.files["results_csv"] = write_csv(out / "results.csv", outcome.rows, param_keys, columns)
-    outcome.files["pareto_csv"] = write_csv(out / "pareto.csv", outcome.front, param_keys, columns)
-    outcome.files["pareto_png"] = write_pareto_png(out / "pareto.png", outcome.rows, outcome.front,
-                                                   list(spec.objectives))
+    outcome.files["results_csv"] = outcome.table.to_csv(out / "results.csv")
+    outcome.files["pareto_csv"] = outcome.front.to_csv(out / "pareto.csv")
+    outcome.files["pareto_png"] = write_pareto_png(out / "pareto.png", outcome.table, front, objectives)
     summary = {"name": spec.name, "points": outcome.n_points, "done_before": outcome.n_done_before,
                "computed": outcome.n_computed, "failed_this_run": outcome.n_failed,
-               "ok": outcome.n_ok, "errors": outcome.n_points - outcome.n_ok, "pareto_points": len(outcome.front),
-               "elapsed_s": outcome.elapsed_s, "run_id": outcome.run_id}
+               "ok": outcome.n_ok, "errors": outcome.n_points - outcome.n_ok, "pareto_points": len(front),
+               "objectives": objectives, "elapsed_s": outcome.elapsed_s, "run_id": outcome.run_id}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     outcome.files["summary"] = out / "summary.json"

@@ -29,6 +29,7 @@ class DesignPoint:
     compression: str
     precision: str | None
     overrides: dict[str, Any] = field(default_factory=dict)
+    params_json: str = "{}"        # the overrides as stored (sorted JSON)
 
     @property
     def workload_label(self) -> str:
@@ -71,43 +72,55 @@ def axis_draw(values: list | Range, rng: np.random.Generator, n: int) -> list:
 
 def hardware_points(spec: SweepSpec) -> list[dict[str, Any]]:
     """The profile-override dicts: the grid's product, or ``samples`` seeded random draws."""
+    return [overrides for overrides, _ in _hardware_points_json(spec)]
+
+
+def _hardware_points_json(spec: SweepSpec) -> list[tuple[dict[str, Any], str]]:
+    """Each override dict with its canonical JSON (keys sorted), encoding each distinct value once."""
     keys = list(spec.parameters)
     if not keys:
-        return [{}]
+        return [({}, "{}")]
     if spec.sampling.mode == "grid":
-        axes = [axis_grid(spec.parameters[k]) for k in keys]
-        return [dict(zip(keys, combo)) for combo in itertools.product(*axes)]
-    rng = np.random.default_rng(spec.sampling.seed)
-    n = spec.sampling.samples
-    columns = [axis_draw(spec.parameters[k], rng, n) for k in keys]
-    return [dict(zip(keys, row)) for row in zip(*columns)]
+        columns = list(zip(*itertools.product(*(axis_grid(spec.parameters[k]) for k in keys))))
+    else:
+        rng = np.random.default_rng(spec.sampling.seed)
+        columns = [axis_draw(spec.parameters[k], rng, spec.sampling.samples) for k in keys]
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    encoded = []
+    for i in order:
+        memo: dict[tuple, str] = {}
+        prefix = json.dumps(keys[i]) + ": "
+        encoded.append([memo.get((type(v), v)) or memo.setdefault((type(v), v), prefix + json.dumps(v, default=str))
+                        for v in columns[i]])
+    texts = ["{" + ", ".join(parts) + "}" for parts in zip(*encoded)]
+    return [(dict(zip(keys, row)), text) for row, text in zip(zip(*columns), texts)]
 
 
 def profile_digest(profile: Profile) -> str:
     return hashlib.sha256(profile.model_dump_json().encode()).hexdigest()[:16]
 
 
-def point_key(context: dict, workload: str, options: tuple, compression: str, precision: str | None,
-              overrides: dict) -> str:
-    blob = json.dumps([context, workload, list(options), compression, precision, sorted(overrides.items())],
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+def point_key(prefix: str, params_json: str) -> str:
+    """Hash of the sweep context + workload part (``prefix``) and the overrides."""
+    return hashlib.sha256(f"{prefix}|{params_json}".encode()).hexdigest()[:24]
 
 
 def design_points(spec: SweepSpec, profile: Profile) -> list[DesignPoint]:
     """All distinct points of the spec, workloads outermost (so neighbours share a workload)."""
     import accelsim
 
-    context = {"profile": profile_digest(profile), "unit": spec.unit, "fidelity": spec.fidelity,
-               "version": accelsim.__version__}
-    hw = hardware_points(spec)
+    context = json.dumps({"profile": profile_digest(profile), "unit": spec.unit, "fidelity": spec.fidelity,
+                          "version": accelsim.__version__}, sort_keys=True)
+    hw = _hardware_points_json(spec)
     precisions = spec.precision or [None]
     points: dict[str, DesignPoint] = {}
     for ref, compression, precision in itertools.product(spec.workloads, spec.compression, precisions):
         name = spec.resolve_path(ref if isinstance(ref, str) else ref.name)
         options = () if isinstance(ref, str) else tuple(sorted(WorkloadRef.model_validate(ref).options.items()))
-        for overrides in hw:
-            key = point_key(context, name, options, compression, precision, overrides)
+        prefix = context + "|" + json.dumps([name, list(options), compression, precision], default=str)
+        for overrides, params_json in hw:
+            key = point_key(prefix, params_json)
             if key not in points:
-                points[key] = DesignPoint(key, len(points), name, options, compression, precision, overrides)
+                points[key] = DesignPoint(key, len(points), name, options, compression, precision, overrides,
+                                          params_json)
     return list(points.values())

@@ -61,12 +61,12 @@ class SweepStore:
     def write(self, points: dict[str, DesignPoint], results: list[PointResult], run_id: str) -> None:
         """Commit a chunk of finished points at once."""
         now = time.time()
+        blank = (None,) * len(METRICS)
         rows = []
         for r in results:
             p = points[r.key]
-            rows.append((r.key, p.index, p.workload_label, p.compression, p.precision,
-                         json.dumps(p.overrides, sort_keys=True), r.status, r.error)
-                        + tuple(r.metrics.get(m) for m in METRICS) + (r.method, run_id, now))
+            rows.append((r.key, p.index, p.workload_label, p.compression, p.precision, p.params_json, r.status,
+                         r.error) + (r.values if r.values is not None else blank) + (r.method, run_id, now))
         marks = ", ".join("?" * len(POINT_COLUMNS))
         with self.db:
             self.db.executemany(f"INSERT OR REPLACE INTO points ({', '.join(POINT_COLUMNS)}) VALUES ({marks})", rows)
@@ -82,14 +82,17 @@ class SweepStore:
             self.db.execute("UPDATE runs SET finished_at = ?, n_computed = ?, n_failed = ?, status = ? "
                             "WHERE run_id = ?", (time.time(), n_computed, n_failed, status, run_id))
 
-    def rows(self, keys: set[str] | None = None) -> list[dict]:
-        """Stored points as dicts (``params`` decoded), in sweep order; only ``keys`` if given."""
+    def results(self) -> dict[str, tuple]:
+        """key -> (status, error, metrics..., method, run_id) of every stored point."""
+        cur = self.db.execute(f"SELECT key, status, error, {', '.join(METRICS)}, method, run_id FROM points")
+        return {row[0]: row[1:] for row in cur}
+
+    def rows(self) -> list[dict]:
+        """Every stored point as a dict (``params`` decoded), in sweep order."""
         cur = self.db.execute(f"SELECT {', '.join(POINT_COLUMNS)} FROM points ORDER BY idx")
         out = []
         for row in cur:
             d = dict(zip(POINT_COLUMNS, row))
-            if keys is not None and d["key"] not in keys:
-                continue
             d["params"] = json.loads(d["params"]) if d["params"] else {}
             out.append(d)
         return out
