@@ -116,14 +116,19 @@ class DaskBackend:
             self.cluster.close()
 
 
-def make_backend(name: str, scheduler: str | None = None, workers: int | None = None):
-    """The backend called ``name``: ``local`` (default), ``dask`` or ``serial``."""
+def check_backend(name: str, scheduler: str | None = None, workers: int | None = None) -> None:
+    """Reject bad backend options before any work starts."""
     if name not in BACKENDS:
         raise AccelsimError(f"backend: got {name!r}; allowed: {', '.join(BACKENDS)}")
     if scheduler and name != "dask":
         raise AccelsimError(f"--scheduler {scheduler!r} needs --backend dask")
     if workers is not None and workers < 1:
         raise AccelsimError(f"workers: got {workers}; must be >= 1")
+
+
+def make_backend(name: str, scheduler: str | None = None, workers: int | None = None):
+    """The backend called ``name``: ``local`` (default), ``dask`` or ``serial``."""
+    check_backend(name, scheduler, workers)
     if name == "serial":
         return SerialBackend()
     if name == "local":

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accelsim.dse.backends import make_backend
+from accelsim.dse.backends import check_backend, make_backend
 from accelsim.dse.evaluate import SweepContext, Task, evaluate_task
 from accelsim.dse.pareto import pareto_indices, write_pareto_png
 from accelsim.dse.space import DesignPoint, design_points
@@ -85,6 +85,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: str | Path, *, backend: str
     finished; running again computes only the rest. ``retry_failed`` also
     recomputes points that failed before.
     """
+    check_backend(backend, scheduler, workers)
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec)
     else:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PrecisionName
@@ -102,12 +102,33 @@ class SweepSpec(_Strict):
     chunk_size: PositiveInt | None = Field(default=None, description="points per task (default: automatic)")
     base_dir: str | None = Field(default=None, description="folder relative paths are read from (set by load_spec)")
 
-    @field_validator("parameters")
+    @field_validator("parameters", mode="before")
     @classmethod
-    def _non_empty(cls, params: dict) -> dict:
+    def _parameter_values(cls, params: object) -> object:
+        """One clear message per bad parameter (instead of pydantic's list-or-range union errors)."""
+        if not isinstance(params, dict):
+            return params
         for key, values in params.items():
-            if isinstance(values, list) and not values:
-                raise ValueError(f"parameter {key!r} has no values")
+            if isinstance(values, dict):
+                try:
+                    Range.model_validate(values)
+                except ValidationError as err:
+                    first = err.errors()[0]
+                    where = ".".join(str(p) for p in first["loc"])
+                    msg = first["msg"].removeprefix("Value error, ")
+                    if first["type"] == "extra_forbidden":
+                        msg = "unknown field; a range has range, num, scale, integer"
+                    raise ValueError(f"parameter {key!r}: {where + ': ' if where else ''}{msg}") from None
+            elif isinstance(values, list):
+                if not values:
+                    raise ValueError(f"parameter {key!r} has no values")
+                bad = [v for v in values if isinstance(v, (dict, list))]
+                if bad:
+                    raise ValueError(f"parameter {key!r}: values must be numbers, strings, booleans or null, "
+                                     f"got {bad[0]!r}")
+            else:
+                raise ValueError(f"parameter {key!r}: got {values!r}; give a list of values or a range "
+                                 "{range: [low, high], num: N, scale: linear|log, integer: true|false}")
         return params
 
     @model_validator(mode="after")

@@ -40,7 +40,7 @@ class SweepTable:
         return cls(cols, param_keys)
 
     def __len__(self) -> int:
-        return len(self.columns["key"])
+        return len(next(iter(self.columns.values()), []))
 
     @property
     def names(self) -> list[str]:
