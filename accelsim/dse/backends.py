@@ -12,11 +12,13 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from accelsim.errors import AccelsimError
 
 BACKENDS = ("local", "dask", "serial")
+CONNECT_TIMEOUT_S = 10      # how long to wait for a Dask scheduler given by address
 
 
 def _ignore_sigint() -> None:
@@ -63,7 +65,11 @@ class LocalBackend:
                 nxt = next(it, None)
                 if nxt is not None:
                     pending.add(self.pool.submit(fn, nxt))
-                yield fut.result()
+                try:
+                    yield fut.result()
+                except BrokenProcessPool as err:
+                    raise AccelsimError(f"a worker process died ({err}); the points finished so far are saved, "
+                                        "run the sweep again to resume") from None
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -85,7 +91,7 @@ class DaskBackend:
         self.cluster = None
         try:
             if address:
-                self.client = Client(address, timeout="10s")
+                self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
             else:
                 self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                             processes=True, dashboard_address=None, silence_logs=logging.ERROR)

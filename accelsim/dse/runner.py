@@ -25,7 +25,8 @@ from accelsim.dse.store import SweepStore
 from accelsim.dse.table import SweepTable
 from accelsim.hardware import load_profile
 
-BATCH_CHUNK = 2048       # points per task on the vectorized path
+BATCH_CHUNK = 2048       # points per task on the vectorized path (at most)
+MIN_BATCH_CHUNK = 128
 SIMULATE_CHUNK = 4       # points per task when each point is simulated on its own
 
 
@@ -59,10 +60,13 @@ class SweepOutcome:
         return 60 * self.n_computed / self.elapsed_s if self.elapsed_s > 0 else math.nan
 
 
-def chunk_size(spec: SweepSpec) -> int:
+def chunk_size(spec: SweepSpec, n_todo: int, workers: int) -> int:
+    """Points per task: the spec's, or big enough to vectorize well and small enough to keep every worker busy."""
     if spec.chunk_size:
         return spec.chunk_size
-    return BATCH_CHUNK if spec.fidelity == "analytical" else SIMULATE_CHUNK
+    if spec.fidelity != "analytical":
+        return SIMULATE_CHUNK
+    return max(MIN_BATCH_CHUNK, min(BATCH_CHUNK, math.ceil(n_todo / (4 * workers))))
 
 
 def chunks(points: list[DesignPoint], size: int) -> list[list[DesignPoint]]:
@@ -98,13 +102,14 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: str | Path, *, backend: str
         done = store.finished_keys(include_errors=not retry_failed)
         todo = [p for p in points if p.key not in done]
         outcome = SweepOutcome(out, run_id, len(points), len(points) - len(todo))
+        runner = make_backend(backend, scheduler, workers) if todo else None
         store.start_run(run_id, backend, spec.model_dump_json(), len(points), outcome.n_done_before)
         by_key = {p.key: p for p in todo}
         ctx = SweepContext(profile, spec.unit, spec.fidelity)
-        tasks = (Task(ctx, c) for c in chunks(todo, chunk_size(spec)))
         t0 = time.perf_counter()
         status = "finished"
-        runner = make_backend(backend, scheduler, workers) if todo else None
+        size = chunk_size(spec, len(todo), runner.workers if runner else 1)
+        tasks = (Task(ctx, c) for c in chunks(todo, size))
         bar = _progress(len(todo), progress and bool(todo))
         try:
             if runner is not None:
@@ -116,6 +121,9 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: str | Path, *, backend: str
         except KeyboardInterrupt:
             status = "interrupted"
             outcome.interrupted = True
+            raise
+        except BaseException:
+            status = "failed"
             raise
         finally:
             bar.close()

@@ -41,6 +41,34 @@ def test_dask_and_local_backends_give_identical_results(tmp_path):
     assert {r["status"] for r in dask.rows} == {"ok", "error"}
 
 
+def test_dask_on_a_given_scheduler_leaves_it_running(tmp_path):
+    from dask.distributed import LocalCluster
+
+    with _Deadline(120):
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+        try:
+            out = run_sweep(SPEC, tmp_path / "remote", backend="dask", scheduler=cluster.scheduler_address)
+            assert out.n_computed == 24 and out.n_ok == 16
+            assert cluster.status.name == "running"      # the user's cluster is theirs to close
+        finally:
+            cluster.close()
+
+
+def test_unreachable_scheduler_is_a_one_line_error(tmp_path, monkeypatch):
+    import accelsim
+    from accelsim.dse import backends
+
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT_S", 1)
+
+    with _Deadline(60):
+        try:
+            run_sweep(SPEC, tmp_path / "x", backend="dask", scheduler="tcp://127.0.0.1:9")
+        except accelsim.AccelsimError as err:
+            assert "cannot reach scheduler 'tcp://127.0.0.1:9'" in str(err) and "\n" not in str(err)
+        else:
+            raise AssertionError("no error for an unreachable scheduler")
+
+
 def test_dask_cluster_is_closed(tmp_path):
     with _Deadline(60):
         backend = DaskBackend(workers=1)
