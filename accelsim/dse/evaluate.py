@@ -3,7 +3,7 @@
 A chunk is a picklable ``Task`` (the sweep's context plus some points), so
 local processes and Dask workers run the same ``evaluate_task``. Points of one
 workload whose overrides touch only the numbers the vectorized systolic model
-reads (``FAST_FIELDS``) on the analytical fidelity are priced together by
+reads (``UNIT_FAST_FIELDS``, ``DRAM_FAST_FIELDS``) on the analytical fidelity are priced together by
 ``evaluate_batch``; anything else (event fidelity, other cost models, other
 fields, compression) builds the point's profile and calls ``simulate``. A
 point that fails records its error; the others go on.

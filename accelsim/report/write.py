@@ -11,6 +11,7 @@ from accelsim.report import html
 from accelsim.report.breakdown import ENERGY_PARTS, layer_breakdowns
 from accelsim.report.plots import energy_figure, latency_figure, roofline_figure, save_png, utilization_figure
 from accelsim.report.roofline import Roofline, roofline, units_in
+from accelsim.report.table import _si
 from accelsim.sim.result import RunResult
 
 RESULT_KEYS = ("profile", "workload", "fidelity", "latency_ms", "energy_mj", "layers")
@@ -67,13 +68,6 @@ def _check_profile(result: dict, profile: Profile) -> None:
         if layer["precision"] not in u.precisions:
             raise AccelsimError(f"result layer {layer['name']!r}: precision {layer['precision']!r} is not "
                                 f"supported by {profile.name}/{u.name}; give the profile the result ran on")
-
-
-def _si(x: float) -> str:
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{x / div:.2f} {suffix}"
-    return f"{x:.0f}"
 
 
 def write_report(result: dict | RunResult, out_dir: str | Path, profile: str | Path | Profile | None = None

@@ -34,8 +34,11 @@ def test_interrupted_sweep_resumes_without_recomputing(tmp_path, sig):
     proc = _sweep(spec_path, tmp_path / "out")
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
-        if db.exists() and len(_stored(db)) >= 12:
-            break
+        try:
+            if db.exists() and len(_stored(db)) >= 12:
+                break
+        except sqlite3.OperationalError:   # the sweep is still creating its tables
+            pass
         time.sleep(0.05)
     assert proc.poll() is None, "the sweep finished before it could be interrupted: make it longer"
     proc.send_signal(sig)
