@@ -1,4 +1,6 @@
 """Sweep specs (validation, one-line errors), profile paths and the expansion into design points."""
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -95,8 +97,8 @@ def test_duplicate_points_are_evaluated_once():
 
 
 def test_workload_files_are_found_next_to_the_spec(tmp_path):
-    (tmp_path / "net.yaml").write_text((load_spec.__globals__["Path"](__file__).parents[2] / "workloads" /
-                                        "tiny_cnn.yaml").read_text())
+    (tmp_path / "net.yaml").write_text((Path(__file__).resolve().parents[2] / "workloads" / "tiny_cnn.yaml"
+                                        ).read_text())
     spec = load_spec(_write(tmp_path, {"workloads": ["net.yaml"]}))
     assert design_points(spec, load_profile("generic_npu"))[0].workload == str(tmp_path / "net.yaml")
 
@@ -135,3 +137,12 @@ def test_missing_spec_file(tmp_path, capsys):
 
 def test_check_spec_accepts_the_example():
     check_spec(SweepSpec(**GOOD))
+
+
+def test_the_readme_example_spec_is_valid(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("### Sweeps"):]
+    example = section[section.index("```yaml") + len("```yaml"):]
+    example = example[:example.index("```")]
+    spec = load_spec(_write(tmp_path, example))
+    assert spec.name == "npu_space" and len(design_points(spec, load_profile("generic_npu"))) == 2 * 5 * 5 * 7 * 4 * 3
