@@ -48,6 +48,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
+    if args.report:
+        from accelsim.hardware import load_profile
+        from accelsim.report import write_report
+
+        files = write_report(result, args.report, profile=load_profile(args.profile))
+        print(f"wrote report {files.index_html}")
     return 0
 
 
@@ -56,6 +62,20 @@ def _peak_tops(unit) -> str:
     best = max(unit.precisions.items(), key=lambda kv: kv[1].macs_per_cycle)
     cores = sum(unit.thread_speeds(unit.core_count)) if unit.cost_model == "simd" else 1
     return f"{2 * best[1].macs_per_cycle * cores * unit.clock_ghz / 1e3:.2f} {best[0]}"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from accelsim.report import load_result_json, write_report
+
+    files = write_report(load_result_json(args.result), args.out, profile=args.profile)
+    print(f"wrote {len(files.pngs)} plots and {files.index_html}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from accelsim.dse.cli import run_sweep_command
+
+    return run_sweep_command(args)
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -184,7 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", default=None, type=_positive_int, metavar="N",
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
+    run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     run.set_defaults(func=cmd_run)
+
+    report = sub.add_parser("report", help="write rooflines, breakdowns and index.html for a result JSON")
+    report.add_argument("result", help="result JSON written by accelsim run --json")
+    report.add_argument("--out", required=True, metavar="DIR", help="folder for the plots and index.html")
+    report.add_argument("--profile", default=None,
+                        help="profile the result ran on (default: the one named in the result)")
+    report.set_defaults(func=cmd_report)
+
+    sweep = sub.add_parser("sweep", help="explore a design space described by a sweep YAML file")
+    from accelsim.dse.cli import add_sweep_arguments
+    add_sweep_arguments(sweep)
+    sweep.set_defaults(func=cmd_sweep)
 
     profiles = sub.add_parser("profiles", help="list the hardware profiles and their units")
     profiles.set_defaults(func=cmd_profiles)

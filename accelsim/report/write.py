@@ -1,0 +1,148 @@
+"""``write_report``: a result (+ its profile) -> PNG plots and a self-contained ``index.html``."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accelsim.errors import AccelsimError
+from accelsim.hardware import Profile, load_profile
+from accelsim.report import html
+from accelsim.report.breakdown import ENERGY_PARTS, layer_breakdowns
+from accelsim.report.plots import energy_figure, latency_figure, roofline_figure, save_png, utilization_figure
+from accelsim.report.roofline import Roofline, roofline, units_in
+from accelsim.report.table import _si
+from accelsim.sim.result import RunResult
+
+RESULT_KEYS = ("profile", "workload", "fidelity", "latency_ms", "energy_mj", "layers")
+LAYER_KEYS = ("name", "op", "unit", "precision", "macs", "compute_cycles", "total_cycles", "latency_ms",
+              "energy_mj", "dram_bytes", "utilization")
+
+
+@dataclass
+class ReportFiles:
+    """What ``write_report`` wrote, and the rooflines it drew."""
+
+    out_dir: Path
+    index_html: Path
+    pngs: dict[str, Path] = field(default_factory=dict)
+    rooflines: dict[str, Roofline] = field(default_factory=dict)
+    above_roof: list[str] = field(default_factory=list)
+
+
+def load_result_json(path: str | Path) -> dict:
+    """Read an ``accelsim run --json`` file, checking it has what a report needs."""
+    path = Path(path)
+    if not path.is_file():
+        raise AccelsimError(f"{path}: file not found")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise AccelsimError(f"{path}: not valid JSON: {err}") from None
+    check_result(data, str(path))
+    return data
+
+
+def check_result(data: object, where: str) -> None:
+    if not isinstance(data, dict):
+        raise AccelsimError(f"{where}: expected a result object (accelsim run --json), got {type(data).__name__}")
+    missing = [k for k in RESULT_KEYS if k not in data]
+    if missing:
+        raise AccelsimError(f"{where}: {missing[0]}: missing; a result (accelsim run --json) has "
+                            f"{', '.join(RESULT_KEYS)}")
+    if not isinstance(data["layers"], list) or not data["layers"]:
+        raise AccelsimError(f"{where}: layers: got {data['layers']!r}; a non-empty list of layers is required")
+    for i, layer in enumerate(data["layers"]):
+        gone = [k for k in LAYER_KEYS if k not in layer] if isinstance(layer, dict) else list(LAYER_KEYS)
+        if gone:
+            raise AccelsimError(f"{where}: layers[{i}].{gone[0]}: missing; each layer needs {', '.join(LAYER_KEYS)}")
+
+
+def _check_profile(result: dict, profile: Profile) -> None:
+    units = {u.name: u for u in profile.units}
+    for layer in result["layers"]:
+        u = units.get(layer["unit"])
+        if u is None:
+            raise AccelsimError(f"result layer {layer['name']!r}: unit {layer['unit']!r} is not in profile "
+                                f"{profile.name!r} (units {sorted(units)}); give the profile the result ran on")
+        if layer["precision"] not in u.precisions:
+            raise AccelsimError(f"result layer {layer['name']!r}: precision {layer['precision']!r} is not "
+                                f"supported by {profile.name}/{u.name}; give the profile the result ran on")
+
+
+def write_report(result: dict | RunResult, out_dir: str | Path, profile: str | Path | Profile | None = None
+                 ) -> ReportFiles:
+    """Write rooflines (one per unit), breakdowns, utilization and ``index.html`` into ``out_dir``.
+
+    ``profile`` is the profile the result ran on (object, name or path); by
+    default the one named in the result.
+    """
+    data = result.to_dict() if isinstance(result, RunResult) else result
+    check_result(data, "result")
+    prof = load_profile(profile if profile is not None else data["profile"])
+    _check_profile(data, prof)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise AccelsimError(f"{out}: cannot create report folder: {err.strerror}") from None
+    files = ReportFiles(out, out / "index.html")
+    what = f"{data['workload']} on {prof.name}"
+    for unit in units_in(data):
+        rf = roofline(data, prof, unit)
+        files.rooflines[unit] = rf
+        files.pngs[f"roofline_{unit}"] = save_png(roofline_figure(rf), out / f"roofline_{unit}.png")
+        files.above_roof += [f"{unit}/{p.layer}" for p in rf.points
+                             if p.attained_gops > rf.roof_gops(p.intensity_ops_per_byte, p.precision) * (1 + 1e-9)]
+    rows = layer_breakdowns(data, prof)
+    files.pngs["latency"] = save_png(latency_figure(rows, f"Per-layer latency of {what}: "
+                                                          f"{data['latency_ms']:.3f} ms"), out / "latency.png")
+    files.pngs["energy"] = save_png(energy_figure(rows, f"Per-layer energy of {what}: {data['energy_mj']:.3f} mJ"),
+                                    out / "energy.png")
+    overall = data.get("utilization", 0.0)
+    files.pngs["utilization"] = save_png(utilization_figure(rows, overall), out / "utilization.png")
+    (out / "rooflines.json").write_text(json.dumps({u: rf.to_dict() for u, rf in files.rooflines.items()},
+                                                   indent=1) + "\n")
+    files.index_html.write_text(_index(data, prof, files, rows))
+    return files
+
+
+def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
+    df = f", dataflow {data['dataflow']}" if data.get("dataflow") else ""
+    totals = html.table(["quantity", "value"], [
+        ["workload", data["workload"]], ["profile / unit", f"{prof.name} / {data.get('unit', '')}"],
+        ["fidelity", f"{data['fidelity']}{df}"], ["latency", f"{data['latency_ms']:.4f} ms"],
+        ["energy", f"{data['energy_mj']:.4f} mJ"], ["total cycles", f"{data.get('total_cycles', 0):,}"],
+        ["compute / stall cycles", f"{data.get('compute_cycles', 0):,} / {data.get('stall_cycles', 0):,}"],
+        ["DRAM traffic", f"{_si(data.get('dram_bytes', 0))}B"], ["MACs", _si(data.get("macs", 0))],
+        ["utilization", f"{100 * data.get('utilization', 0.0):.1f}%"]], numeric={1})
+    sections = [("", f"<p>{html.esc(prof.description)}</p>"), ("Totals", totals)]
+    for unit, rf in files.rooflines.items():
+        bounds = html.table(["roof", "value"], [[f"{c.precision} compute ceiling", f"{c.peak_gops:,.1f} GOP/s"]
+                                                for c in rf.ceilings]
+                            + [[f"{s.level} bandwidth slope", f"{s.bandwidth_gbps:g} GB/s"] for s in rf.slopes]
+                            + [[f"{name} bandwidth", "unlimited (no slope)"] for name in rf.unlimited_levels],
+                            numeric={1})
+        notes = ""
+        if rf.skipped:
+            notes += f'<p class="note">Not on the plot: {html.esc(", ".join(rf.skipped))}.</p>'
+        bad = [x for x in files.above_roof if x.startswith(f"{unit}/")]
+        if bad:
+            notes += (f'<p class="note"><b>Warning:</b> {len(bad)} layer(s) above the roof ({html.esc(", ".join(bad))})'
+                      ": the profile given is probably not the one this result ran on.</p>")
+        sections.append((f"Roofline: {unit}", html.img_tag(files.pngs[f"roofline_{unit}"], f"roofline {unit}")
+                         + '<p class="note">Each point is a layer at its DRAM operational intensity; 1 MAC = 2 ops.'
+                         "</p>" + bounds + notes))
+    sections.append(("Latency per layer", html.img_tag(files.pngs["latency"], "latency per layer")))
+    sections.append(("Energy per layer", html.img_tag(files.pngs["energy"], "energy per layer")
+                     + '<p class="note">DRAM, scratchpad and static energy are recomputed from the profile; '
+                     "compute is the rest of each layer's energy.</p>"))
+    sections.append(("Utilization per layer", html.img_tag(files.pngs["utilization"], "utilization per layer")))
+    headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "total cyc", "ms", "mJ"] + \
+        [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util"]
+    table_rows = [[lr["name"], lr["op"], lr["unit"], lr["precision"], _si(lr["macs"]), f"{lr['compute_cycles']:,}",
+                   f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}", f"{lr['energy_mj']:.4f}"]
+                  + [f"{b.energy_mj[p]:.4f}" for p in ENERGY_PARTS]
+                  + [_si(lr["dram_bytes"]), f"{100 * lr['utilization']:.1f}%"] for lr, b in zip(data["layers"], rows)]
+    sections.append(("Layers", html.table(headers, table_rows, numeric=set(range(4, len(headers))))))
+    return html.page(f"accelsim report: {data['workload']} on {prof.name}", sections)
