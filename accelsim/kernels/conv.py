@@ -10,8 +10,9 @@ Which kernel computes ``y`` (``ConvResult.path``):
   ``dot = popcount(m) - 2 popcount(m AND (sx XOR sw))`` with ``m = nzx AND nzw``.
 * ``ternary-addsub`` (ternary w, any int8 x): adds x where w = +1 and subtracts it where
   w = -1, through byte masks, without multiplies.
-* ``int8-vnni`` (int8): AVX-512 VNNI ``vpdpbusd`` on x + 128 (uint8) and w, minus
-  ``128 * sum(w)``; ``int8-dot`` without VNNI.
+* ``int8-vnni`` (int8, and binary / ternary layers with at most 8 channels per group such as
+  an RGB input layer, whose taps would fill few bits of a popcount word): AVX-512 VNNI
+  ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
@@ -28,10 +29,10 @@ from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
 from accelsim.kernels.checks import ConvArgs, check_conv_args
 from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
-from accelsim.kernels.filters import PackedFilters, pack_filters
+from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
-                                      round_up)
+                                      pad_phases, round_up)
 from accelsim.kernels.pe import PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
@@ -53,17 +54,6 @@ class ConvResult:
     def to_dict(self) -> dict:
         return {"mode": self.mode, "path": self.path, "y_shape": list(self.y.shape), "y_dtype": str(self.y.dtype),
                 "cycles": self.stats.to_dict() if self.stats else None}
-
-
-def _phases(xp: np.ndarray, sw: int) -> np.ndarray:
-    """(N, C, H, W) -> (N, C, H, sw, ceil(W/sw)): column j*sw + q at [..., q, j]."""
-    n, c, h, wd = xp.shape
-    cols = -(-wd // sw)
-    out = np.zeros((n, c, h, sw, cols), xp.dtype)
-    for q in range(sw):
-        part = xp[..., q::sw]
-        out[..., q, :part.shape[-1]] = part
-    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -107,14 +97,13 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
-        xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
-                    constant_values=np.int8(a.pad_value))
-        drivers.direct_conv(_phases(xp, sw), w, g_n, sh, sw, y)
+        drivers.direct_conv(pad_phases(x, *pads, a.pad_value, sw), w, g_n, sh, sw, y)
         return y, "direct"
     kgp = round_up(kg, FB)
+    lanes = USE_VNNI and (a.mode == "int8" or cg <= SMALL_CHANNELS)  # int8 VNNI path
     ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
-    blocked = a.mode == "binary" or ternary_x or (a.mode == "int8" and USE_VNNI)
-    mp = round_up(m, LANES["vnni" if a.mode == "int8" else "xorpop"])
+    blocked = lanes or a.mode == "binary" or ternary_x
+    mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
     out = np.empty((kgp, mp), np.int32) if not direct_out else y[0, :kg].reshape(kg, m)
 
@@ -129,7 +118,18 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     def patches(planes: np.ndarray, g: int, steps: int) -> np.ndarray:
         return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
 
-    if blocked and a.mode == "binary":
+    if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
+        xu = pack_input_lanes(x, *pads, g_n, a.pad_value)
+        xu = xu.view(np.int32).reshape(xu.shape[:-1])
+        steps = pf.lanes.shape[1] // 4
+        bias = np.zeros(kgp, np.int64)
+        for g in range(g_n):
+            bias[:kg] = -128 * pf.sums[g * kg:(g + 1) * kg]
+            wg = filter_rows(pf.lanes, g, kg, kgp, steps * 4).view(np.int32)
+            drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
+            scatter(g)
+        return y, "int8-vnni"
+    if a.mode == "binary":
         xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         steps = pf.bits[0].shape[1]
         bias = np.full(kgp, kw, np.int64)
@@ -140,7 +140,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf.tap_sums)
         return y, "xnor-popcount"
-    if blocked and a.mode == "ternary":
+    if ternary_x:
         xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))
         steps = pf.bits[0].shape[1]
         zero = np.zeros(kgp, np.int64)
@@ -149,17 +149,6 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.ternary_gemm(patches(xnz, g, steps), patches(xsg, g, steps), wnz, wsg, steps, zero, out)
             scatter(g)
         return y, "ternary-bitplanes"
-    if blocked:  # int8 with VNNI
-        xu = pack_input_lanes(x, *pads, g_n)
-        xu = xu.view(np.int32).reshape(xu.shape[:-1])
-        steps = pf.lanes.shape[1] // 4
-        bias = np.zeros(kgp, np.int64)
-        for g in range(g_n):
-            bias[:kg] = -128 * pf.sums[g * kg:(g + 1) * kg]
-            wg = filter_rows(pf.lanes, g, kg, kgp, steps * 4).view(np.int32)
-            drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
-            scatter(g)
-        return y, "int8-vnni"
     x5 = pad_nhwc(x, pads, 0).reshape(nb, h + pads[0] + pads[2], wd + pads[1] + pads[3], g_n, cg)
     rows = np.empty((m, kg), np.int32)
     if a.mode == "ternary":

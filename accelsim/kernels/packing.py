@@ -23,6 +23,26 @@ def pad_nhwc(x: np.ndarray, padding: tuple[int, int, int, int], value: int) -> n
 
 
 @njit(cache=True, parallel=True)
+def pad_phases(x, pt, pl, pb, pr, value, sw):
+    """NCHW int8 -> padded (N, C, Hp, sw, ceil(Wp/sw)): padded column j*sw + q at [..., q, j].
+
+    Splitting the columns into ``sw`` phases lets a strided convolution read contiguous rows.
+    """
+    n, c, h, w = x.shape
+    hp, wp = h + pt + pb, w + pl + pr
+    cols = (wp + sw - 1) // sw
+    out = np.full((n, c, hp, sw, cols), np.int8(value))
+    for t in prange(n * c * h):
+        b, ci, row = t // (c * h), (t // h) % c, t % h
+        src = x[b, ci, row]
+        dst = out[b, ci, row + pt]
+        for j in range(w):
+            col = j + pl
+            dst[col % sw, col // sw] = src[j]
+    return out
+
+
+@njit(cache=True, parallel=True)
 def channel_sums(a):
     """Sum over the last axis of a 2-D int8 array, as int64 (e.g. sum_c w per filter tap)."""
     out = np.zeros(a.shape[0], np.int64)
@@ -96,17 +116,17 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
 
 
 @njit(cache=True, parallel=True)
-def pack_input_lanes(x, pt, pl, pb, pr, groups):
+def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value):
     """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + 128 (uint8).
 
     Four consecutive channels of a group share a 32-bit lane (channels padded to a
-    multiple of 4); padding holds 128, i.e. x = 0.
+    multiple of 4); padded pixels hold ``pad_value`` + 128.
     """
     n, c, h, w = x.shape
     cg = c // groups
     nl = (cg + 3) // 4
     hp, wp = h + pt + pb, w + pl + pr
-    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(128))
+    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(pad_value + 128))
     for t in prange(n * groups * h):
         b, g, row = t // (groups * h), (t // h) % groups, t % h
         for ci in range(cg):
