@@ -97,7 +97,13 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
-        drivers.direct_conv(pad_phases(x, *pads, a.pad_value, sw), w, g_n, sh, sw, y)
+        if sw == 1:
+            xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
+                        constant_values=np.int8(a.pad_value))
+            xph = xp.reshape(xp.shape[0], xp.shape[1], xp.shape[2], 1, xp.shape[3])
+        else:
+            xph = pad_phases(x, *pads, a.pad_value, sw)
+        drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
     kgp = round_up(kg, FB)
     lanes = USE_VNNI and (a.mode == "int8" or cg <= SMALL_CHANNELS)  # int8 VNNI path

@@ -31,22 +31,31 @@ def pad_phases(x, pt, pl, pb, pr, value, sw):
     n, c, h, w = x.shape
     hp, wp = h + pt + pb, w + pl + pr
     cols = (wp + sw - 1) // sw
-    out = np.full((n, c, hp, sw, cols), np.int8(value))
-    for t in prange(n * c * h):
-        b, ci, row = t // (c * h), (t // h) % c, t % h
-        src = x[b, ci, row]
-        dst = out[b, ci, row + pt]
-        for j in range(w):
-            col = j + pl
-            dst[col % sw, col // sw] = src[j]
+    out = np.empty((n, c, hp, sw, cols), np.int8)
+    for t in prange(n * c * hp):
+        b, ci, row = t // (c * hp), (t // hp) % c, t % hp
+        dst = out[b, ci, row]
+        dst[:, :] = value
+        if row < pt or row >= pt + h:
+            continue
+        src = x[b, ci, row - pt]
+        for q in range(sw):  # input columns j with (j + pl) % sw == q
+            j0 = (q - pl) % sw
+            if j0 < w:
+                count = (w - j0 + sw - 1) // sw
+                d0 = (j0 + pl) // sw
+                dst[q, d0:d0 + count] = src[j0::sw][:count]
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def channel_sums(a):
-    """Sum over the last axis of a 2-D int8 array, as int64 (e.g. sum_c w per filter tap)."""
+    """Sum over the last axis of a 2-D int8 array, as int64 (e.g. sum_c w per filter tap).
+
+    Serial: too little work to be worth waking threads.
+    """
     out = np.zeros(a.shape[0], np.int64)
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         acc = 0
         for j in range(a.shape[1]):
             acc += a[i, j]
