@@ -27,24 +27,26 @@ def pad_phases(x, pt, pl, pb, pr, value, sw):
     """NCHW int8 -> padded (N, C, Hp, sw, ceil(Wp/sw)): padded column j*sw + q at [..., q, j].
 
     Splitting the columns into ``sw`` phases lets a strided convolution read contiguous rows.
+    Flat indexing: slicing views per row would cost more than the copy.
     """
     n, c, h, w = x.shape
     hp, wp = h + pt + pb, w + pl + pr
     cols = (wp + sw - 1) // sw
     out = np.empty((n, c, hp, sw, cols), np.int8)
-    for t in prange(n * c * hp):
-        b, ci, row = t // (c * hp), (t // hp) % c, t % hp
-        dst = out[b, ci, row]
-        dst[:, :] = value
-        if row < pt or row >= pt + h:
-            continue
-        src = x[b, ci, row - pt]
-        for q in range(sw):  # input columns j with (j + pl) % sw == q
-            j0 = (q - pl) % sw
-            if j0 < w:
-                count = (w - j0 + sw - 1) // sw
-                d0 = (j0 + pl) // sw
-                dst[q, d0:d0 + count] = src[j0::sw][:count]
+    src, dst = x.reshape(-1), out.reshape(-1)
+    for t in prange(n * c):
+        for row in range(hp):
+            ro = (t * hp + row) * sw * cols
+            for j in range(sw * cols):
+                dst[np.uintp(ro + j)] = value
+            if row < pt or row >= pt + h:
+                continue
+            ri = (t * h + row - pt) * w
+            for q in range(sw):  # input columns j with (j + pl) % sw == q
+                j0 = (q - pl) % sw
+                d0 = ro + q * cols + (j0 + pl) // sw
+                for jj in range((w - j0 + sw - 1) // sw):  # unsigned indices: no wraparound checks
+                    dst[np.uintp(d0 + jj)] = src[np.uintp(ri + j0 + jj * sw)]
     return out
 
 
@@ -166,8 +168,8 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
                 if sw == 1:
                     dst[:] = src[si:si + f]
                 else:
-                    for fi in range(f):
-                        dst[fi] = src[fi * sw + si]
+                    for fi in range(f):  # unsigned index: no wraparound check, so it vectorises
+                        dst[fi] = src[np.uintp(fi * sw + si)]
     return out
 
 
