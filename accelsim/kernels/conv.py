@@ -72,19 +72,24 @@ def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
     return (row_pat.astype(np.int64), col_pat.astype(np.int64), be, bf, row_of.ravel()[be], col_of.ravel()[bf])
 
 
-def _zero_pad_correction(y: np.ndarray, a: ConvArgs, tap_sums: np.ndarray) -> None:
+def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
     """Binary zero padding: the kernel padded with -1, so add ``sum_c w`` back for every padded tap.
 
     Which taps of an output fall into the padding depends only on its row pattern and its
-    column pattern, so the corrections are computed once per (row, column) pattern pair.
+    column pattern, so the corrections are computed once per (row, column) pattern pair,
+    and kept with the packed filters for the next call of the same geometry.
     """
     (sh, sw), (e, f) = a.stride, a.out_hw
     _, _, h, wd = a.x.shape
-    r, s = tap_sums.shape[1:]
-    row_pat, col_pat, be, bf, pe_, pf_ = _padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0], a.padding[1])
-    inside = np.einsum("krs,pr,qs->kpq", tap_sums, row_pat, col_pat)
-    corr = tap_sums.sum(axis=(1, 2))[:, None, None] - inside          # (K, row patterns, column patterns)
-    y[:, :, be, bf] += corr[:, pe_, pf_].astype(np.int32)[None]
+    key = ("zero_pad", e, f, h, wd, sh, sw, a.padding[0], a.padding[1])
+    if key not in pf.derived:
+        r, s = pf.tap_sums.shape[1:]
+        row_pat, col_pat, be, bf, pe_, pf_ = _padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0],
+                                                               a.padding[1])
+        inside = np.einsum("krs,pr,qs->kpq", pf.tap_sums, row_pat, col_pat)
+        corr = pf.tap_sums.sum(axis=(1, 2))[:, None, None] - inside      # (K, row patterns, column patterns)
+        pf.derived[key] = (be, bf, np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
+    drivers.add_at_pixels(y, *pf.derived[key])
 
 
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
@@ -144,7 +149,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.xorpop_gemm(patches(xb, g, steps), wg, steps, -2, bias, out)
             scatter(g)
         if a.pad_value == 0 and any(pads):
-            _zero_pad_correction(y, a, pf.tap_sums)
+            _zero_pad_correction(y, a, pf)
         return y, "xnor-popcount"
     if ternary_x:
         xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))

@@ -115,3 +115,12 @@ def direct_conv(xph, w, groups, sh, sw, y):
                         for fi in range(f):
                             acc[fi] += wv * np.int32(seg[fi])
             y[n, ko, ei, :] = acc
+
+
+@njit(cache=True)
+def add_at_pixels(y, rows, cols, values):
+    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (serial: a few border pixels)."""
+    for n in range(y.shape[0]):
+        for k in range(y.shape[1]):
+            for i in range(rows.shape[0]):
+                y[n, k, rows[i], cols[i]] += values[k, i]

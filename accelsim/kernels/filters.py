@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class PackedFilters:
     tap_sums: np.ndarray | None   # binary: (K, R, S) int64, sum over channels per tap
     bits: tuple                   # binary: (sign words,); ternary: (nonzero words, sign words)
     lanes: np.ndarray | None      # int8 (or few channels): (K, R*S*ceil4(Cg)) int8, 4 channels per 32-bit lane
+    derived: dict = field(default_factory=dict, repr=False)  # per-geometry data the kernels reuse
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
