@@ -108,7 +108,10 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             xph = xp.reshape(xp.shape[0], xp.shape[1], xp.shape[2], 1, xp.shape[3])
         else:
             xph = pad_phases(x, *pads, a.pad_value, sw)
-        drivers.direct_conv(xph, w, g_n, sh, sw, y)
+        if cg == 1 and kg == 1 and r == s == 3:
+            drivers.depthwise3x3(xph, w, sh, sw, y)
+        else:
+            drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
     kgp = round_up(kg, FB)
     lanes = USE_VNNI and (a.mode == "int8" or cg <= SMALL_CHANNELS)  # int8 VNNI path

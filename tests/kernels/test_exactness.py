@@ -105,3 +105,15 @@ def test_binary_padding_options_differ_as_defined():
     np.testing.assert_array_equal(ys[1][0, :, 0, 0] - ys[0][0, :, 0, 0], corner_taps)
     np.testing.assert_array_equal(ys[0][0, :, 0, 0] - ys[-1][0, :, 0, 0], corner_taps)
     np.testing.assert_array_equal(ys[0][0, :, 2, 2], ys[1][0, :, 2, 2])  # interior: no padding involved
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("stride,padding", [(1, 1), ((2, 1), (1, 0, 2, 1)), (3, 0), ((1, 3), 2)])
+def test_depthwise_3x3_fast_path(mode, stride, padding):
+    """Depthwise 3x3 layers take their own register-blocked path: check it over strides and paddings."""
+    rng = np.random.default_rng(7)
+    x, w = rand(rng, (2, 6, 9, 11), mode), rand(rng, (6, 1, 3, 3), mode)
+    kw = dict(mode=mode, stride=stride, padding=padding, groups=6)
+    got = conv2d(x, w, **kw)
+    assert got.path == "direct"
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
