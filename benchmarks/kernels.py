@@ -213,7 +213,8 @@ def markdown(rows: list[dict], summary: dict, peak: dict, meta: dict) -> str:
                      f"{s['speedup']:.2f}x | {s['prepacked_s'] * 1e3:.2f} | {s['speedup_prepacked']:.2f}x | "
                      f">= {s['target']:g}x |")
     lines += ["", "## Per layer (speedup, end to end / prepacked)", "",
-              "| network | layer | shape | threads | binary | ternary | int8 | torch fp32 ms |", "|---|---|---|---|---|---|---|---|"]
+              "| network | layer | shape | threads | binary | ternary | int8 | torch fp32 ms |",
+              "|---|---|---|---|---|---|---|---|"]
     keyed = {}
     for r in rows:
         keyed.setdefault((r["network"], r["layer"], r["shape"], r["threads"]), {})[r["mode"]] = r

@@ -174,8 +174,10 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
 
 
 def filter_rows(w_rows: np.ndarray, g: int, kg: int, rows_to: int, cols_to: int) -> np.ndarray:
-    """Filters of group ``g`` (rows of ``w_rows``), zero-padded to (rows_to, cols_to)."""
+    """Filters of group ``g`` (rows of ``w_rows``), zero-padded to (rows_to, cols_to); a view if no padding."""
     part = w_rows[g * kg:(g + 1) * kg].reshape(kg, -1)
+    if part.shape == (rows_to, cols_to) and part.flags.c_contiguous:
+        return part
     out = np.zeros((rows_to, cols_to), w_rows.dtype)
     out[:kg, :part.shape[1]] = part
     return out

@@ -21,7 +21,8 @@ def conv_cases(draw):
     h = draw(st.integers(max(1, r - pads[0] - pads[2]), 9))
     w = draw(st.integers(max(1, s - pads[1] - pads[3]), 9))
     return dict(n=draw(st.integers(1, 2)), c=cg * groups, k=kg * groups, h=h, w=w, r=r, s=s, groups=groups,
-                stride=(draw(st.integers(1, 2)), draw(st.integers(1, 3))), padding=pads, seed=draw(st.integers(0, 2**31)))
+                stride=(draw(st.integers(1, 2)), draw(st.integers(1, 3))), padding=pads,
+                seed=draw(st.integers(0, 2**31)))
 
 
 @contextlib.contextmanager
