@@ -164,7 +164,7 @@ def test_wide_lanes_with_zero_skip_beyond_64_is_an_error():
 
 def test_result_to_dict_is_plain_data():
     import json
-    x, w = np.ones((1, 8, 4, 4), np.int8), np.ones((4, 8, 3, 3), np.int8)
+    x, w = np.ones((1, 16, 4, 4), np.int8), np.ones((4, 16, 3, 3), np.int8)
     res = conv2d(x, w, mode="ternary", padding=1, pe=PEArray(4, 4, "ws", zero_skip=2))
     d = json.loads(json.dumps(res.to_dict()))
     assert d["path"] == "ternary-bitplanes" and d["y_shape"] == [1, 4, 4, 4]
