@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from accelsim.errors import AccelsimError
 
@@ -57,12 +58,29 @@ def _pads(v) -> tuple[int, int, int, int]:
     return (ph, pw, ph, pw)
 
 
+@njit(cache=True)
+def _outside(flat, binary):
+    """How many values are outside {-1, +1} (binary) or {-1, 0, +1}, and the first of them."""
+    count = 0
+    zero_bad = np.int8(1 if binary else 0)
+    for i in range(flat.shape[0]):  # branch-free, so it vectorises
+        v = flat[i]
+        count += np.int64((v > 1) | (v < -1) | ((v == 0) & (zero_bad == 1)))
+    first = 0
+    if count:
+        for i in range(flat.shape[0]):
+            v = flat[i]
+            if v > 1 or v < -1 or (binary and v == 0):
+                first = v
+                break
+    return count, first
+
+
 def _check_alphabet(name: str, arr: np.ndarray, mode: str) -> None:
-    allowed = ALPHABETS[mode]
-    bad = (arr != 1) & (arr != -1) if mode == "binary" else (arr < -1) | (arr > 1)
-    if bad.any():
-        raise AccelsimError(f"{name}: mode {mode!r} allows values {set(allowed)}, got {int(arr[bad][0])} "
-                            f"({int(bad.sum())} value(s) outside)")
+    count, first = _outside(arr.reshape(-1), mode == "binary")
+    if count:
+        raise AccelsimError(f"{name}: mode {mode!r} allows values {set(ALPHABETS[mode])}, got {int(first)} "
+                            f"({count} value(s) outside)")
 
 
 def _check_array(name: str, arr, ranks: tuple[int, ...]) -> None:

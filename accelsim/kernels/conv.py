@@ -10,8 +10,9 @@ Which kernel computes ``y`` (``ConvResult.path``):
   ``dot = popcount(m) - 2 popcount(m AND (sx XOR sw))`` with ``m = nzx AND nzw``.
 * ``ternary-addsub`` (ternary w, any int8 x): adds x where w = +1 and subtracts it where
   w = -1, through byte masks, without multiplies.
-* ``int8-vnni`` (int8): AVX-512 VNNI ``vpdpbusd`` on x + 128 (uint8) and w, minus
-  ``128 * sum(w)``; ``int8-dot`` without VNNI.
+* ``int8-vnni`` (int8, and binary / ternary layers with at most 8 channels per group such as
+  an RGB input layer, whose taps would fill few bits of a popcount word): AVX-512 VNNI
+  ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
@@ -28,10 +29,10 @@ from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
 from accelsim.kernels.checks import ConvArgs, check_conv_args
 from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
-from accelsim.kernels.filters import PackedFilters, pack_filters
+from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
-                                      round_up)
+                                      pad_phases, round_up)
 from accelsim.kernels.pe import PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
@@ -55,17 +56,6 @@ class ConvResult:
                 "cycles": self.stats.to_dict() if self.stats else None}
 
 
-def _phases(xp: np.ndarray, sw: int) -> np.ndarray:
-    """(N, C, H, W) -> (N, C, H, sw, ceil(W/sw)): column j*sw + q at [..., q, j]."""
-    n, c, h, wd = xp.shape
-    cols = -(-wd // sw)
-    out = np.zeros((n, c, h, sw, cols), xp.dtype)
-    for q in range(sw):
-        part = xp[..., q::sw]
-        out[..., q, :part.shape[-1]] = part
-    return out
-
-
 @functools.lru_cache(maxsize=256)
 def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
     """Which taps of each output row / column are inside the input, as few distinct patterns.
@@ -82,19 +72,24 @@ def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
     return (row_pat.astype(np.int64), col_pat.astype(np.int64), be, bf, row_of.ravel()[be], col_of.ravel()[bf])
 
 
-def _zero_pad_correction(y: np.ndarray, a: ConvArgs, tap_sums: np.ndarray) -> None:
+def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
     """Binary zero padding: the kernel padded with -1, so add ``sum_c w`` back for every padded tap.
 
     Which taps of an output fall into the padding depends only on its row pattern and its
-    column pattern, so the corrections are computed once per (row, column) pattern pair.
+    column pattern, so the corrections are computed once per (row, column) pattern pair,
+    and kept with the packed filters for the next call of the same geometry.
     """
     (sh, sw), (e, f) = a.stride, a.out_hw
     _, _, h, wd = a.x.shape
-    r, s = tap_sums.shape[1:]
-    row_pat, col_pat, be, bf, pe_, pf_ = _padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0], a.padding[1])
-    inside = np.einsum("krs,pr,qs->kpq", tap_sums, row_pat, col_pat)
-    corr = tap_sums.sum(axis=(1, 2))[:, None, None] - inside          # (K, row patterns, column patterns)
-    y[:, :, be, bf] += corr[:, pe_, pf_].astype(np.int32)[None]
+    key = ("zero_pad", e, f, h, wd, sh, sw, a.padding[0], a.padding[1])
+    if key not in pf.derived:
+        r, s = pf.tap_sums.shape[1:]
+        row_pat, col_pat, be, bf, pe_, pf_ = _padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0],
+                                                               a.padding[1])
+        inside = np.einsum("krs,pr,qs->kpq", pf.tap_sums, row_pat, col_pat)
+        corr = pf.tap_sums.sum(axis=(1, 2))[:, None, None] - inside      # (K, row patterns, column patterns)
+        pf.derived[key] = (be, bf, np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
+    drivers.add_at_pixels(y, *pf.derived[key])
 
 
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
@@ -107,14 +102,22 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
-        xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
-                    constant_values=np.int8(a.pad_value))
-        drivers.direct_conv(_phases(xp, sw), w, g_n, sh, sw, y)
+        if sw == 1:
+            xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
+                        constant_values=np.int8(a.pad_value))
+            xph = xp.reshape(xp.shape[0], xp.shape[1], xp.shape[2], 1, xp.shape[3])
+        else:
+            xph = pad_phases(x, *pads, a.pad_value, sw)
+        if cg == 1 and kg == 1 and r == s == 3:
+            drivers.depthwise3x3(xph, w, sh, sw, y)
+        else:
+            drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
     kgp = round_up(kg, FB)
+    lanes = USE_VNNI and (a.mode == "int8" or cg <= SMALL_CHANNELS)  # int8 VNNI path
     ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
-    blocked = a.mode == "binary" or ternary_x or (a.mode == "int8" and USE_VNNI)
-    mp = round_up(m, LANES["vnni" if a.mode == "int8" else "xorpop"])
+    blocked = lanes or a.mode == "binary" or ternary_x
+    mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
     out = np.empty((kgp, mp), np.int32) if not direct_out else y[0, :kg].reshape(kg, m)
 
@@ -129,28 +132,8 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     def patches(planes: np.ndarray, g: int, steps: int) -> np.ndarray:
         return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
 
-    if blocked and a.mode == "binary":
-        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
-        steps = pf.bits[0].shape[1]
-        bias = np.full(kgp, kw, np.int64)
-        for g in range(g_n):
-            wg = filter_rows(pf.bits[0], g, kg, kgp, steps)
-            drivers.xorpop_gemm(patches(xb, g, steps), wg, steps, -2, bias, out)
-            scatter(g)
-        if a.pad_value == 0 and any(pads):
-            _zero_pad_correction(y, a, pf.tap_sums)
-        return y, "xnor-popcount"
-    if blocked and a.mode == "ternary":
-        xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))
-        steps = pf.bits[0].shape[1]
-        zero = np.zeros(kgp, np.int64)
-        for g in range(g_n):
-            wnz, wsg = (filter_rows(plane, g, kg, kgp, steps) for plane in pf.bits)
-            drivers.ternary_gemm(patches(xnz, g, steps), patches(xsg, g, steps), wnz, wsg, steps, zero, out)
-            scatter(g)
-        return y, "ternary-bitplanes"
-    if blocked:  # int8 with VNNI
-        xu = pack_input_lanes(x, *pads, g_n)
+    if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
+        xu = pack_input_lanes(x, *pads, g_n, a.pad_value)
         xu = xu.view(np.int32).reshape(xu.shape[:-1])
         steps = pf.lanes.shape[1] // 4
         bias = np.zeros(kgp, np.int64)
@@ -160,6 +143,26 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
             scatter(g)
         return y, "int8-vnni"
+    if a.mode == "binary":
+        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        steps = pf.bits[0].shape[1]
+        bias = np.full(kgp, kw, np.int64)
+        for g in range(g_n):
+            wg = filter_rows(pf.bits[0], g, kg, kgp, steps)
+            drivers.xorpop_gemm(patches(xb, g, steps), wg, steps, -2, bias, out)
+            scatter(g)
+        if a.pad_value == 0 and any(pads):
+            _zero_pad_correction(y, a, pf)
+        return y, "xnor-popcount"
+    if ternary_x:
+        xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))
+        steps = pf.bits[0].shape[1]
+        zero = np.zeros(kgp, np.int64)
+        for g in range(g_n):
+            wnz, wsg = (filter_rows(plane, g, kg, kgp, steps) for plane in pf.bits)
+            drivers.ternary_gemm(patches(xnz, g, steps), patches(xsg, g, steps), wnz, wsg, steps, zero, out)
+            scatter(g)
+        return y, "ternary-bitplanes"
     x5 = pad_nhwc(x, pads, 0).reshape(nb, h + pads[0] + pads[2], wd + pads[1] + pads[3], g_n, cg)
     rows = np.empty((m, kg), np.int32)
     if a.mode == "ternary":

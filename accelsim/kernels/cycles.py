@@ -35,7 +35,6 @@ from numba import njit, prange
 from accelsim.cost.systolic import fold_counts
 
 ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
-DATAFLOW_CODE = {"os": 0, "ws": 1, "is": 2}
 
 
 @dataclass(frozen=True)
@@ -81,46 +80,60 @@ def step_masks(patches, kw, per_step):
 
 
 @njit(cache=True, inline="always")
-def _eff(xm, wm, dfc, a, b, t, use_x, use_w):
-    xv = ALL_BITS
-    wv = ALL_BITS
-    if dfc == 0:
-        if use_x:
-            xv = xm[a, t]
-        if use_w:
-            wv = wm[b, t]
-    elif dfc == 1:
-        if use_x:
-            xv = xm[t, a]
-        if use_w:
-            wv = wm[b, a]
-    else:
-        if use_x:
-            xv = xm[b, a]
-        if use_w:
-            wv = wm[t, a]
-    return (xv & wv) != 0
+def _block_work(stream, a, other, gran, n_t):
+    """Steps of ``stream[a, :] & other`` in blocks of ``gran`` that hold a nonzero step."""
+    work = 0
+    if gran == 1:  # branch-free count, so it vectorises
+        row = stream[a]
+        for u in range(n_t):
+            work += np.int64((row[u] & other[u]) != 0)
+        return work
+    t = 0
+    while t < n_t:
+        end = min(t + gran, n_t)
+        for u in range(t, end):
+            if stream[a, u] & other[u] != 0:
+                work += end - t
+                break
+        t = end
+    return work
 
 
 @njit(cache=True, parallel=True)
-def work_matrix(xm, wm, dfc, use_x, use_w, gran, n_a, n_b, n_t, dep_t):
-    """Unskipped steps of PE (a, b) for a < n_a, b < n_b (one row/column when it cannot vary)."""
+def work_two_streams(s, p, use_s, use_p, gran, n_a, n_b, n_t):
+    """os: PE (a, b) walks t with steps s[a, t] & p[b, t] (an unused operand counts as all ones)."""
     out = np.zeros((n_a, n_b), np.int64)
+    ones = np.full(n_t, ALL_BITS)
     for a in prange(n_a):
         for b in range(n_b):
-            if not dep_t:
-                out[a, b] = n_t if _eff(xm, wm, dfc, a, b, 0, use_x, use_w) else 0
+            if use_s:
+                out[a, b] = _block_work(s, a, p[b] if use_p else ones, gran, n_t)
+            else:
+                out[a, b] = _block_work(p, b, ones, gran, n_t)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def work_stream_const(s, c, use_s, use_c, gran, n_a, n_b, n_t):
+    """ws / is: PE (a, b) holds c[a, b] and walks t with steps s[a, t] & c[a, b].
+
+    PEs of a row with the same stationary value do the same work, computed once.
+    """
+    out = np.zeros((n_a, n_b), np.int64)
+    for a in prange(n_a):
+        last, last_work = ALL_BITS, -1
+        other = np.empty(n_t, np.uint64)
+        for b in range(n_b):
+            cv = c[a, b] if use_c else ALL_BITS
+            if cv == 0:
                 continue
-            work = 0
-            t = 0
-            while t < n_t:
-                end = min(t + gran, n_t)
-                for u in range(t, end):
-                    if _eff(xm, wm, dfc, a, b, u, use_x, use_w):
-                        work += end - t
-                        break
-                t = end
-            out[a, b] = work
+            if not use_s:
+                out[a, b] = n_t
+                continue
+            if cv != last or last_work < 0:
+                other[:] = cv
+                last, last_work = cv, _block_work(s, a, other, gran, n_t)
+            out[a, b] = last_work
     return out
 
 
@@ -145,11 +158,19 @@ def gemm_stream(xm: np.ndarray | None, wm: np.ndarray | None, m: int, n: int, kp
         return folds * (t + fill) - 1, m * n * kp, folds
     dep_a = {"os": use_x, "ws": True, "is": True}[dataflow]
     dep_b = {"os": use_w, "ws": use_w, "is": use_x}[dataflow]
-    dep_t = {"os": True, "ws": use_x, "is": use_w}[dataflow]
-    xm = xm if use_x else np.zeros((1, 1), np.uint64)
-    wm = wm if use_w else np.zeros((1, 1), np.uint64)
     n_a, n_b = (held_r if dep_a else 1), (held_c if dep_b else 1)
-    work = work_matrix(xm, wm, DATAFLOW_CODE[dataflow], use_x, use_w, int(zero_skip), n_a, n_b, t, dep_t)
+    dummy = np.zeros((1, 1), np.uint64)
+    gran = int(zero_skip)
+    if dataflow == "os":  # PE (m, n) walks k': both operands stream
+        work = work_two_streams(xm if use_x else dummy, wm if use_w else dummy, use_x, use_w, gran, n_a, n_b, t)
+    elif dataflow == "ws":  # PE (k', n) holds w[n, k'] and walks m
+        s_t = np.ascontiguousarray(xm.T) if use_x else dummy
+        c_t = np.ascontiguousarray(wm.T) if use_w else dummy
+        work = work_stream_const(s_t, c_t, use_x, use_w, gran, n_a, n_b, t)
+    else:  # is: PE (k', m) holds x[m, k'] and walks n
+        s_t = np.ascontiguousarray(wm.T) if use_w else dummy
+        c_t = np.ascontiguousarray(xm.T) if use_x else dummy
+        work = work_stream_const(s_t, c_t, use_w, use_x, gran, n_a, n_b, t)
     busy = int(work.sum()) * (1 if dep_a else held_r) * (1 if dep_b else held_c)
     fold_t = _fold_max(_fold_max(work, 0, held_r, rows, dep_a), 1, held_c, cols, dep_b)
     per_fold = np.maximum(np.broadcast_to(fold_t, (fr, fc)) + fill, 1)  # a fold takes at least a cycle

@@ -5,13 +5,17 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels.checks import MODES, check_filters
 from accelsim.kernels.packing import WORD_BITS, channel_sums, round_up
+
+# Binary / ternary layers with this few channels per group (e.g. an RGB input layer) run on
+# the int8 path: their taps would fill only a few bits of each 64-bit popcount word.
+SMALL_CHANNELS = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,7 +29,8 @@ class PackedFilters:
     sums: np.ndarray              # (K,) int64: sum of each filter
     tap_sums: np.ndarray | None   # binary: (K, R, S) int64, sum over channels per tap
     bits: tuple                   # binary: (sign words,); ternary: (nonzero words, sign words)
-    lanes: np.ndarray | None      # int8: (K, R*S*ceil4(Cg)) int8, four channels per 32-bit lane
+    lanes: np.ndarray | None      # int8 (or few channels): (K, R*S*ceil4(Cg)) int8, 4 channels per 32-bit lane
+    derived: dict = field(default_factory=dict, repr=False)  # per-geometry data the kernels reuse
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -49,7 +54,7 @@ def pack_filters(w: np.ndarray, *, mode: str, groups: int = 1) -> PackedFilters:
     else:
         bits = ()
     lanes = None
-    if mode == "int8":
+    if mode == "int8" or cg <= SMALL_CHANNELS:
         lanes = rows
         if cg % 4:
             lanes = np.zeros((k, r, s, round_up(cg, 4)), np.int8)

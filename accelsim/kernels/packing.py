@@ -23,10 +23,41 @@ def pad_nhwc(x: np.ndarray, padding: tuple[int, int, int, int], value: int) -> n
 
 
 @njit(cache=True, parallel=True)
+def pad_phases(x, pt, pl, pb, pr, value, sw):
+    """NCHW int8 -> padded (N, C, Hp, sw, ceil(Wp/sw)): padded column j*sw + q at [..., q, j].
+
+    Splitting the columns into ``sw`` phases lets a strided convolution read contiguous rows.
+    Flat indexing: slicing views per row would cost more than the copy.
+    """
+    n, c, h, w = x.shape
+    hp, wp = h + pt + pb, w + pl + pr
+    cols = (wp + sw - 1) // sw
+    out = np.empty((n, c, hp, sw, cols), np.int8)
+    src, dst = x.reshape(-1), out.reshape(-1)
+    for t in prange(n * c):
+        for row in range(hp):
+            ro = (t * hp + row) * sw * cols
+            for j in range(sw * cols):
+                dst[np.uintp(ro + j)] = value
+            if row < pt or row >= pt + h:
+                continue
+            ri = (t * h + row - pt) * w
+            for q in range(sw):  # input columns j with (j + pl) % sw == q
+                j0 = (q - pl) % sw
+                d0 = ro + q * cols + (j0 + pl) // sw
+                for jj in range((w - j0 + sw - 1) // sw):  # unsigned indices: no wraparound checks
+                    dst[np.uintp(d0 + jj)] = src[np.uintp(ri + j0 + jj * sw)]
+    return out
+
+
+@njit(cache=True)
 def channel_sums(a):
-    """Sum over the last axis of a 2-D int8 array, as int64 (e.g. sum_c w per filter tap)."""
+    """Sum over the last axis of a 2-D int8 array, as int64 (e.g. sum_c w per filter tap).
+
+    Serial: too little work to be worth waking threads.
+    """
     out = np.zeros(a.shape[0], np.int64)
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         acc = 0
         for j in range(a.shape[1]):
             acc += a[i, j]
@@ -96,17 +127,17 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
 
 
 @njit(cache=True, parallel=True)
-def pack_input_lanes(x, pt, pl, pb, pr, groups):
+def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value):
     """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + 128 (uint8).
 
     Four consecutive channels of a group share a 32-bit lane (channels padded to a
-    multiple of 4); padding holds 128, i.e. x = 0.
+    multiple of 4); padded pixels hold ``pad_value`` + 128.
     """
     n, c, h, w = x.shape
     cg = c // groups
     nl = (cg + 3) // 4
     hp, wp = h + pt + pb, w + pl + pr
-    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(128))
+    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(pad_value + 128))
     for t in prange(n * groups * h):
         b, g, row = t // (groups * h), (t // h) % groups, t % h
         for ci in range(cg):
@@ -137,14 +168,16 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
                 if sw == 1:
                     dst[:] = src[si:si + f]
                 else:
-                    for fi in range(f):
-                        dst[fi] = src[fi * sw + si]
+                    for fi in range(f):  # unsigned index: no wraparound check, so it vectorises
+                        dst[fi] = src[np.uintp(fi * sw + si)]
     return out
 
 
 def filter_rows(w_rows: np.ndarray, g: int, kg: int, rows_to: int, cols_to: int) -> np.ndarray:
-    """Filters of group ``g`` (rows of ``w_rows``), zero-padded to (rows_to, cols_to)."""
+    """Filters of group ``g`` (rows of ``w_rows``), zero-padded to (rows_to, cols_to); a view if no padding."""
     part = w_rows[g * kg:(g + 1) * kg].reshape(kg, -1)
+    if part.shape == (rows_to, cols_to) and part.flags.c_contiguous:
+        return part
     out = np.zeros((rows_to, cols_to), w_rows.dtype)
     out[:kg, :part.shape[1]] = part
     return out

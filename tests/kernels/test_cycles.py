@@ -160,3 +160,14 @@ def test_wide_lanes_with_zero_skip_beyond_64_is_an_error():
     with pytest.raises(AccelsimError, match="lane_bits"):
         conv2d(x, w, mode="binary", pe=PEArray(2, 2, "os", lane_bits=128, zero_skip=1))
     assert conv2d(x, w, mode="binary", pe=PEArray(2, 2, "os", lane_bits=128)).stats.elems_per_step == 128
+
+
+def test_result_to_dict_is_plain_data():
+    import json
+    x, w = np.ones((1, 16, 4, 4), np.int8), np.ones((4, 16, 3, 3), np.int8)
+    res = conv2d(x, w, mode="ternary", padding=1, pe=PEArray(4, 4, "ws", zero_skip=2))
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["path"] == "ternary-bitplanes" and d["y_shape"] == [1, 4, 4, 4]
+    assert d["cycles"]["cycles"] == res.cycles == res.stats.dense_cycles
+    assert d["cycles"]["utilization"] == pytest.approx(res.stats.busy_pe_cycles / res.stats.pe_cycles)
+    assert conv2d(x, w, mode="int8").to_dict()["cycles"] is None

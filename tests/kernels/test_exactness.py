@@ -21,42 +21,13 @@ def conv_cases(draw):
     h = draw(st.integers(max(1, r - pads[0] - pads[2]), 9))
     w = draw(st.integers(max(1, s - pads[1] - pads[3]), 9))
     return dict(n=draw(st.integers(1, 2)), c=cg * groups, k=kg * groups, h=h, w=w, r=r, s=s, groups=groups,
-                stride=(draw(st.integers(1, 2)), draw(st.integers(1, 3))), padding=pads, seed=draw(st.integers(0, 2**31)))
-
-
-def _run(case, mode, x_alphabet, pad_value=0):
-    rng = np.random.default_rng(case["seed"])
-    x = rand(rng, (case["n"], case["c"], case["h"], case["w"]), x_alphabet)
-    w = rand(rng, (case["k"], case["c"] // case["groups"], case["r"], case["s"]), mode)
-    kw = dict(mode=mode, stride=case["stride"], padding=case["padding"], groups=case["groups"])
-    if mode == "binary":
-        kw["pad_value"] = pad_value
-    got = conv2d(x, w, **kw)
-    ref = conv2d_reference(x, w, **kw)
-    assert got.y.dtype == np.int32 and got.y.shape == ref.shape
-    np.testing.assert_array_equal(got.y, ref)
-    packed = conv2d(x, pack_filters(w, mode=mode, groups=case["groups"]), **kw)  # same result, prepacked
-    np.testing.assert_array_equal(packed.y, ref)
-    return got.path
-
-
-@settings(max_examples=40, deadline=None)
-@given(conv_cases(), st.sampled_from([0, 1, -1]))
-def test_binary_bit_exact(case, pad_value):
-    assert _run(case, "binary", "binary", pad_value) in ("xnor-popcount", "direct")
-
-
-@settings(max_examples=30, deadline=None)
-@given(conv_cases(), st.sampled_from(["ternary", "int8"]))
-def test_ternary_bit_exact(case, x_alphabet):
-    path = _run(case, "ternary", x_alphabet)
-    assert path in ("direct", "ternary-bitplanes" if x_alphabet == "ternary" else "ternary-addsub") or (
-        x_alphabet == "int8" and path == "ternary-bitplanes")  # random int8 x may fall inside {-1, 0, 1}
+                stride=(draw(st.integers(1, 2)), draw(st.integers(1, 3))), padding=pads,
+                seed=draw(st.integers(0, 2**31)))
 
 
 @contextlib.contextmanager
 def use_vnni(vnni: bool):
-    """Force the int8 path: VNNI (when this CPU has it) or the portable dot product."""
+    """Force the VNNI int8 path on (when this CPU has it) or off (portable paths)."""
     saved = conv.USE_VNNI
     conv.USE_VNNI = vnni and conv.HAS_VNNI
     try:
@@ -65,12 +36,52 @@ def use_vnni(vnni: bool):
         conv.USE_VNNI = saved
 
 
+def _expected_path(mode, x, w, groups, vnni):
+    if w.shape[0] // groups < 4:
+        return "direct"
+    if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
+        return "int8-vnni"
+    if mode == "binary":
+        return "xnor-popcount"
+    if mode == "ternary":
+        return "ternary-bitplanes" if x.min() >= -1 and x.max() <= 1 else "ternary-addsub"
+    return "int8-dot"
+
+
+def _run(case, mode, x_alphabet, vnni, pad_value=0):
+    """conv2d (raw and prepacked filters) equals the reference, on the path the rules pick."""
+    rng = np.random.default_rng(case["seed"])
+    x = rand(rng, (case["n"], case["c"], case["h"], case["w"]), x_alphabet)
+    w = rand(rng, (case["k"], case["c"] // case["groups"], case["r"], case["s"]), mode)
+    kw = dict(mode=mode, stride=case["stride"], padding=case["padding"], groups=case["groups"])
+    if mode == "binary":
+        kw["pad_value"] = pad_value
+    ref = conv2d_reference(x, w, **kw)
+    with use_vnni(vnni):
+        got = conv2d(x, w, **kw)
+        packed = conv2d(x, pack_filters(w, mode=mode, groups=case["groups"]), **kw)
+    assert got.y.dtype == np.int32 and got.y.shape == ref.shape
+    np.testing.assert_array_equal(got.y, ref)
+    np.testing.assert_array_equal(packed.y, ref)
+    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], vnni)
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_cases(), st.sampled_from([0, 1, -1]), st.booleans())
+def test_binary_bit_exact(case, pad_value, vnni):
+    _run(case, "binary", "binary", vnni, pad_value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_cases(), st.sampled_from(["ternary", "int8"]), st.booleans())
+def test_ternary_bit_exact(case, x_alphabet, vnni):
+    _run(case, "ternary", x_alphabet, vnni)
+
+
 @settings(max_examples=30, deadline=None)
 @given(conv_cases(), st.booleans())
 def test_int8_bit_exact(case, vnni):
-    with use_vnni(vnni):
-        path = _run(case, "int8", "int8")
-    assert path in ("direct", "int8-vnni" if vnni and conv.HAS_VNNI else "int8-dot")
+    _run(case, "int8", "int8", vnni)
 
 
 @pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
@@ -95,3 +106,15 @@ def test_binary_padding_options_differ_as_defined():
     np.testing.assert_array_equal(ys[1][0, :, 0, 0] - ys[0][0, :, 0, 0], corner_taps)
     np.testing.assert_array_equal(ys[0][0, :, 0, 0] - ys[-1][0, :, 0, 0], corner_taps)
     np.testing.assert_array_equal(ys[0][0, :, 2, 2], ys[1][0, :, 2, 2])  # interior: no padding involved
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("stride,padding", [(1, 1), ((2, 1), (1, 0, 2, 1)), (3, 0), ((1, 3), 2)])
+def test_depthwise_3x3_fast_path(mode, stride, padding):
+    """Depthwise 3x3 layers take their own register-blocked path: check it over strides and paddings."""
+    rng = np.random.default_rng(7)
+    x, w = rand(rng, (2, 6, 9, 11), mode), rand(rng, (6, 1, 3, 3), mode)
+    kw = dict(mode=mode, stride=stride, padding=padding, groups=6)
+    got = conv2d(x, w, **kw)
+    assert got.path == "direct"
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
