@@ -389,6 +389,22 @@ for unit in UNITS:
 print(format_table(["unit", "int8/fp16 latency", "energy", "int4/int8 latency", "energy",
                     f"prune {top:.0%} latency", "energy"], table, right=set(range(1, 7))))
 
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
+x = np.arange(len(UNITS))
+for ax, (title, ratios) in zip(axes, (("int8 instead of fp16", r8), ("int4 instead of int8", r4),
+                                      (f"{top:.0%} of weights pruned (int8)", rp))):
+    ax.bar(x - 0.2, [ratios[u][0] for u in UNITS], 0.4, color="#1f77b4", label="latency")
+    ax.bar(x + 0.2, [ratios[u][1] for u in UNITS], 0.4, color="#d62728", label="energy")
+    ax.axhline(1.0, color="black", lw=0.8)
+    ax.set_xticks(x, list(UNITS), rotation=30, ha="right", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+axes[0].set_ylabel("after / before")
+axes[0].legend(fontsize=8)
+fig.suptitle("What each technique buys, per unit (below 1 = better)")
+fig.tight_layout()
+plt.show()
+
 # The claims of the text below, checked on the numbers above:
 assert r8["snapdragon855/gpu"][0] > 0.95 and r8["snapdragon855/gpu"][1] < 0.7     # emulated int8: energy only
 assert all(r8[u][0] < 0.7 for u in ("snapdragon855/cpu", "jetson_xavier_nx/gpu", "sparse_npu"))
@@ -404,16 +420,18 @@ assert all(rp[u][1] < 1.0 for u in UNITS)"""),
   in its profile, so int8 runs in fp16: no faster — but the energy still drops
   on every unit, because half-size activations and weights halve the DRAM
   traffic, and DRAM is most of the energy.
-* **int4 instead of int8** buys no speed anywhere: no unit here has int4 MACs,
-  so the packed operands are unpacked to int8 on the vector lanes (the latency
-  even rises slightly where that work shows). The energy falls sharply — the
-  traffic halves again.
+* **int4 instead of int8** buys little or no speed: no unit here has int4
+  MACs, so the packed operands are unpacked to int8 on the vector lanes (the
+  latency even rises slightly where that work shows; the Jetson gains a little
+  on its few memory-bound layers). The energy falls sharply — the traffic
+  halves again.
 * **Pruning** shrinks the model but buys latency only on the unit that skips
   zeros, and there less than the sparsity suggests: the PEs of a fold run in
   lockstep (the slowest PE sets the pace), fill and drain do not shrink, and
   depthwise layers dominate MobileNet-V2's time on an array. Everywhere else the
-  sparse weights are stored and moved compressed (a little less energy) and
-  decoded back to dense before the MACs.
+  sparse weights are stored and moved compressed and decoded back to dense
+  before the MACs: less energy, most on the CPU, whose caches keep the
+  activations on chip so that weights are most of its DRAM traffic.
 
 Per unit, latency (top) and energy (bottom) against model size; one line per
 format, pruning increasing to the left along each line:"""),
