@@ -126,7 +126,8 @@ ax.grid(alpha=0.3, which="both")
 plt.show()
 
 fastest = min(runs, key=lambda r: r["result"].latency_ms)
-pairs = [(a, b) for a in runs for b in runs if a["peak"] > b["peak"] and a["result"].latency_ms > b["result"].latency_ms]
+pairs = [(a, b) for a in runs for b in runs
+         if a["peak"] > b["peak"] and a["result"].latency_ms > b["result"].latency_ms]
 big, small = max(pairs, key=lambda ab: ab[0]["peak"] / ab[1]["peak"])
 print(f"fastest: {fastest['label']} ({fastest['result'].latency_ms:.2f} ms)")
 print(f"{big['label']} has {big['peak'] / small['peak']:.1f}x the peak of {small['label']} "

@@ -75,8 +75,8 @@ def roofline_figure(rf: Roofline, title: str = "") -> Figure:
     for j, (peak, names) in enumerate(sorted(labels.items(), reverse=True)):
         above = j % 2 == 0
         text = " = ".join(n for n, _ in names) + f" {_fmt(peak)} GOP/s"
-        ax.annotate(text, (x_hi, peak), xytext=(-4, 4 if above else -4), textcoords="offset points", ha="right", va="bottom" if above else "top", fontsize=8.5,
-                    color=names[0][1])
+        ax.annotate(text, (x_hi, peak), xytext=(-4, 4 if above else -4), textcoords="offset points", ha="right",
+                    va="bottom" if above else "top", fontsize=8.5, color=names[0][1])
     # Memory slopes: from the left edge up to the highest ceiling.
     # The DRAM slope (the one the points are placed against) is solid; other levels are dashed references.
     others = iter(("--", "-.", ":", "--"))

@@ -20,14 +20,17 @@ def _check_rows(out, spec, base, unit=None):
 
 def test_sweep_over_compression_specs_matches_simulate(tmp_path):
     spec = SweepSpec(workloads=["mobilenet_v2"], compression=["prune=0.5,quant=int8", "quant=int4"],
-                     parameters={"units.npu.array.rows": [16, 64], "dram.bandwidth_gbps": [6.4, 34.1]})
+                     parameters={"units.npu.array.rows": [16, 64], "dram.bandwidth_gbps": [6.4, 34.1],
+                                 "units.npu.vector_lanes": [None, 8]})
     out = run_sweep(spec, tmp_path, backend="serial")
-    assert len(out.rows) == 8 and {r["method"] for r in out.rows} == {"batch"}
+    assert len(out.rows) == 16 and {r["method"] for r in out.rows} == {"batch"}
     _check_rows(out, spec, load_profile("generic_npu"))
-    by_spec = {r["compression"]: r for r in out.rows if r["units.npu.array.rows"] == 64
-               and r["dram.bandwidth_gbps"] == 6.4}
-    # int4 weights move half the bytes of int8 ones, but this unit unpacks them to int8 on its 32 lanes
-    assert by_spec["quant=int4"]["dram_bytes"] < by_spec["prune=0.5,quant=int8"]["dram_bytes"]
+    by_spec = {(r["compression"], r["units.npu.vector_lanes"]): r for r in out.rows
+               if r["units.npu.array.rows"] == 64 and r["dram.bandwidth_gbps"] == 6.4}
+    # int4 operands move half the bytes of int8 ones, but this unit unpacks them to int8 on its vector lanes:
+    # fewer lanes, more unpacking time
+    assert by_spec[("quant=int4", 8)]["dram_bytes"] < by_spec[("prune=0.5,quant=int8", 8)]["dram_bytes"]
+    assert by_spec[("quant=int4", 8)]["compute_cycles"] > by_spec[("quant=int4", None)]["compute_cycles"]
 
 
 def test_calibrated_vendor_npu_sweep_is_vectorized_and_exact(tmp_path):
