@@ -7,9 +7,17 @@ same integer cycle counts and the same floating-point operations in the same
 order, so totals agree to the last bit (tests/dse/test_batch.py). Sweeps use
 it to evaluate hundreds of thousands of design points per minute.
 
-``LayerTable`` holds the workload's per-layer numbers (L layers) and
-``DesignArrays`` every number of the unit and DRAM the model reads, one
+``LayerTable`` holds the workload's per-layer numbers (L layers) as one unit
+runs them: the format each layer's MACs execute in, its op class, its bytes
+(compressed weights with biases and scales, activations in their format) and
+the unpack / decode work compression adds (``cost/compression.plan_layer``).
+``DesignArrays`` holds every number of the unit and DRAM the model reads, one
 entry per design point (P points); results are arrays of P.
+
+What the table cannot hold is zero skipping: it depends on the array shape
+and dataflow of each point. A workload whose sparse layers run on a unit
+that skips zeros raises ``NotVectorizable``; sweeps then simulate its points
+one by one.
 """
 from __future__ import annotations
 
@@ -17,54 +25,88 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accelsim.cost.compression import plan_layer
 from accelsim.cost.gemm import gemm_of
+from accelsim.cost.opclass import op_class
 from accelsim.cost.systolic import dram_traffic, fold_counts, gemm_cycles, sram_accesses
 from accelsim.dse.area import area_mm2, pe_count, sram_bytes
-from accelsim.hardware.schema import Profile
-from accelsim.workload.graph import Workload
+from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
+from accelsim.workload.graph import LayerInfo, Workload
 
 I64 = np.int64
 F64 = np.float64
 
 
+class NotVectorizable(ValueError):
+    """The workload's cost on the unit depends on the design point in a way the batch model does not follow."""
+
+
+def _may_skip_zeros(info: LayerInfo, unit: Unit) -> bool:
+    """Whether ``cost.compression.skip_fractions`` can differ from (1, 1) for this layer on some variant of ``unit``."""
+    zs, comp = unit.zero_skip, info.compression
+    return (zs is not None and zs.operands != "activations" and comp.sparsity > 0.0 and comp.hash_buckets is None
+            and bool(info.weight_params) and gemm_of(info) is not None)
+
+
 @dataclass(frozen=True)
 class LayerTable:
-    """Per-layer numbers of a workload that the systolic cost model reads (arrays of L)."""
+    """Per-layer numbers of a workload on one systolic unit (arrays of L)."""
 
     names: tuple[str, ...]
-    precisions: tuple[str, ...]
+    precisions: tuple[str, ...]      # the layers' compute formats
+    formats: tuple[str, ...]         # the formats their MACs run in on the unit (emulation included)
+    op_classes: tuple[str, ...]      # efficiency class (conv, depthwise, pointwise, fc, elementwise)
     is_gemm: np.ndarray
-    is_view: np.ndarray          # reshape / slice: relabels memory, no traffic
+    is_view: np.ndarray              # reshape / slice: relabels memory, no traffic
     groups: np.ndarray
     m: np.ndarray
     n: np.ndarray
     kw: np.ndarray
     macs: np.ndarray
     elem_ops: np.ndarray
+    act_bpe: np.ndarray              # activation bytes per element
     ifmap_b: np.ndarray
     ofmap_b: np.ndarray
-    weights_b: np.ndarray
-    bpe: np.ndarray
+    weights_b: np.ndarray            # stored weights + biases + scales (LayerInfo.model_bytes)
+    weight_bits: np.ndarray          # bits per weight as the array reads it from the scratchpad
+    dense_weights_b: np.ndarray      # weights unpacked to weight_bits (decides refetches)
+    weight_ops: np.ndarray           # unpack / decode / hash element operations per weight fetch
+    act_ops: np.ndarray              # activation unpack element operations per layer
 
     @classmethod
-    def from_workload(cls, wl: Workload) -> "LayerTable":
-        gemms = [gemm_of(info) for info in wl]
-        bpe = np.array([info.bytes_per_elem for info in wl], dtype=F64)
+    def from_workload(cls, wl: Workload, unit: Unit) -> "LayerTable":
+        """The table of ``wl`` on ``unit`` (its formats and zero skipping; array and memory sizes may vary)."""
+        rows = []
+        for info in wl:
+            if _may_skip_zeros(info, unit):
+                raise NotVectorizable(f"layer {info.name!r} is sparse and unit {unit.name!r} skips zeros")
+            # plan_layer's operations are affine in the weight fetches: fetches * weight_ops + act_ops
+            once, twice = plan_layer(info, unit, weight_fetches=1), plan_layer(info, unit, weight_fetches=2)
+            w_ops = twice.overhead_ops - once.overhead_ops
+            rows.append((info, gemm_of(info), once, w_ops, once.overhead_ops - w_ops))
+        infos = [r[0] for r in rows]
+        gemms = [r[1] for r in rows]
+        plans = [r[2] for r in rows]
+
+        def arr(values, dtype):
+            return np.array(list(values), dtype=dtype)
+
         return cls(
-            names=tuple(info.name for info in wl), precisions=tuple(info.precision for info in wl),
-            is_gemm=np.array([g is not None for g in gemms]),
-            is_view=np.array([bool(getattr(info.layer, "is_view", False)) for info in wl]),
-            groups=np.array([g.groups if g else 0 for g in gemms], dtype=I64),
-            m=np.array([g.m if g else 0 for g in gemms], dtype=I64),
-            n=np.array([g.n if g else 0 for g in gemms], dtype=I64),
-            kw=np.array([g.kw if g else 0 for g in gemms], dtype=I64),
-            macs=np.array([info.macs for info in wl], dtype=I64),
-            elem_ops=np.array([info.elem_ops for info in wl], dtype=I64),
+            names=tuple(i.name for i in infos), precisions=tuple(i.precision for i in infos),
+            formats=tuple(p.format for p in plans), op_classes=tuple(op_class(i) for i in infos),
+            is_gemm=arr((g is not None for g in gemms), bool),
+            is_view=arr((bool(getattr(i.layer, "is_view", False)) for i in infos), bool),
+            groups=arr((g.groups if g else 0 for g in gemms), I64), m=arr((g.m if g else 0 for g in gemms), I64),
+            n=arr((g.n if g else 0 for g in gemms), I64), kw=arr((g.kw if g else 0 for g in gemms), I64),
+            macs=arr((i.macs for i in infos), I64), elem_ops=arr((i.elem_ops for i in infos), I64),
+            act_bpe=arr((i.act_bytes_per_elem for i in infos), F64),
             # the same products as cost_systolic (elements x bytes per element), in float
-            ifmap_b=np.array([info.ifmap_elems * info.bytes_per_elem for info in wl], dtype=F64),
-            ofmap_b=np.array([info.ofmap_elems * info.bytes_per_elem for info in wl], dtype=F64),
-            weights_b=np.array([info.params * info.bytes_per_elem for info in wl], dtype=F64),
-            bpe=bpe)
+            ifmap_b=arr((i.ifmap_elems * i.act_bytes_per_elem for i in infos), F64),
+            ofmap_b=arr((i.ofmap_elems * i.act_bytes_per_elem for i in infos), F64),
+            weights_b=arr((i.model_bytes for i in infos), F64),
+            weight_bits=arr((p.weight_word_bits for p in plans), I64),
+            dense_weights_b=arr((i.weight_params * p.weight_word_bits / 8 for i, p in zip(infos, plans)), F64),
+            weight_ops=arr((r[3] for r in rows), I64), act_ops=arr((r[4] for r in rows), I64))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -80,7 +122,10 @@ class DesignArrays:
     clock_ghz: np.ndarray
     non_mac_lanes: np.ndarray
     static_power_mw: np.ndarray
+    layer_overhead_us: np.ndarray
+    efficiency: dict[str, np.ndarray]    # per op class
     macs_per_cycle: dict[str, np.ndarray]
+    vector_macs_per_cycle: dict[str, np.ndarray]   # NaN where the format has no separate vector rate
     energy_pj_per_mac: dict[str, np.ndarray]
     has_sram: bool
     sram_ifmap_bytes: np.ndarray
@@ -95,8 +140,18 @@ class DesignArrays:
     pe_total: np.ndarray                 # whole profile, for the area proxy
     sram_total_bytes: np.ndarray
 
+    PER_KEY = ("efficiency", "macs_per_cycle", "vector_macs_per_cycle", "energy_pj_per_mac")
+
     def __len__(self) -> int:
         return len(self.rows)
+
+    def repeat(self, n: int) -> "DesignArrays":
+        """``n`` copies of a one-point design (the start of a sweep's columns)."""
+        def rep(v):
+            return np.repeat(v, n) if isinstance(v, np.ndarray) else v
+        fields = {k: ({p: rep(a) for p, a in v.items()} if k in self.PER_KEY else rep(v))
+                  for k, v in self.__dict__.items()}
+        return DesignArrays(**fields)
 
     @classmethod
     def from_profiles(cls, profiles: list[Profile], unit: str | None = None) -> "DesignArrays":
@@ -106,6 +161,10 @@ class DesignArrays:
 
         def col(values, dtype):
             return np.array(list(values), dtype=dtype)
+
+        def per_prec(get):
+            return {p: col((get(u.precisions[p]) if p in u.precisions else np.nan for u in units), F64)
+                    for p in precs}
 
         has_sram = units[0].sram is not None
         if any((u.sram is not None) != has_sram for u in units):
@@ -117,10 +176,11 @@ class DesignArrays:
             clock_ghz=col((u.clock_ghz for u in units), F64),
             non_mac_lanes=col((u.non_mac_lanes for u in units), I64),
             static_power_mw=col((u.static_power_mw for u in units), F64),
-            macs_per_cycle={p: col((u.precisions[p].macs_per_cycle if p in u.precisions else np.nan
-                                    for u in units), F64) for p in precs},
-            energy_pj_per_mac={p: col((u.precisions[p].energy_pj_per_mac if p in u.precisions else np.nan
-                                       for u in units), F64) for p in precs},
+            layer_overhead_us=col((u.layer_overhead_us for u in units), F64),
+            efficiency={c: col((u.efficiency.of(c) for u in units), F64) for c in OP_CLASSES},
+            macs_per_cycle=per_prec(lambda s: s.macs_per_cycle),
+            vector_macs_per_cycle=per_prec(lambda s: s.vector_macs_per_cycle or np.nan),
+            energy_pj_per_mac=per_prec(lambda s: s.energy_pj_per_mac or 0.0),
             has_sram=has_sram,
             sram_ifmap_bytes=col((s.ifmap_bytes if s else 0 for s in sram), I64),
             sram_filter_bytes=col((s.filter_bytes if s else 0 for s in sram), I64),
@@ -152,78 +212,114 @@ class BatchTotals:
     area_mm2: np.ndarray
 
 
-def _gemm_layers(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarray], mpc: np.ndarray, pjm: np.ndarray
-                 ) -> None:
-    """Fill the GEMM rows of ``out`` (compute cycles, DRAM bytes, energies), one dataflow at a time."""
-    g = np.flatnonzero(t.is_gemm)
-    if not len(g):
+def _ceil_i64(x: np.ndarray) -> np.ndarray:
+    return np.ceil(x).astype(I64)
+
+
+def _gemm_layers(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarray], k: dict[str, np.ndarray]) -> None:
+    """Rows of layers with a GEMM on the MAC array (cost_systolic's GEMM branch), one dataflow at a time."""
+    layers = np.flatnonzero(t.is_gemm)
+    if not len(layers):
         return
-    m, n, kw, groups = (x[g][:, None] for x in (t.m, t.n, t.kw, t.groups))
-    bpe, macs = t.bpe[g][:, None], t.macs[g][:, None]
-    ifmap_b, weights_b, ofmap_b = (x[g][:, None] for x in (t.ifmap_b, t.weights_b, t.ofmap_b))
+    m, n, kw, groups, macs, w_ops, a_ops, wbits = (x[layers][:, None] for x in (
+        t.m, t.n, t.kw, t.groups, t.macs, t.weight_ops, t.act_ops, t.weight_bits))
+    bpe, ifmap_b, weights_b, ofmap_b, dense_w = (x[layers][:, None] for x in (
+        t.act_bpe, t.ifmap_b, t.weights_b, t.ofmap_b, t.dense_weights_b))
     for df in np.unique(d.dataflow):
         p = np.flatnonzero(d.dataflow == df)
+        sel = np.ix_(layers, p)
         rows, cols = d.rows[p][None, :], d.cols[p][None, :]
-        sel = np.ix_(g, p)
         base = gemm_cycles(m, n, kw, rows, cols, df, groups)
-        out["compute"][sel] = np.ceil(base * (rows * cols) / mpc[sel]).astype(I64)
         fr, fc, _ = fold_counts(m, n, kw, rows, cols, df)
-        ri, rf, wo = sram_accesses(m, n, kw, rows, cols, df, groups)
-        sram_io = (ri + rf) * bpe + wo * bpe
         if d.has_sram:
             share = np.where(d.double_buffered[p], 0.5, 1.0)[None, :]
             caps = (d.sram_ifmap_bytes[p][None, :] * share, d.sram_filter_bytes[p][None, :] * share,
                     d.sram_ofmap_bytes[p][None, :] * share)
         else:
             caps = (0, 0, 0)
-        dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, fr, fc, df, *caps)
-        out["dram_read"][sel], out["dram_write"][sel] = dr, dw
-        out["compute_pj"][sel] = macs * pjm[sel]
-        out["sram_pj"][sel] = d.sram_pj_per_byte[p][None, :] * sram_io
+        # weight-side work repeats each time the weights enter the scratchpad
+        fetches = np.where(dense_w <= caps[1], 1, {"os": fr, "ws": 1, "is": fc}[df])
+        ops = w_ops * fetches + a_ops
+        overhead = _ceil_i64(ops / d.non_mac_lanes[p][None, :])
+        mac_cycles = _ceil_i64(base * (rows * cols) / k["mpc"][sel] / k["eff"][sel])
+        out["compute"][sel] = np.maximum(mac_cycles, overhead)
+        ri, rf, wo = sram_accesses(m, n, kw, rows, cols, df, groups)
+        out["sram_pj"][sel] = d.sram_pj_per_byte[p][None, :] * ((ri * bpe + rf * wbits / 8) + wo * bpe)
+        out["dram_read"][sel], out["dram_write"][sel] = dram_traffic(ifmap_b, weights_b, ofmap_b, fr, fc, df, *caps)
+        out["compute_pj"][sel] = (macs * 1.0 + ops) * k["pjm"][sel]
 
 
-def _vector_layers(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarray], pjm: np.ndarray) -> None:
-    """Fill the rows of pooling / add / concat layers: element operations on the vector lanes."""
+def _depthwise_on_vector_unit(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarray], k: dict[str, np.ndarray],
+                              on_vector: np.ndarray) -> None:
+    """Overwrite the (layer, point) cells where an NPU's vector unit, not its array, runs a depthwise layer."""
+    dw = np.flatnonzero(on_vector.any(axis=1))
+    if not len(dw):
+        return
+    cells = on_vector[dw]
+    lanes = d.non_mac_lanes[None, :]
+    macs, ops = t.macs[dw][:, None], (t.weight_ops + t.act_ops)[dw][:, None]
+    ifmap_b, weights_b, ofmap_b = t.ifmap_b[dw][:, None], t.weights_b[dw][:, None], t.ofmap_b[dw][:, None]
+    vmpc = np.where(cells, k["vmpc"][dw], 1.0)
+    values = {"compute": _ceil_i64(macs / vmpc / k["eff"][dw]) + _ceil_i64(ops / lanes),
+              "dram_read": _ceil_i64(ifmap_b + weights_b), "dram_write": _ceil_i64(ofmap_b),
+              "compute_pj": (macs + ops) * k["pjm"][dw],
+              "sram_pj": d.sram_pj_per_byte[None, :] * ((ifmap_b + weights_b) + ofmap_b)}
+    for name, value in values.items():
+        out[name][dw] = np.where(cells, value, out[name][dw])
+
+
+def _elementwise_layers(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarray], k: dict[str, np.ndarray]
+                        ) -> None:
+    """Rows of pooling / add / concat layers: element operations on the vector lanes."""
     v = np.flatnonzero(~t.is_gemm)
     if not len(v):
         return
-    elem = t.elem_ops[v][:, None]
+    lanes = d.non_mac_lanes[None, :]
+    elem, ops = t.elem_ops[v][:, None], (t.weight_ops + t.act_ops)[v][:, None]
     moves = ~t.is_view[v][:, None]
     ifmap_b, ofmap_b = np.where(moves, t.ifmap_b[v][:, None], 0.0), np.where(moves, t.ofmap_b[v][:, None], 0.0)
-    out["compute"][v] = np.ceil(elem / d.non_mac_lanes[None, :]).astype(I64)
-    out["dram_read"][v] = np.ceil(ifmap_b).astype(I64)
-    out["dram_write"][v] = np.ceil(ofmap_b).astype(I64)
-    out["compute_pj"][v] = elem * pjm[v]
+    out["compute"][v] = _ceil_i64(elem / lanes / k["eff"][v]) + _ceil_i64(ops / lanes)
+    out["dram_read"][v] = _ceil_i64(ifmap_b)
+    out["dram_write"][v] = _ceil_i64(ofmap_b)
+    out["compute_pj"][v] = (elem + ops) * k["pjm"][v]
     out["sram_pj"][v] = d.sram_pj_per_byte[None, :] * (ifmap_b + ofmap_b)
 
 
 def evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     """Analytical latency, energy, traffic and utilization of workload ``t`` at every point of ``d``."""
     n_layers, n_points = len(t), len(d)
-    missing = sorted({p for p in t.precisions if p not in d.macs_per_cycle})
+    missing = sorted({f for f in t.formats if f not in d.macs_per_cycle})
     if missing:
         raise ValueError(f"design points lack precision(s) {missing}")
-    mpc = np.stack([d.macs_per_cycle[p] for p in t.precisions])       # (L, P)
-    pjm = np.stack([d.energy_pj_per_mac[p] for p in t.precisions])
+    k = {"mpc": np.stack([d.macs_per_cycle[f] for f in t.formats]),            # (L, P), the execution format's
+         "vmpc": np.stack([d.vector_macs_per_cycle[f] for f in t.formats]),
+         "pjm": np.stack([d.energy_pj_per_mac[f] for f in t.formats]),
+         "eff": np.stack([d.efficiency[c] for c in t.op_classes])}
+    # cost_systolic: a depthwise layer runs on the vector unit when its format has a vector rate
+    is_dw = np.array([c == "depthwise" for c in t.op_classes], dtype=bool)[:, None]
+    on_vector = is_dw & t.is_gemm[:, None] & ~np.isnan(k["vmpc"])
     out = {"compute": np.zeros((n_layers, n_points), I64), "dram_read": np.zeros((n_layers, n_points), I64),
            "dram_write": np.zeros((n_layers, n_points), I64), "compute_pj": np.zeros((n_layers, n_points), F64),
            "sram_pj": np.zeros((n_layers, n_points), F64)}
-    _gemm_layers(t, d, out, mpc, pjm)
-    _vector_layers(t, d, out, pjm)
+    _gemm_layers(t, d, out, k)
+    _depthwise_on_vector_unit(t, d, out, k, on_vector)
+    _elementwise_layers(t, d, out, k)
     compute = out["compute"]
     dram = out["dram_read"] + out["dram_write"]
     # sim/memory.transfer_cycles: latency + bytes / (bytes per cycle); nothing to move costs nothing.
     lat_cycles = np.where(d.dram_unlimited, 0.0, d.dram_latency_ns * d.clock_ghz)[None, :]
     bytes_per_cycle = np.where(d.dram_unlimited, np.inf, d.dram_bandwidth_gbps / d.clock_ghz)[None, :]
     memory = np.where(dram > 0, lat_cycles + dram / bytes_per_cycle, 0.0)
-    total = np.maximum(compute, np.ceil(memory).astype(I64))
+    # sim/analytical.analytical_cycles: the roofline plus the unit's fixed per-layer overhead
+    layer_overhead = _ceil_i64(d.layer_overhead_us * 1e3 * d.clock_ghz)[None, :]
+    total = np.maximum(compute, _ceil_i64(memory)) + layer_overhead
     latency_ms = total / (d.clock_ghz * 1e6)[None, :]
     # sim/analytical.layer_result, term by term in its order
     energy_pj = (out["compute_pj"] + out["sram_pj"] + dram * d.dram_pj_per_byte[None, :]
                  + d.static_power_mw[None, :] * latency_ms * 1e6)
     energy_mj = energy_pj * 1e-9
     with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(total > 0, t.macs[:, None] / (total * mpc), 0.0)
+        util = np.where(total > 0, t.macs[:, None] / (total * k["mpc"]), 0.0)
     # RunResult sums layer by layer, left to right: cumulative sums keep that order exactly.
     total_cycles = total.sum(axis=0)
     compute_cycles = compute.sum(axis=0)

@@ -4,9 +4,10 @@ A chunk is a picklable ``Task`` (the sweep's context plus some points), so
 local processes and Dask workers run the same ``evaluate_task``. Points of one
 workload whose overrides touch only the numbers the vectorized systolic model
 reads (``UNIT_FAST_FIELDS``, ``DRAM_FAST_FIELDS``) on the analytical fidelity are priced together by
-``evaluate_batch``; anything else (event fidelity, other cost models, other
-fields, compression) builds the point's profile and calls ``simulate``. A
-point that fails records its error; the others go on.
+``evaluate_batch`` (compressed workloads included, unless sparse layers meet a
+unit that skips zeros); anything else (event fidelity, other cost models,
+other fields) builds the point's profile and calls ``simulate``. A point that
+fails records its error; the others go on.
 """
 from __future__ import annotations
 
@@ -25,15 +26,15 @@ from accelsim.dse.compression import compress_workload
 from accelsim.dse.profile_fields import apply_overrides, field_adapter, split_paths
 from accelsim.dse.space import DesignPoint
 from accelsim.errors import AccelsimError
-from accelsim.hardware.schema import Profile
+from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
 
 METRICS = ("latency_ms", "energy_mj", "total_cycles", "compute_cycles", "stall_cycles", "dram_bytes", "macs",
            "utilization", "pe_count", "sram_bytes", "area_mm2")
 
 # Fields of the run unit (after "units.<unit>.") and of the DRAM the vectorized model reads.
 UNIT_FAST_FIELDS = {"array.rows", "array.cols", "array.dataflow", "clock_ghz", "vector_lanes", "static_power_mw",
-                    "sram.ifmap_bytes", "sram.filter_bytes", "sram.ofmap_bytes", "sram.energy_pj_per_byte",
-                    "sram.double_buffered"}
+                    "layer_overhead_us", "sram.ifmap_bytes", "sram.filter_bytes", "sram.ofmap_bytes",
+                    "sram.energy_pj_per_byte", "sram.double_buffered", *(f"efficiency.{c}" for c in OP_CLASSES)}
 DRAM_FAST_FIELDS = {"bandwidth_gbps", "latency_ns", "energy_pj_per_byte", "size_bytes"}
 
 
@@ -87,8 +88,10 @@ def _workload(name: str, options: tuple, precision: str | None, compression: str
 
 
 @lru_cache(maxsize=32)
-def _layer_table(name: str, options: tuple, precision: str | None, compression: str) -> LayerTable:
-    return LayerTable.from_workload(_workload(name, options, precision, compression))
+def _layer_table(name: str, options: tuple, precision: str | None, compression: str, unit_json: str) -> LayerTable:
+    """The workload's table on the sweep's unit (its formats and zero skipping do not vary across points)."""
+    return LayerTable.from_workload(_workload(name, options, precision, compression),
+                                    Unit.model_validate_json(unit_json))
 
 
 def _coerce_column(path: str, values: list) -> tuple[list, np.ndarray]:
@@ -123,6 +126,9 @@ def _set_column(d: DesignArrays, unit_prefix: str, path: str, values: list) -> N
         target = d.macs_per_cycle if what == "macs_per_cycle" else d.energy_pj_per_mac
         target[prec] = np.array(values, dtype=np.float64)
         return
+    if rest.startswith("efficiency."):
+        d.efficiency[rest.split(".")[1]] = np.array(values, dtype=np.float64)
+        return
     attr, dtype = UNIT_ATTRS[rest]
     setattr(d, attr, np.array(values, dtype=dtype))
 
@@ -130,6 +136,7 @@ def _set_column(d: DesignArrays, unit_prefix: str, path: str, values: list) -> N
 UNIT_ATTRS = {"array.rows": ("rows", np.int64), "array.cols": ("cols", np.int64),
               "array.dataflow": ("dataflow", object), "clock_ghz": ("clock_ghz", np.float64),
               "static_power_mw": ("static_power_mw", np.float64),
+              "layer_overhead_us": ("layer_overhead_us", np.float64),
               "sram.ifmap_bytes": ("sram_ifmap_bytes", np.int64), "sram.filter_bytes": ("sram_filter_bytes", np.int64),
               "sram.ofmap_bytes": ("sram_ofmap_bytes", np.int64),
               "sram.energy_pj_per_byte": ("sram_pj_per_byte", np.float64),
@@ -144,11 +151,7 @@ def design_arrays(profile: Profile, unit_name: str, columns: dict[str, list], n:
     ``columns`` hold fast fields only, already validated (``_coerce_column``).
     """
     unit = profile.unit(unit_name)
-    base = DesignArrays.from_profiles([profile], unit.name)
-    d = DesignArrays(**{k: (np.repeat(v, n) if isinstance(v, np.ndarray) else v) for k, v in base.__dict__.items()
-                        if k not in ("macs_per_cycle", "energy_pj_per_mac")},
-                     macs_per_cycle={p: np.repeat(v, n) for p, v in base.macs_per_cycle.items()},
-                     energy_pj_per_mac={p: np.repeat(v, n) for p, v in base.energy_pj_per_mac.items()})
+    d = DesignArrays.from_profiles([profile], unit.name).repeat(n)
     prefix = f"units.{unit.name}."
     for path, values in columns.items():
         if path != prefix + "vector_lanes":
@@ -217,6 +220,7 @@ def evaluate_points(ctx: SweepContext, points: list[DesignPoint]) -> list[PointR
     results: dict[str, PointResult] = {}
     unit = ctx.profile.unit(ctx.unit)
     fast_ok = ctx.fidelity == "analytical" and unit.cost_model == "systolic" and unit.array is not None
+    unit_json = unit.model_dump_json() if fast_ok else ""
     groups: dict[tuple, list[DesignPoint]] = defaultdict(list)
     for p in points:
         groups[(p.group, tuple(p.overrides))].append(p)
@@ -224,10 +228,8 @@ def evaluate_points(ctx: SweepContext, points: list[DesignPoint]) -> list[PointR
         fast = _fast_columns(members, unit.name) if fast_ok else None
         if fast is not None:
             try:
-                table = _layer_table(name, options, precision, compression)
-                if any(prec not in unit.precisions for prec in table.precisions):
-                    fast = None  # simulate reports the missing precision point by point
-            except Exception:  # noqa: BLE001  (the general path records each point's own error)
+                table = _layer_table(name, options, precision, compression, unit_json)
+            except Exception:  # noqa: BLE001  (NotVectorizable, or a point error simulate reports on its own)
                 fast = None
         if fast is None:
             for p in members:

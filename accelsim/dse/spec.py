@@ -7,7 +7,7 @@ Example (``accelsim sweep npu.yaml --out runs/npu``)::
     unit: npu                         # default: the profile's default unit
     fidelity: analytical              # or event
     workloads: [mobilenet_v1, {name: mobilenet_v1, resolution: 160}]
-    compression: [none]               # free-form transform specs, passed to the compress stage
+    compression: [none, "prune=0.5,quant=int8"]   # --compress specs (accelsim.compress.spec)
     precision: [int8]                 # optional: every layer's numeric format
     parameters:                       # dotted paths into the profile -> values
       units.npu.array.rows: [8, 16, 32, 64]
@@ -162,6 +162,7 @@ def load_spec(path: str | Path) -> SweepSpec:
 
 def check_spec(spec: SweepSpec, where: str = "sweep spec") -> None:
     """Check what the schema cannot: the profile loads, parameter paths exist, workloads load."""
+    from accelsim.dse.compression import check_compression
     from accelsim.dse.profile_fields import check_paths
     from accelsim.hardware import load_profile
     from accelsim.workload import load_workload
@@ -176,6 +177,11 @@ def check_spec(spec: SweepSpec, where: str = "sweep spec") -> None:
             check_paths(profile, [key])
         except AccelsimError as err:
             raise AccelsimError(f"{where}: parameters: {key!r}: {err}") from None
+    for i, text in enumerate(spec.compression):
+        try:
+            check_compression(text)
+        except AccelsimError as err:
+            raise AccelsimError(f"{where}: compression[{i}]: {err}") from None
     for i, ref in enumerate(spec.workloads):
         name, options = (ref, {}) if isinstance(ref, str) else (ref.name, ref.options)
         try:

@@ -49,8 +49,9 @@ def roofline_figure(rf: Roofline, title: str = "") -> Figure:
     fig = new_figure(8.0, 5.6)
     ax = fig.add_subplot()
     xs = [p.intensity_ops_per_byte for p in rf.points]
-    top = max(c.peak_gops for c in rf.ceilings)
-    low = min(c.peak_gops for c in rf.ceilings)
+    every = rf.ceilings + rf.vector_ceilings
+    top = max(c.peak_gops for c in every)
+    low = min(c.peak_gops for c in every)
     ridges = [low / s.bandwidth_gbps for s in rf.slopes] + [top / s.bandwidth_gbps for s in rf.slopes]
     x_lo = 10 ** math.floor(math.log10(min(xs + ridges + [1.0]) / 2))
     x_hi = 10 ** math.ceil(math.log10(max(xs + ridges + [10.0]) * 2))
@@ -58,26 +59,39 @@ def roofline_figure(rf: Roofline, title: str = "") -> Figure:
     y_lo = 10 ** math.floor(math.log10(min(ys + [s.bandwidth_gbps * x_lo for s in rf.slopes] + [low]) / 2))
     y_hi = top * 3
     # Compute ceilings: solid where they are the roof (right of their ridge with DRAM), dotted left of it.
-    for i, c in enumerate(rf.ceilings):
-        colour = f"C{i}"
+    # A format's vector ceiling (depthwise / element-wise rate) is a thin dashed line in the format's colour.
+    colours = {c.precision: f"C{i}" for i, c in enumerate(rf.ceilings)}
+    labels: dict[float, list[tuple[str, str]]] = {}      # one label per height: coinciding ceilings share it
+    for i, c in enumerate(every):
+        is_vector = c.via == "vector"
+        colour = colours[c.precision]
         ridge = c.peak_gops / rf.dram_gbps if rf.dram_gbps else x_lo
-        ax.plot([max(ridge, x_lo), x_hi], [c.peak_gops] * 2, color=colour, lw=2.2 - 0.4 * i,
-                ls=("-", "--", "-.", ":")[i % 4])
+        ax.plot([max(ridge, x_lo), x_hi], [c.peak_gops] * 2, color=colour,
+                lw=1.0 if is_vector else max(1.0, 2.2 - 0.4 * i), ls=(0, (5, 3)) if is_vector else ("-", "-.")[i % 2])
         if ridge > x_lo:
             ax.plot([x_lo, ridge], [c.peak_gops] * 2, color="grey", lw=0.8, ls=":")
-        ax.annotate(f"{c.precision} peak {_fmt(c.peak_gops)} GOP/s", (x_hi, c.peak_gops), xytext=(-4, 4),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=9, color=colour)
+        what = f"{c.precision} {'vector' if is_vector else 'peak'}" + (f" ({c.via})" if c.via and not is_vector else "")
+        labels.setdefault(round(c.peak_gops, 6), []).append((what, colour))
+    for j, (peak, names) in enumerate(sorted(labels.items(), reverse=True)):
+        above = j % 2 == 0
+        text = " = ".join(n for n, _ in names) + f" {_fmt(peak)} GOP/s"
+        ax.annotate(text, (x_hi, peak), xytext=(-4, 4 if above else -4), textcoords="offset points", ha="right",
+                    va="bottom" if above else "top", fontsize=8.5, color=names[0][1])
     # Memory slopes: from the left edge up to the highest ceiling.
     # The DRAM slope (the one the points are placed against) is solid; other levels are dashed references.
     others = iter(("--", "-.", ":", "--"))
+    slope_labels: dict[float, list[str]] = {}
     for s in rf.slopes:
         ridge = top / s.bandwidth_gbps
         xe = min(ridge, x_hi)
         is_dram = s.level == rf.dram
         ax.plot([x_lo, xe], [s.bandwidth_gbps * x_lo, s.bandwidth_gbps * xe], color="dimgrey",
                 lw=1.8 if is_dram else 1.2, ls="-" if is_dram else next(others, "--"))
-        xl = x_lo * 1.6
-        ax.annotate(f"{s.level} {_fmt(s.bandwidth_gbps)} GB/s", (xl, s.bandwidth_gbps * xl), xytext=(10, -4),
+        slope_labels.setdefault(round(s.bandwidth_gbps, 6), []).append(
+            s.level + (f" ({s.cores} cores)" if s.cores > 1 else ""))
+    xl = x_lo * 1.6
+    for bw, names in slope_labels.items():
+        ax.annotate(" = ".join(names) + f" {_fmt(bw)} GB/s", (xl, bw * xl), xytext=(10, -4),
                     textcoords="offset points", ha="left", va="top", fontsize=9, color="dimgrey")
     ops = sorted({p.op for p in rf.points}, key=lambda o: (o not in KNOWN_OPS, o))
     for op in ops:
@@ -91,9 +105,12 @@ def roofline_figure(rf: Roofline, title: str = "") -> Figure:
     ax.set_xlabel(f"operational intensity (ops per {rf.dram} byte, 1 MAC = 2 ops)")
     ax.set_ylabel("attained performance (GOP/s)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(title="layer op", loc="lower right", fontsize=8)
+    if ops:
+        ax.legend(title="layer op", loc="lower right", fontsize=8)
     extra = f"; unlimited: {', '.join(rf.unlimited_levels)}" if rf.unlimited_levels else ""
-    ax.set_title(title or f"Roofline of {rf.profile} / {rf.unit} ({rf.clock_ghz:g} GHz{extra})", fontsize=11)
+    threads = f", {rf.threads} threads" if rf.threads else ""
+    ax.set_title(title or f"Roofline of {rf.profile} / {rf.unit} ({rf.clock_ghz:g} GHz{threads}{extra})",
+                 fontsize=11)
     return fig
 
 

@@ -3,20 +3,31 @@
 Units follow the usual roofline convention: performance in GOP/s and
 operational intensity in ops per DRAM byte, one MAC counting as 2 ops (so a
 ceiling reads like a vendor's TOPS figure). A unit has one ceiling per
-precision it supports (``2 * macs_per_cycle * clock_ghz`` GOP/s) and the
-profile one slope per memory level with a finite bandwidth (its memories and
-its DRAM). A layer sits at ``2 * MACs / DRAM bytes`` and attains
-``2 * MACs / latency``; the cost models never beat their compute or DRAM
-bound, so every point lies under ``min(ceiling of its precision, DRAM slope)``.
-Layers without MACs (pooling, add) or without DRAM traffic have no place on
-the plot and are listed in ``skipped``.
+precision it supports, its whole peak as the cost models count it:
+``2 * macs_per_cycle * clock_ghz`` for a MAC array or a GPU (whose
+``macs_per_cycle`` covers all its cores), times the summed relative speed of
+the cores the run's threads used for a SIMD unit (a CPU's big and little
+cores, a DSP's vector contexts). A format with a separate vector rate
+(depthwise and element-wise work off the tensor cores / matrix engine) gets a
+second, lower ``vector`` ceiling, and a format the unit only emulates (e.g.
+binary as XNOR-popcount on int8) a ceiling of its emulated rate. Slopes: one
+per memory level the unit uses (caches, scratchpads; per-core levels times
+the cores in use) with a finite bandwidth, then the DRAM. A layer sits at
+``2 * MACs / DRAM bytes`` and attains ``2 * MACs / latency``; the cost models
+never beat their compute or DRAM bound, so every point lies under
+``min(ceiling of its precision, DRAM slope)`` (zero skipping on a pruned
+layer is the exception: it skips MACs the point still counts). Layers without
+MACs (pooling, add) or without DRAM traffic have no place on the plot and are
+listed in ``skipped``.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from accelsim.hardware.schema import Profile
+from accelsim.cost.compression import execution_format
+from accelsim.errors import AccelsimError
+from accelsim.hardware.schema import PrecisionSpec, Profile, Unit
 
 OPS_PER_MAC = 2
 
@@ -25,12 +36,14 @@ OPS_PER_MAC = 2
 class Ceiling:
     precision: str
     peak_gops: float
+    via: str = ""                    # "" native; "vector" the format's vector rate; else how it is emulated
 
 
 @dataclass(frozen=True)
 class Slope:
     level: str
-    bandwidth_gbps: float
+    bandwidth_gbps: float            # what the unit sees: per-core levels times the cores in use
+    cores: int = 1                   # > 1: a per-core level, summed over that many cores
 
 
 @dataclass(frozen=True)
@@ -49,17 +62,22 @@ class Roofline:
     profile: str
     unit: str
     clock_ghz: float
-    ceilings: list[Ceiling]
+    ceilings: list[Ceiling]          # one per format (native, then emulated), highest first
     slopes: list[Slope]
     dram: str
     dram_gbps: float | None          # None: unlimited DRAM, no bandwidth roof
     points: list[RooflinePoint] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unlimited_levels: list[str] = field(default_factory=list)
+    vector_ceilings: list[Ceiling] = field(default_factory=list)
+    threads: int | None = None       # simd units: threads of the run the peaks count
+    aliases: dict[str, str] = field(default_factory=dict)   # format -> the native format it runs as
 
     def ceiling(self, precision: str) -> float:
+        """The compute roof of a layer in ``precision`` (an emulated format: the format it runs as)."""
+        key = self.aliases.get(precision, precision)
         for c in self.ceilings:
-            if c.precision == precision:
+            if c.precision == key:
                 return c.peak_gops
         raise KeyError(precision)
 
@@ -71,19 +89,57 @@ class Roofline:
     def to_dict(self) -> dict:
         return {"profile": self.profile, "unit": self.unit, "clock_ghz": self.clock_ghz, "dram": self.dram,
                 "dram_gbps": self.dram_gbps,
-                "ceilings": [c.__dict__ for c in self.ceilings], "slopes": [s.__dict__ for s in self.slopes],
-                "points": [p.__dict__ for p in self.points], "skipped": list(self.skipped),
-                "unlimited_levels": list(self.unlimited_levels)}
+                "threads": self.threads, "ceilings": [c.__dict__ for c in self.ceilings],
+                "vector_ceilings": [c.__dict__ for c in self.vector_ceilings], "aliases": dict(self.aliases),
+                "slopes": [s.__dict__ for s in self.slopes], "points": [p.__dict__ for p in self.points],
+                "skipped": list(self.skipped), "unlimited_levels": list(self.unlimited_levels)}
+
+
+def active_cores(unit: Unit, threads: int | None = None) -> int:
+    """Cores whose per-core memory levels serve a run (cost/simd.py, cost/simt.py)."""
+    if unit.cost_model == "simd":
+        return len(unit.thread_speeds(threads))
+    return unit.cores if unit.cost_model == "simt" else 1
+
+
+def peak_gops(unit: Unit, spec: PrecisionSpec, threads: int | None = None, vector: bool = False) -> float:
+    """The unit's whole peak in one format, GOP/s: per-core rates times the threads' core speeds for SIMD."""
+    rate = spec.vector_rate if vector else spec.macs_per_cycle
+    if unit.cost_model == "simd":
+        rate *= sum(unit.thread_speeds(threads))
+    return OPS_PER_MAC * rate * unit.clock_ghz
 
 
 def roofline(result: dict, profile: Profile, unit: str) -> Roofline:
     """The roofline of ``unit`` with the layers of ``result`` (a ``RunResult.to_dict()``) that ran on it."""
     u = profile.unit(unit)
-    ceilings = [Ceiling(name, OPS_PER_MAC * spec.macs_per_cycle * u.clock_ghz)
-                for name, spec in sorted(u.precisions.items(), key=lambda kv: -kv[1].macs_per_cycle)]
-    levels = list(profile.memories) + [profile.dram]
-    slopes = [Slope(m.name, float(m.bandwidth_gbps)) for m in levels if not m.unlimited]
-    unlimited = [m.name for m in levels if m.unlimited]
+    threads = result.get("threads") if u.cost_model == "simd" else None
+    native = sorted(u.precisions.items(), key=lambda kv: -kv[1].macs_per_cycle)
+    ceilings = [Ceiling(name, peak_gops(u, spec, threads)) for name, spec in native]
+    vector = [Ceiling(name, peak_gops(u, spec, threads, vector=True), "vector") for name, spec in native
+              if spec.vector_macs_per_cycle and spec.vector_macs_per_cycle != spec.macs_per_cycle]
+    aliases: dict[str, str] = {}
+    for layer in result["layers"]:
+        prec = layer["precision"]
+        if layer["unit"] != u.name or prec in u.precisions or prec in aliases:
+            continue
+        try:
+            fmt, spec, how = execution_format(u, prec, layer["name"])
+        except AccelsimError:
+            raise AccelsimError(f"result layer {layer['name']!r}: precision {prec!r} cannot run on "
+                                f"{profile.name}/{u.name}; give the profile the result ran on") from None
+        if spec == u.precisions[fmt]:
+            aliases[prec] = fmt            # unpacked to a native format: that format's ceiling
+        else:
+            aliases[prec] = prec
+            ceilings.append(Ceiling(prec, peak_gops(u, spec, threads), how))
+    cores = active_cores(u, threads)
+    levels = profile.unit_memories(u)
+    slopes = [Slope(m.name, float(m.bandwidth_gbps) * (cores if m.per_core else 1), cores if m.per_core else 1)
+              for m in levels if not m.unlimited]
+    if not profile.dram.unlimited:
+        slopes.append(Slope(profile.dram.name, float(profile.dram.bandwidth_gbps)))
+    unlimited = [m.name for m in [*levels, profile.dram] if m.unlimited]
     points, skipped = [], []
     for layer in result["layers"]:
         if layer["unit"] != u.name:
@@ -98,7 +154,7 @@ def roofline(result: dict, profile: Profile, unit: str) -> Roofline:
                                     ops / (ms * 1e-3) / 1e9))
     dram_gbps = None if profile.dram.unlimited else float(profile.dram.bandwidth_gbps)
     return Roofline(profile.name, u.name, u.clock_ghz, ceilings, slopes, profile.dram.name, dram_gbps, points,
-                    skipped, unlimited)
+                    skipped, unlimited, vector, cores if u.cost_model == "simd" else None, aliases)
 
 
 def units_in(result: dict) -> list[str]:

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from accelsim.cost.compression import execution_format
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.report import html
@@ -65,9 +66,11 @@ def _check_profile(result: dict, profile: Profile) -> None:
         if u is None:
             raise AccelsimError(f"result layer {layer['name']!r}: unit {layer['unit']!r} is not in profile "
                                 f"{profile.name!r} (units {sorted(units)}); give the profile the result ran on")
-        if layer["precision"] not in u.precisions:
+        try:
+            execution_format(u, layer["precision"], layer["name"])   # native, or emulated as the cost model does
+        except AccelsimError:
             raise AccelsimError(f"result layer {layer['name']!r}: precision {layer['precision']!r} is not "
-                                f"supported by {profile.name}/{u.name}; give the profile the result ran on")
+                                f"supported by {profile.name}/{u.name}; give the profile the result ran on") from None
 
 
 def write_report(result: dict | RunResult, out_dir: str | Path, profile: str | Path | Profile | None = None
@@ -118,9 +121,12 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
         ["utilization", f"{100 * data.get('utilization', 0.0):.1f}%"]], numeric={1})
     sections = [("", f"<p>{html.esc(prof.description)}</p>"), ("Totals", totals)]
     for unit, rf in files.rooflines.items():
-        bounds = html.table(["roof", "value"], [[f"{c.precision} compute ceiling", f"{c.peak_gops:,.1f} GOP/s"]
-                                                for c in rf.ceilings]
-                            + [[f"{s.level} bandwidth slope", f"{s.bandwidth_gbps:g} GB/s"] for s in rf.slopes]
+        bounds = html.table(["roof", "value"], [[f"{c.precision} compute ceiling" + (f" ({c.via})" if c.via else ""),
+                                                 f"{c.peak_gops:,.1f} GOP/s"] for c in rf.ceilings]
+                            + [[f"{c.precision} vector ceiling (depthwise, element-wise)", f"{c.peak_gops:,.1f} GOP/s"]
+                               for c in rf.vector_ceilings]
+                            + [[f"{s.level} bandwidth slope" + (f" ({s.cores} cores)" if s.cores > 1 else ""),
+                                f"{s.bandwidth_gbps:g} GB/s"] for s in rf.slopes]
                             + [[f"{name} bandwidth", "unlimited (no slope)"] for name in rf.unlimited_levels],
                             numeric={1})
         notes = ""
@@ -132,11 +138,13 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
                       ": the profile given is probably not the one this result ran on.</p>")
         sections.append((f"Roofline: {unit}", html.img_tag(files.pngs[f"roofline_{unit}"], f"roofline {unit}")
                          + '<p class="note">Each point is a layer at its DRAM operational intensity; 1 MAC = 2 ops.'
-                         "</p>" + bounds + notes))
+                         + (f" Peaks count the run's {rf.threads} thread(s)." if rf.threads else "")
+                         + "</p>" + bounds + notes))
     sections.append(("Latency per layer", html.img_tag(files.pngs["latency"], "latency per layer")))
     sections.append(("Energy per layer", html.img_tag(files.pngs["energy"], "energy per layer")
                      + '<p class="note">DRAM, scratchpad and static energy are recomputed from the profile; '
-                     "compute is the rest of each layer's energy.</p>"))
+                     "compute is the rest of each layer's energy (for units with caches rather than a scratchpad, "
+                     "cache accesses are in it too).</p>"))
     sections.append(("Utilization per layer", html.img_tag(files.pngs["utilization"], "utilization per layer")))
     headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "total cyc", "ms", "mJ"] + \
         [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util"]

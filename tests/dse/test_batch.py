@@ -41,7 +41,7 @@ def _check(workload, profiles, precision=None):
     wl = load_workload(workload)
     if precision:
         wl = wl.with_precision(precision)
-    totals = evaluate_batch(LayerTable.from_workload(wl), DesignArrays.from_profiles(profiles))
+    totals = evaluate_batch(LayerTable.from_workload(wl, profiles[0].unit()), DesignArrays.from_profiles(profiles))
     for i, prof in enumerate(profiles):
         r = accelsim.simulate(prof, wl)
         for name in TOTALS:
@@ -99,3 +99,53 @@ def test_reshaped_array_keeps_each_pes_rate():
     pinned = apply_overrides(base, {"units.npu.array.rows": 64, "units.npu.precisions.int8.macs_per_cycle": 100})
     assert pinned.unit().precisions["int8"].macs_per_cycle == 100
     assert pinned.unit().precisions["fp16"].macs_per_cycle == 1024
+
+
+@pytest.mark.parametrize("spec", ["prune=0.6", "prune=0.5,quant=int8", "quant=int4", "quant=binary,a:int8",
+                                  "prune=2:4,quant=int8", "hash=0.25", "factorize=ratio:0.5"])
+def test_compressed_workloads_agree_exactly(spec):
+    """Compressed weights, biases and scales, emulated formats, unpack / decode / hash work on the vector lanes."""
+    from accelsim.compress import apply_spec
+
+    wl = apply_spec(load_workload("mobilenet_v2"), spec)
+    profiles = _variants(5, 6)
+    totals = evaluate_batch(LayerTable.from_workload(wl, profiles[0].unit()), DesignArrays.from_profiles(profiles))
+    for i, prof in enumerate(profiles):
+        r = accelsim.simulate(prof, "mobilenet_v2", compress=spec)
+        for name in TOTALS:
+            assert getattr(totals, name)[i].item() == getattr(r, name), (spec, i, name)
+
+
+@pytest.mark.parametrize("profile,unit", [("kirin980", "npu"), ("kirin970", "npu"), ("myriadx", "npu"),
+                                          ("jetson_agx_orin", "dla")])
+def test_calibrated_vendor_npus_agree_exactly(profile, unit):
+    """Fitted efficiencies and per-layer overheads, depthwise layers on the NPU's vector unit, emulated int8."""
+    base = load_profile(profile)
+    rng = np.random.default_rng(6)
+    profiles = [apply_overrides(base, {
+        f"units.{unit}.array.rows": int(rng.choice([8, 32, 64])),
+        f"units.{unit}.array.dataflow": str(rng.choice(["os", "ws", "is"])),
+        f"units.{unit}.efficiency.depthwise": float(rng.choice([0.3, 1.0])),
+        f"units.{unit}.layer_overhead_us": float(rng.choice([0.0, 12.5])),
+        "dram.bandwidth_gbps": float(rng.choice([8.0, 40.0]))}) for _ in range(5)]
+    wl = load_workload("mobilenet_v2")
+    totals = evaluate_batch(LayerTable.from_workload(wl, profiles[0].unit(unit)),
+                            DesignArrays.from_profiles(profiles, unit))
+    assert totals.total_cycles.min() > 0
+    for i, prof in enumerate(profiles):
+        r = accelsim.simulate(prof, wl, unit=unit)
+        assert r.calibration == base.unit(unit).calibration
+        for name in TOTALS:
+            assert getattr(totals, name)[i].item() == getattr(r, name), (profile, i, name)
+
+
+def test_sparse_layers_on_a_zero_skipping_unit_are_not_vectorized():
+    from accelsim.compress import apply_spec
+    from accelsim.dse.batch import NotVectorizable
+    from accelsim.hardware.schema import ZeroSkip
+
+    base = load_profile("generic_npu")
+    unit = base.unit().model_copy(update={"zero_skip": ZeroSkip(granularity=2)})
+    LayerTable.from_workload(load_workload("tiny_cnn"), unit)           # dense: fine
+    with pytest.raises(NotVectorizable, match="skips zeros"):
+        LayerTable.from_workload(apply_spec(load_workload("tiny_cnn"), "prune=0.5"), unit)

@@ -65,7 +65,7 @@ def test_single_field_validation_equals_whole_profile_validation(path, value):
 
 def test_grid_and_random_expansion(tmp_path):
     spec = load_spec(_write(tmp_path, {**GOOD, "workloads": ["tiny_cnn", {"name": "mobilenet_v1", "resolution": 128}],
-                                       "compression": ["none", "prune:0.5"]}))
+                                       "compression": ["none", "prune=0.5"]}))
     prof = load_profile("generic_npu")
     points = design_points(spec, prof)
     assert len(points) == 2 * 2 * 2 * 2
@@ -116,6 +116,9 @@ def test_workload_files_are_found_next_to_the_spec(tmp_path):
     ({"profile": "nochip"}, "profile: profile 'nochip' not found"),
     ({"unit": "gpu"}, "unit 'gpu' not found"),
     ({"precision": ["int3"]}, "precision[0]: got 'int3'"),
+    ({"compression": ["none", "prune:0.5"]}, "compression[1]: --compress: 'prune:0.5' does not start with a "
+                                             "transform"),
+    ({"compression": ["quant=int3"]}, "compression[0]: --compress 'quant=int3'"),
     ({"objectives": ["latency_ms"]}, "objectives: got ['latency_ms']"),
     ({"parameters": {"dram.bandwidth_gbps": {"range": [0, 10], "num": 3, "scale": "log"}}}, "log scale needs a "
                                                                                              "positive low end"),
@@ -145,4 +148,5 @@ def test_the_readme_example_spec_is_valid(tmp_path):
     example = section[section.index("```yaml") + len("```yaml"):]
     example = example[:example.index("```")]
     spec = load_spec(_write(tmp_path, example))
-    assert spec.name == "npu_space" and len(design_points(spec, load_profile("generic_npu"))) == 2 * 5 * 5 * 7 * 4 * 3
+    n_points = len(design_points(spec, load_profile("generic_npu")))
+    assert spec.name == "npu_space" and n_points == 2 * 3 * 5 * 5 * 7 * 4 * 3   # workloads x compressions x grid

@@ -20,9 +20,9 @@ def _profile(**dram):
 
 
 def test_report_files_and_self_contained_html(tmp_path):
-    files = write_report(accelsim.simulate(), tmp_path / "rep")
+    files = write_report(accelsim.simulate(), tmp_path / "rep")     # snapdragon855: its default unit is the DSP
     names = sorted(p.name for p in (tmp_path / "rep").iterdir())
-    assert names == ["energy.png", "index.html", "latency.png", "roofline_npu.png", "rooflines.json",
+    assert names == ["energy.png", "index.html", "latency.png", "roofline_dsp.png", "rooflines.json",
                      "utilization.png"]
     for png in files.pngs.values():
         img = imread(png)
@@ -33,12 +33,20 @@ def test_report_files_and_self_contained_html(tmp_path):
     assert base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing fetched from the network: no external sources, links, scripts or stylesheets
     assert not re.search(r'(src|href)="(https?:)?//', page) and "<script" not in page and "<link" not in page
-    for needle in ("mobilenet_v1", "generic_npu", "int8 compute ceiling", "lpddr4x bandwidth slope", "pw13",
-                   "avgpool (pool: no MACs)"):
+    for needle in ("mobilenet_v1", "snapdragon855", "int8 compute ceiling", "int8 vector ceiling",
+                   "dsp_l2 bandwidth slope", "lpddr4x bandwidth slope", "pw13", "avgpool (pool: no MACs)"):
         assert needle in page
     assert files.above_roof == []
     rooflines = json.loads((tmp_path / "rep" / "rooflines.json").read_text())
-    assert rooflines["npu"]["ceilings"][0] == {"precision": "int8", "peak_gops": 2048.0}
+    # four HVX contexts x 540 int8 MACs per cycle x 1 GHz x 2 ops
+    assert rooflines["dsp"]["ceilings"][0] == {"precision": "int8", "peak_gops": 4320.0, "via": ""}
+
+
+def test_report_of_a_compressed_run_on_a_gpu(tmp_path):
+    result = accelsim.simulate("jetson_nano", "mobilenet_v2", unit="gpu", precision="fp16", compress="prune=0.5")
+    files = write_report(result, tmp_path / "g")
+    assert (tmp_path / "g" / "roofline_gpu.png").is_file() and files.above_roof == []
+    assert "gpu_l2 bandwidth slope" in files.index_html.read_text()
 
 
 def test_breakdown_parts_sum_to_the_layer_totals():
@@ -71,7 +79,7 @@ def test_cli_run_report_and_report_command(tmp_path, capsys):
     assert (tmp_path / "a" / "index.html").is_file()
     assert main(["report", str(out_json), "--out", str(tmp_path / "b")]) == 0
     assert "wrote 4 plots" in capsys.readouterr().out
-    assert (tmp_path / "b" / "roofline_npu.png").is_file()
+    assert (tmp_path / "b" / "roofline_dsp.png").is_file()
 
 
 @pytest.mark.parametrize("content,needle", [
