@@ -15,6 +15,7 @@ import math
 
 from accelsim.cost.base import LayerCost
 from accelsim.cost.compression import plan_layer
+from accelsim.cost.instruction_energy import instruction_pj_per_op
 from accelsim.cost.opclass import op_class
 from accelsim.cost.tiling import hierarchy_traffic
 from accelsim.hardware.schema import MemoryLevel, SimtSpec, Unit
@@ -50,10 +51,15 @@ def cost_simt(info: LayerInfo, unit: Unit, *, memories: list[MemoryLevel] | tupl
     mem = hierarchy_traffic(info.ifmap_elems * bpe, info.model_bytes, info.ofmap_elems * bpe, info.macs, bpe,
                             list(memories), REGISTER_TILE_BYTES, unit.cores, unit.clock_ghz)
     overhead = math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz)
+    # arithmetic plus the instructions that carry it (fetch, decode, register file; cost/instruction_energy.py)
+    op_pj = instruction_pj_per_op(unit, plan, matrix=cls in MAC_CLASSES and info.macs > 0)
+    vector_pj = instruction_pj_per_op(unit, plan, matrix=False)
+    compute_pj = float(executed * (plan.energy_pj_per_mac + op_pj)
+                       + plan.overhead_ops * (plan.energy_pj_per_mac + vector_pj))
     return LayerCost(name=info.name, op=info.op, unit=unit.name, precision=info.precision, macs=info.macs,
                      compute_cycles=compute, n_tiles=max(1, min(64, math.ceil(info.ofmap_elems / 4096))),
                      dram_read_bytes=mem.dram_read_bytes, dram_write_bytes=mem.dram_write_bytes,
                      sram_read_bytes=sum(mem.level_bytes.values()), sram_write_bytes=0,
-                     compute_energy_pj=float((executed + plan.overhead_ops) * plan.energy_pj_per_mac), sram_energy_pj=mem.energy_pj,
+                     compute_energy_pj=compute_pj, sram_energy_pj=mem.energy_pj,
                      peak_macs_per_cycle=rate * occ, op_class=cls, efficiency=eff, memory_cycles=mem.memory_cycles,
                      overhead_cycles=overhead, level_bytes=mem.level_bytes)

@@ -10,6 +10,21 @@ Node scaling is first-order CMOS: dynamic energy C*V^2 with capacitance
 proportional to the feature size and the nominal supply voltage of each node
 (estimate: 0.9 V at 45 nm, 0.9 V at 28 nm, 0.8 V at 16-20 nm, 0.75 V at
 10-12 nm, 0.7 V at 7-8 nm). DRAM energy is off-chip and not scaled.
+
+Programmable units (simd, simt) also pay per *instruction*: Horowitz puts a
+32-bit add instruction on a 45 nm core at ~70 pJ against 0.1 pJ for the add
+itself: instruction cache ~25 pJ, register file ~6 pJ, control the rest
+(~39 pJ). A unit's ``instruction_energy`` (filled here when left out, at the
+profile's node) splits that into ``issue_pj`` (fetch, decode, control: paid
+once per issued instruction, 25 + 39 = 64 pJ at 45 nm) and ``lane_pj``
+(register-file operand reads and write: 6 pJ per 32-bit lane the instruction
+touches). A SIMD instruction covers the unit's ``lanes``; a SIMT instruction
+is issued once per warp / wave of ``lanes_per_issue`` threads (estimate: 32,
+an NVIDIA warp; Adreno waves are wider, Mali warps narrower). The cost models
+amortise the sum over the MACs one instruction does
+(:mod:`accelsim.cost.instruction_energy`). Systolic units have no
+instruction stream per MAC; their scratchpads, when a profile gives no
+access energy, get the Horowitz SRAM figure of their average buffer size.
 """
 from __future__ import annotations
 
@@ -29,6 +44,10 @@ MAC_PJ_45NM: dict[str, float] = {
 # (SRAM size in bytes, pJ per byte read) at 45 nm
 SRAM_PJ_PER_BYTE_45NM = ((8 * 1024, 10 / 8), (32 * 1024, 20 / 8), (1024 * 1024, 100 / 8))
 DRAM_PJ_PER_BYTE = 1300 / 8   # low end of 1.3-2.6 nJ per 64 bits
+# Instruction overhead at 45 nm (Horowitz 2014: 70 pJ instruction = I-cache 25 + register file 6 + control ~39)
+ISSUE_PJ_45NM = 25.0 + 39.0          # fetch, decode and control of one issued instruction
+LANE_PJ_45NM = 6.0                   # register-file access of one 32-bit lane (two reads, one write)
+SIMT_LANES_PER_ISSUE = 32            # estimate: threads sharing one issued instruction (an NVIDIA warp)
 _SUPPLY_V = ((7, 0.7), (10, 0.75), (16, 0.8), (28, 0.9), (45, 0.9), (90, 1.0))
 
 
@@ -71,8 +90,49 @@ def sram_energy_pj_per_byte(size_bytes: float, node_nm: float | None = None) -> 
     return math.exp(y) * node_scale(node_nm)
 
 
+def scratchpad_energy_pj_per_byte(sram: dict, node_nm: float | None = None) -> float | None:
+    """Access energy of a unit's scratchpads: Horowitz SRAM figure of the average buffer's size."""
+    sizes = [sram.get(k) for k in ("ifmap_bytes", "filter_bytes", "ofmap_bytes")]
+    if not all(isinstance(s, int) and s > 0 for s in sizes):
+        return None
+    return sram_energy_pj_per_byte(sum(sizes) / 3, node_nm)
+
+
+def default_instruction_energy(cost_model: str, node_nm: float | None = None) -> dict | None:
+    """Per-instruction overhead of a programmable unit at ``node_nm`` (None for systolic units)."""
+    if cost_model not in ("simd", "simt"):
+        return None
+    scale = node_scale(node_nm)
+    out = {"issue_pj": round(ISSUE_PJ_45NM * scale, 5), "lane_pj": round(LANE_PJ_45NM * scale, 5)}
+    if cost_model == "simt":
+        out["lanes_per_issue"] = SIMT_LANES_PER_ISSUE
+    return out
+
+
+def _fill_unit(unit: dict, node: float | None) -> dict:
+    unit = dict(unit)
+    if isinstance(unit.get("precisions"), dict):
+        precs = {}
+        for name, spec in unit["precisions"].items():
+            if isinstance(spec, dict) and spec.get("energy_pj_per_mac") is None and name in MAC_PJ_45NM:
+                spec = {**spec, "energy_pj_per_mac": round(mac_energy_pj(name, node), 5)}
+            precs[name] = spec
+        unit["precisions"] = precs
+    default = default_instruction_energy(unit.get("cost_model"), node)
+    given = unit.get("instruction_energy")
+    if default is not None and (given is None or isinstance(given, dict)):
+        # fields a profile gives win; the rest are the documented defaults
+        unit["instruction_energy"] = {**default, **{k: v for k, v in (given or {}).items() if v is not None}}
+    sram = unit.get("sram")
+    if isinstance(sram, dict) and sram.get("energy_pj_per_byte") is None:
+        pj = scratchpad_energy_pj_per_byte(sram, node)
+        if pj is not None:
+            unit["sram"] = {**sram, "energy_pj_per_byte": round(pj, 5)}
+    return unit
+
+
 def fill_energies(data):
-    """Fill missing MAC and memory-level energies of a raw profile mapping (before validation)."""
+    """Fill missing MAC, instruction, scratchpad and memory-level energies of a raw profile (before validation)."""
     if not isinstance(data, dict):
         return data
     node = data.get("process_nm")
@@ -80,18 +140,7 @@ def fill_energies(data):
     data = dict(data)
     units = data.get("units")
     if isinstance(units, list):
-        new_units = []
-        for unit in units:
-            if isinstance(unit, dict) and isinstance(unit.get("precisions"), dict):
-                unit = dict(unit)
-                precs = {}
-                for name, spec in unit["precisions"].items():
-                    if isinstance(spec, dict) and spec.get("energy_pj_per_mac") is None and name in MAC_PJ_45NM:
-                        spec = {**spec, "energy_pj_per_mac": round(mac_energy_pj(name, node), 5)}
-                    precs[name] = spec
-                unit["precisions"] = precs
-            new_units.append(unit)
-        data["units"] = new_units
+        data["units"] = [_fill_unit(u, node) if isinstance(u, dict) else u for u in units]
     mems = data.get("memories")
     if isinstance(mems, list):
         filled = []

@@ -79,7 +79,11 @@ class MacArray(_Strict):
 
 
 class Scratchpad(_Strict):
-    """The unit's on-chip SRAM split as SCALE-Sim splits it: ifmap, filter, ofmap."""
+    """The unit's on-chip SRAM split as SCALE-Sim splits it: ifmap, filter, ofmap.
+
+    ``energy_pj_per_byte`` left out of a profile file is the Horowitz SRAM
+    figure of the average buffer's size, node-scaled (accelsim/hardware/energy.py).
+    """
 
     ifmap_bytes: PositiveInt
     filter_bytes: PositiveInt
@@ -118,6 +122,19 @@ class OpEfficiency(_Strict):
 
     def of(self, op_class: str) -> float:
         return getattr(self, op_class)
+
+
+class InstructionEnergy(_Strict):
+    """Energy a programmable (simd, simt) unit spends per instruction beyond its arithmetic, in pJ at the
+    profile's process node. Left out, each field is the Horowitz 45 nm figure node-scaled
+    (accelsim/hardware/energy.py); the cost models amortise it over the MACs one instruction does.
+    """
+
+    issue_pj: float = Field(ge=0, description="instruction fetch, decode and control, once per issued instruction")
+    lane_pj: float = Field(ge=0, description="register-file operand reads and write per 32-bit lane")
+    lanes_per_issue: PositiveInt | None = Field(
+        default=None, description="simt: threads (lanes) sharing one issued instruction, a warp or wave; "
+                                  "simd units issue one instruction per vector of 'lanes'")
 
 
 class CoreCluster(_Strict):
@@ -159,6 +176,8 @@ class Unit(_Strict):
     threads: PositiveInt | None = Field(default=None, description="simd: default thread count (default: all cores)")
     simt: SimtSpec | None = None
     efficiency: OpEfficiency = Field(default_factory=OpEfficiency)
+    instruction_energy: InstructionEnergy | None = Field(
+        default=None, description="simd/simt: per-instruction overhead energy (filled from Horowitz when left out)")
     layer_overhead_us: float = Field(default=0.0, ge=0, description="fixed cost per layer: kernel launch, "
                                                                      "thread-pool sync, DSP/NPU op dispatch")
     memories: list[str] = Field(default_factory=list, description="on-chip memory levels used, inner to outer")
@@ -177,6 +196,13 @@ class Unit(_Strict):
             raise ValueError("'precisions' must list at least one format")
         if self.clusters and self.cost_model != "simd":
             raise ValueError("'clusters' is for simd units (CPUs)")
+        if self.instruction_energy is not None and self.cost_model == "systolic":
+            raise ValueError("'instruction_energy' is for simd and simt units (a systolic array has no "
+                             "instruction per MAC)")
+        if self.instruction_energy is not None and self.instruction_energy.lanes_per_issue and \
+                self.cost_model != "simt":
+            raise ValueError("'instruction_energy.lanes_per_issue' is for simt units; a simd instruction "
+                             "covers the unit's 'lanes'")
         return self
 
     @property
