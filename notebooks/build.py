@@ -221,6 +221,12 @@ plt.show()
 dram_share = {r["label"]: r["energy"]["DRAM"] / r["result"].energy_mj for r in runs}
 print("DRAM share of the energy:", ", ".join(f"{k} {100 * v:.0f}%" for k, v in dram_share.items()))
 assert min(dram_share.values()) > 0.5
+own = {r["label"]: r["energy"]["compute"] + r["energy"]["on-chip memory"] for r in runs}
+print("compute + on-chip memory energy (mJ):", ", ".join(f"{k} {v:.3f}" for k, v in own.items()))
+for chip in {r["chip"] for r in runs if r["kind"] == "cpu"}:
+    mine = {r["unit"]: own[r["label"]] for r in runs if r["chip"] == chip}
+    assert max(mine, key=mine.get) == "cpu", f"{chip}: the CPU spends the most on chip"
+assert own["snapdragon855/cpu"] > 3 * own["snapdragon855/dsp"] and own["kirin980/cpu"] > 3 * own["kirin980/npu"]
 by_traffic = sorted(runs, key=lambda r: r["result"].dram_bytes)
 print("least DRAM traffic:", ", ".join(f"{r['label']} {r['result'].dram_bytes / 1e6:.1f} MB" for r in by_traffic[:3]))
 lat = {r["label"]: r["result"].latency_ms for r in runs}
@@ -232,15 +238,24 @@ assert max(lat["kirin980/npu"], lat["snapdragon855/dsp"]) < min(cpus) < max(cpus
     ("md", """In every profile the DRAM dominates the energy, so the energy ranking is a
 DRAM-traffic ranking — and it favours the CPUs: their caches keep activations
 that fit on chip between layers, while the systolic model sends each layer's
-activations to DRAM and back (its scratchpads hold one layer's tiles). Two
-caveats when reading this column:
+activations to DRAM and back (its scratchpads hold one layer's tiles).
 
-* the MAC energies come from Horowitz's arithmetic-only figures (scaled to each
-  chip's process node); they leave out instruction fetch, register files and
-  control, which dominate a CPU's energy per operation — a real CPU pays far
-  more for compute than shown here;
-* the vendor NPU and DLA profiles give their scratchpads no access energy
-  (only the reference `generic_npu` has one), so their on-chip part is missing;
+The unit's *own* energy (compute plus on-chip memory) tells the other half of
+the story. Compute energy counts the instructions that carry the arithmetic,
+not only the arithmetic: Horowitz's 45 nm figures put an instruction at
+~70 pJ (fetch, decode, register file, control) against 0.1-0.2 pJ for an
+8-bit MAC, so a CPU's 128-bit SDOT pays ~5 pJ per MAC before node scaling,
+a 1024-bit HVX vector a quarter of that, a GPU warp instruction a fraction,
+and a MAC array none. Per inference the CPUs spend the most on chip of their
+chip's units, several times the DSP or NPU. Caveats when reading this chart:
+
+* the DRAM figure is Horowitz's 45 nm DDR3 one (1.3 nJ per 64 bits) in every
+  profile; mobile LPDDR4X costs less per byte, so the DRAM bars are upper
+  bounds and the on-chip differences matter more than they look here;
+* the instruction overhead counts the arithmetic instructions only (loads,
+  address arithmetic and loop control are left out), and out-of-order cores
+  spend more per instruction than the in-order core Horowitz measured: a lower
+  bound for the CPUs;
 * no unit has static power in these profiles, so a slow unit is not charged
   for being on longer.
 
@@ -254,8 +269,9 @@ caveats when reading this column:
 * **Peak TOPS misleads** for MobileNet-V2: depthwise layers, per-op efficiency
   and per-layer dispatch keep accelerators at a few percent of their peak, and
   the roofline shows it is not memory bandwidth that holds them back.
-* **Energy** here is DRAM traffic; units that keep activations on chip (caches,
-  or an NPU whose driver fuses layers) win it.
+* **Energy** per inference here is mostly DRAM traffic; units that keep
+  activations on chip (caches, or an NPU whose driver fuses layers) win it,
+  although the CPUs spend several times more than the DSP or NPU on chip.
 
 Notebook 02 takes the same network through pruning and quantization on several
 of these units; `accelsim run --profile CHIP --unit UNIT --report DIR` writes
