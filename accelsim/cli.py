@@ -22,14 +22,16 @@ def _write_json(path: str, data: dict) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.api import simulate
-    from accelsim.report import report_text
+    from accelsim.cli_stream import make_timeline, run_kwargs, run_text, write_timeline
 
+    timeline = make_timeline(args)
     result = simulate(args.profile, args.workload, dataflow=args.dataflow, fidelity=args.fidelity,
-                      unit=args.unit, precision=args.precision)
-    print(report_text(result))
+                      unit=args.unit, precision=args.precision, timeline=timeline, **run_kwargs(args))
+    print(run_text(result))
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
+    write_timeline(args, timeline, f"{result.workload} on {result.profile}")
     return 0
 
 
@@ -47,6 +49,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from accelsim.cli_stream import add_run_options, add_stream_parser
     from accelsim.hardware import DEFAULT_PROFILE
     from accelsim.workload import DEFAULT_WORKLOAD
 
@@ -59,12 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"profile name, YAML path or SCALE-Sim .cfg (default {DEFAULT_PROFILE})")
     run.add_argument("--workload", default=DEFAULT_WORKLOAD,
                      help=f"zoo name, workload YAML or SCALE-Sim topology CSV (default {DEFAULT_WORKLOAD})")
-    run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default)")
+    run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default), "
+                     "or auto to partition the layers over all units")
     run.add_argument("--dataflow", default=None, help="systolic dataflow: os, ws or is (default: the unit's)")
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
     run.add_argument("--fidelity", default="analytical", help="analytical or event (default analytical)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
+    add_run_options(run)
     run.set_defaults(func=cmd_run)
+    add_stream_parser(sub)
 
     profiles = sub.add_parser("profiles", help="list the hardware profiles")
     profiles.set_defaults(func=cmd_profiles)

@@ -25,9 +25,10 @@ Two granularities:
 With unlimited bandwidth both equal the analytical fidelity (every transfer is
 instantaneous and a layer takes its compute time).
 
-A job holds its unit from one layer to the next while nobody of the same or a
-higher priority waits for it; otherwise it lets the waiter go first (units are
-shared at layer boundaries, never mid-layer).
+A job holds its unit from one layer to the next while no more urgent job waits
+for it (a smaller priority number, or the same priority and released earlier);
+otherwise it lets the waiter go first. Units change hands at layer boundaries,
+never mid-layer.
 """
 from __future__ import annotations
 
@@ -103,6 +104,7 @@ class SocEngine:
         self.slots = {name: simpy.PriorityResource(self.env, capacity=1) for name in self.units}
         self.dma = {name: simpy.Resource(self.env, capacity=1) for name in self.units}
         self.busy_ns = {name: 0.0 for name in self.units}
+        self._seq = 0
         self.ports: dict[str, SharedBandwidth] = {"dram": self._port("dram", profile.dram)}
         for mem in profile.memories:
             if mem.shared_by and len(mem.shared_by) > 1:
@@ -131,6 +133,10 @@ class SocEngine:
 
     def _run(self, plan: Plan, job: Job):
         env = self.env
+        # Units go to the most urgent waiter at layer boundaries: smaller priority number first, then the job
+        # released earlier (so a stream's frames run in order and never take turns with each other).
+        self._seq += 1
+        urgency = (job.priority, env.now if job.arrival_ns is None else job.arrival_ns, self._seq)
         held: tuple[str, simpy.Request] | None = None
         for step in plan.steps:
             if held is not None and held[0] != step.unit:
@@ -139,11 +145,11 @@ class SocEngine:
             for copy in step.copies:
                 yield from self._copy(step.unit, copy, job)
             slot = self.slots[step.unit]
-            if held is not None and slot.queue and slot.queue[0].priority <= job.priority:
-                slot.release(held[1])  # someone as urgent is waiting: let them go first
+            if held is not None and slot.queue and slot.queue[0].priority < urgency:
+                slot.release(held[1])  # a more urgent job is waiting: let it go first
                 held = None
             if held is None:
-                req = slot.request(priority=job.priority)
+                req = slot.request(priority=urgency)
                 yield req
                 held = (step.unit, req)
             yield from self._layer(self.units[step.unit], step.cost, job)

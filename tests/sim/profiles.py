@@ -92,3 +92,16 @@ def fanout_workload() -> Workload:
         Concat(name="cat", inputs=("b", "c", "d")),
         Conv2d(name="e", out_channels=16, kernel=1),
     ])
+
+
+def slow_npu_profile(rows: int = 8, cols: int = 8, clock_ghz: float = 0.3) -> Profile:
+    """generic_npu shrunk to a small, slow array: MobileNet-V1 takes longer than a 30 fps frame period."""
+    p = load_profile("generic_npu")
+    npu = p.units[0]
+    scale = rows * cols / npu.pe_count
+    unit = npu.model_copy(update={
+        "array": npu.array.model_copy(update={"rows": rows, "cols": cols}), "clock_ghz": clock_ghz,
+        "vector_lanes": cols,
+        "precisions": {k: v.model_copy(update={"macs_per_cycle": v.macs_per_cycle * scale})
+                       for k, v in npu.precisions.items()}})
+    return p.model_copy(update={"name": "slow_npu", "units": [unit]})
