@@ -50,7 +50,7 @@ def test_run_unit_auto_prints_and_writes_mapping(tmp_path, capsys):
 @pytest.mark.parametrize("argv,needle", [
     (["stream", "--fps", "-3"], "accelsim stream: --fps: got '-3'"),
     (["stream", "--fps", "fast"], "--fps: got 'fast'"),
-    (["stream", "--keyframe-interval", "4"], "keyframe_interval and tracker go together"),
+    (["stream", "--keyframe-interval", "4"], "--keyframe-interval and --tracker go together"),
     (["stream", "--keyframe-mode", "lazy", "--keyframe-interval", "2", "--tracker", "tiny_cnn"], "--keyframe-mode"),
     (["stream", "--seconds", "0"], "--seconds: got '0'"),
     (["stream", "--granularity", "pixel"], "--granularity"),
