@@ -15,12 +15,16 @@ FIDELITIES = ("analytical", "event")
 
 def simulate(profile: str | Path | Profile | None = None, workload: str | Path | Workload | None = None, *,
              dataflow: str | None = None, fidelity: str = "analytical", unit: str | None = None,
-             precision: str | None = None, objective: str = "latency", latency_bound_ms: float | None = None,
+             precision: str | None = None, threads: int | None = None, calibrated: bool = True,
+             objective: str = "latency", latency_bound_ms: float | None = None,
              timeline=None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
-    format of every layer that does not fix its own. ``unit="auto"`` partitions
+    format of every layer that does not fix its own; ``threads`` is the thread
+    count of a SIMD (CPU) unit. A profile loaded by name or path uses the
+    fitted factors of ``calibration.yaml`` beside it unless ``calibrated`` is
+    False (the result's ``calibration`` says which). ``unit="auto"`` partitions
     the layers over all units for ``objective`` (``latency``, or ``energy``
     within ``latency_bound_ms``) and returns a ``SocRunResult``; an event run
     fills ``timeline`` (an ``accelsim.sim.timeline.Timeline``) when one is given.
@@ -29,7 +33,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
     if dataflow is not None and dataflow not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
-    prof = load_profile(profile)
+    prof = load_profile(profile, calibrated=calibrated)
     wl = load_workload(workload)
     if precision is not None:
         wl = wl.with_precision(precision)
@@ -38,11 +42,19 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         return run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms, fidelity=fidelity,
                                dataflow=dataflow, timeline=timeline)
     u = prof.unit(unit)
-    costs = [cost_layer(info, u, dataflow=dataflow) for info in wl]
+    if threads is not None:
+        if u.cost_model != "simd":
+            raise AccelsimError(f"threads: got {threads!r}; only simd units (CPU, DSP, VPU cores) take a thread "
+                                f"count, and unit {u.name!r} is {u.cost_model}")
+        if not isinstance(threads, int) or not 1 <= threads <= u.core_count:
+            raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
+                                f"allowed: 1..{u.core_count}")
+    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
     if fidelity == "analytical":
         layers = run_analytical(costs, u, prof)
     else:
         layers = run_event(costs, u, prof, timeline=timeline)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None
+    used_threads = len(u.thread_speeds(threads)) if u.cost_model == "simd" else None
     return RunResult(profile=prof.name, workload=wl.name, fidelity=fidelity, unit=u.name, dataflow=used_dataflow,
-                     clock_ghz=u.clock_ghz, layers=layers)
+                     clock_ghz=u.clock_ghz, layers=layers, threads=used_threads, calibration=u.calibration)

@@ -10,7 +10,7 @@ from tests.helpers import write_scalesim_cfg
 
 
 def test_default_run_prints_mobilenet_report(capsys):
-    assert main(["run"]) == 0
+    assert main(["run", "--profile", "generic_npu"]) == 0
     out = capsys.readouterr().out
     assert "mobilenet_v1 on generic_npu" in out and "pw13" in out and "latency" in out
 
@@ -18,9 +18,11 @@ def test_default_run_prints_mobilenet_report(capsys):
 def test_json_output_matches_python_api(tmp_path):
     import accelsim
     path = tmp_path / "r.json"
-    assert main(["run", "--dataflow", "os", "--fidelity", "event", "--json", str(path)]) == 0
+    assert main(["run", "--profile", "generic_npu", "--dataflow", "os", "--fidelity", "event", "--json",
+                 str(path)]) == 0
     data = json.loads(path.read_text())
-    assert data == json.loads(json.dumps(accelsim.simulate(dataflow="os", fidelity="event").to_dict()))
+    expected = accelsim.simulate("generic_npu", dataflow="os", fidelity="event").to_dict()
+    assert data == json.loads(json.dumps(expected))
 
 
 def test_scalesim_files_keep_names_and_cycles(tmp_path, data_dir, scalesim_reference):
@@ -39,7 +41,7 @@ def test_scalesim_files_keep_names_and_cycles(tmp_path, data_dir, scalesim_refer
     (["run", "--fidelity", "quantum"], "fidelity"),
     (["run", "--workload", "nonet"], "workload 'nonet' not found"),
     (["run", "--precision", "int3"], "precision"),
-    (["run", "--unit", "gpu"], "unit 'gpu' not found"),
+    (["run", "--profile", "generic_npu", "--unit", "gpu"], "unit 'gpu' not found"),
 ])
 def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
     assert main(argv) == 2

@@ -4,23 +4,32 @@ from __future__ import annotations
 from typing import Callable
 
 from accelsim.cost.base import LayerCost
+from accelsim.cost.simd import cost_simd
+from accelsim.cost.simt import cost_simt
 from accelsim.cost.systolic_unit import cost_systolic
 from accelsim.errors import AccelsimError
-from accelsim.hardware.schema import Unit
+from accelsim.hardware.schema import Profile, Unit
 from accelsim.workload.graph import LayerInfo
 
-COST_MODELS: dict[str, Callable[..., LayerCost]] = {"systolic": cost_systolic}
+COST_MODELS: dict[str, Callable[..., LayerCost]] = {"systolic": cost_systolic, "simd": cost_simd,
+                                                    "simt": cost_simt}
 
 
-def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None) -> LayerCost:
-    """Price one layer on one unit with the unit's cost model."""
+def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, profile: Profile | None = None,
+               threads: int | None = None) -> LayerCost:
+    """Price one layer on one unit with the unit's cost model.
+
+    ``profile`` supplies the unit's on-chip memory levels (simd, simt);
+    ``threads`` the thread count of a simd unit.
+    """
     model = COST_MODELS.get(unit.cost_model)
     if model is None:
         raise AccelsimError(f"unit {unit.name!r}: cost_model {unit.cost_model!r} is not implemented; "
                             f"available: {', '.join(COST_MODELS)}")
-    if dataflow is not None and unit.cost_model != "systolic":
-        dataflow = None  # only MAC arrays have a dataflow
-    return model(info, unit, dataflow) if unit.cost_model == "systolic" else model(info, unit)
+    if unit.cost_model == "systolic":
+        return model(info, unit, dataflow)
+    memories = profile.unit_memories(unit) if profile is not None else []
+    return model(info, unit, memories=memories, threads=threads)
 
 
 __all__ = ["COST_MODELS", "LayerCost", "cost_layer"]

@@ -1,7 +1,7 @@
 """What a cost model says about one layer on one unit."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,12 @@ class LayerCost:
     compute_energy_pj: float
     sram_energy_pj: float
     peak_macs_per_cycle: float
+    op_class: str = ""           # conv, depthwise, pointwise, fc or elementwise
+    efficiency: float = 1.0      # share of peak the unit reaches on this op class (after calibration)
+    memory_cycles: int = 0       # slowest on-chip memory level's transfer time (caches, scratchpads)
+    overhead_cycles: int = 0     # fixed per-layer cost (launch, sync, dispatch), added after the roofline
+    threads: int | None = None   # simd units: threads the layer ran on
+    level_bytes: dict[str, int] = field(default_factory=dict)  # traffic served by each on-chip level
 
     @property
     def dram_bytes(self) -> int:

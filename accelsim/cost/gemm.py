@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from accelsim.workload.graph import LayerInfo
 from accelsim.workload.layers import Conv2d, Dense
+from accelsim.workload.layers_recurrent import ConvLSTMCell, LSTMCell
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,12 @@ class Gemm:
 
 
 def gemm_of(info: LayerInfo) -> Gemm | None:
-    """The GEMM a conv or fully connected layer lowers to; None for other ops."""
+    """The GEMMs a MAC-bearing layer lowers to; None for layers without MACs (they report ``elem_ops``).
+
+    An LSTM cell is one GEMM per time step, ``[x, h]`` (1 x (I + H)) by the
+    stacked gate weights ((I + H) x 4H); a ConvLSTM cell is one convolution per
+    step from ``C + hidden`` to ``4 * hidden`` channels over the H x W plane.
+    """
     layer = info.layer
     if isinstance(layer, Conv2d):
         c = info.in_shapes[0][0]
@@ -30,4 +36,10 @@ def gemm_of(info: LayerInfo) -> Gemm | None:
         return Gemm(g, e * f, k // g, layer.kernel[0] * layer.kernel[1] * (c // g))
     if isinstance(layer, Dense):
         return Gemm(1, 1, layer.out_features, math.prod(info.in_shapes[0]))
+    if isinstance(layer, LSTMCell):
+        h = layer.hidden_size
+        return Gemm(layer.steps, 1, 4 * h, math.prod(info.in_shapes[0]) + h)
+    if isinstance(layer, ConvLSTMCell):
+        _, e, f = info.out_shape
+        return Gemm(layer.steps, e * f, 4 * layer.hidden_channels, layer.gate_window(list(info.in_shapes)))
     return None

@@ -4,13 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from accelsim.errors import AccelsimError
+from accelsim.hardware.calibration import CALIBRATION_FILE, apply_calibration
 from accelsim.hardware.scalesim_cfg import load_scalesim_cfg
 from accelsim.hardware.schema import Profile
 from accelsim.paths import profile_dirs
 from accelsim.validation import validate
 from accelsim.yamlio import read_yaml
 
-DEFAULT_PROFILE = "generic_npu"
+DEFAULT_PROFILE = "snapdragon855"
 
 
 def available_profiles() -> list[str]:
@@ -18,7 +19,7 @@ def available_profiles() -> list[str]:
     names = set()
     for d in profile_dirs():
         if d.is_dir():
-            names.update(p.stem for p in d.glob("*.yaml"))
+            names.update(p.stem for p in d.glob("*.yaml") if p.name != CALIBRATION_FILE)
     return sorted(names)
 
 
@@ -37,15 +38,26 @@ def find_profile(name: str) -> Path:
                         " (or give a .yaml profile or SCALE-Sim .cfg path)")
 
 
-def load_profile(profile: str | Path | Profile | None = None) -> Profile:
-    """A validated :class:`Profile` from a name, a YAML path or a SCALE-Sim ``.cfg``."""
+def load_profile(profile: str | Path | Profile | None = None, *, calibrated: bool = True) -> Profile:
+    """A validated :class:`Profile` from a name, a YAML path or a SCALE-Sim ``.cfg``.
+
+    With ``calibrated`` (the default), a ``calibration.yaml`` beside a YAML
+    profile scales its units' efficiencies and overheads by the fitted
+    factors (see :mod:`accelsim.hardware.calibration`).
+    """
     if isinstance(profile, Profile):
         return profile
     path = find_profile(str(profile or DEFAULT_PROFILE))
     if path.suffix == ".cfg":
         return load_scalesim_cfg(path)
+    if path.name == CALIBRATION_FILE:
+        raise AccelsimError(f"{path}: a calibration file, not a profile")
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise AccelsimError(f"{path}: a profile must be a YAML mapping, got {type(data).__name__}")
     data.setdefault("name", path.stem)
-    return validate(Profile, data, str(path))
+    prof = validate(Profile, data, str(path))
+    calibration = path.parent / CALIBRATION_FILE
+    if calibrated and calibration.is_file():
+        prof = apply_calibration(prof, calibration)
+    return prof

@@ -2,9 +2,23 @@
 
 A profile lists compute units, the memory levels they use, one shared DRAM and
 the public sources its numbers come from. Units are described by the cost
-model that prices them (``systolic`` here; ``simd`` and ``simt`` are added by
-their own cost models), a clock, a MAC array (rows x cols and dataflow) or a
-lane count, and the precisions they support with their MACs per cycle.
+model that prices them, a clock, and the precisions they support with their
+MACs per cycle:
+
+- ``systolic`` (NPU, DLA, NCE): a MAC array (rows x cols, dataflow) with
+  scratchpads; ``macs_per_cycle`` is the whole array's.
+- ``simd`` (CPU cores with NEON, Hexagon HVX, Myriad SHAVE): ``cores`` vector
+  processors (or ``clusters`` of them at their own clocks); ``macs_per_cycle``
+  is **per core** and threads take cores in listed order.
+- ``simt`` (Adreno, Mali, NVIDIA GPUs): ``lanes`` ALUs in ``cores`` shader
+  cores / SMs; ``macs_per_cycle`` is the whole GPU's (tensor-core rate where
+  the format runs on tensor cores, ``vector_macs_per_cycle`` the ALU rate).
+
+Every unit may name the on-chip memory levels it uses (caches, scratchpads;
+inner to outer, DRAM last and implicit), a per-op ``efficiency`` (share of
+peak reached on dense conv, depthwise, 1x1, fully connected and element-wise
+layers) and a fixed per-layer overhead. Energies left out are derived from
+the Horowitz (ISSCC 2014, 45 nm) table scaled to the profile's ``process_nm``.
 """
 from __future__ import annotations
 
@@ -37,11 +51,23 @@ class Source(_Strict):
 
 
 class PrecisionSpec(_Strict):
-    """Throughput and energy of one numeric format on one unit."""
+    """Throughput and energy of one numeric format on one unit.
+
+    ``energy_pj_per_mac`` may be left out: it is then the Horowitz 45 nm figure
+    scaled to the profile's process node (filled in when the profile loads).
+    """
 
     macs_per_cycle: PositiveFloat
-    energy_pj_per_mac: float = Field(ge=0)
+    energy_pj_per_mac: float | None = Field(default=None, ge=0)
+    vector_macs_per_cycle: PositiveFloat | None = Field(
+        default=None, description="rate of work that cannot use the matrix engine (depthwise, element-wise): "
+                                  "e.g. CUDA cores when macs_per_cycle is the tensor-core rate; default: macs_per_cycle")
+    via: str | None = Field(default=None, description="how the rate is reached, e.g. 'SDOT', 'tensor cores', 'HVX vrmpy'")
     source: str | None = None
+
+    @property
+    def vector_rate(self) -> float:
+        return self.vector_macs_per_cycle or self.macs_per_cycle
 
 
 class MacArray(_Strict):
@@ -62,6 +88,44 @@ class Scratchpad(_Strict):
     double_buffered: bool = True
 
 
+OP_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
+
+
+class OpEfficiency(_Strict):
+    """Share of peak throughput a unit reaches per kind of layer, in (0, 1].
+
+    conv: dense KxK convolution; depthwise: one filter per channel; pointwise:
+    1x1 convolution; fc: fully connected (matrix-vector at batch 1);
+    elementwise: pooling, add, concat (share of the vector rate).
+    """
+
+    conv: float = Field(default=1.0, gt=0, le=1)
+    depthwise: float = Field(default=1.0, gt=0, le=1)
+    pointwise: float = Field(default=1.0, gt=0, le=1)
+    fc: float = Field(default=1.0, gt=0, le=1)
+    elementwise: float = Field(default=1.0, gt=0, le=1)
+
+    def of(self, op_class: str) -> float:
+        return getattr(self, op_class)
+
+
+class CoreCluster(_Strict):
+    """Identical cores at one clock (a big.LITTLE cluster); threads fill clusters in listed order."""
+
+    name: str
+    count: PositiveInt
+    clock_ghz: PositiveFloat
+    macs_scale: PositiveFloat = Field(
+        default=1.0, description="per-cycle throughput relative to the unit's precisions table (little cores < 1)")
+
+
+class SimtSpec(_Strict):
+    """How a GPU spreads a layer: thread blocks of outputs over its cores (SMs), in waves."""
+
+    outputs_per_block: PositiveInt = Field(default=4096, description="output elements one thread block computes")
+    blocks_per_core: PositiveInt = Field(default=2, description="thread blocks resident on one core (SM) at once")
+
+
 class Unit(_Strict):
     """One compute unit of the chip."""
 
@@ -76,6 +140,17 @@ class Unit(_Strict):
     precisions: dict[PrecisionName, PrecisionSpec]
     sram: Scratchpad | None = None
     static_power_mw: float = Field(default=0.0, ge=0)
+    cores: PositiveInt = Field(default=1, description="simd: vector processors (cores, HVX contexts, SHAVEs); "
+                                                      "simt: shader cores / SMs")
+    clusters: list[CoreCluster] | None = Field(
+        default=None, description="simd CPUs: clusters in the order threads take them (overrides cores)")
+    threads: PositiveInt | None = Field(default=None, description="simd: default thread count (default: all cores)")
+    simt: SimtSpec | None = None
+    efficiency: OpEfficiency = Field(default_factory=OpEfficiency)
+    layer_overhead_us: float = Field(default=0.0, ge=0, description="fixed cost per layer: kernel launch, "
+                                                                     "thread-pool sync, DSP/NPU op dispatch")
+    memories: list[str] = Field(default_factory=list, description="on-chip memory levels used, inner to outer")
+    calibration: str | None = Field(default=None, description="set when fitted factors were applied")
     sources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -86,7 +161,21 @@ class Unit(_Strict):
             raise ValueError(f"a {self.cost_model} unit needs 'lanes'")
         if not self.precisions:
             raise ValueError("'precisions' must list at least one format")
+        if self.clusters and self.cost_model != "simd":
+            raise ValueError("'clusters' is for simd units (CPUs)")
         return self
+
+    @property
+    def core_count(self) -> int:
+        return sum(c.count for c in self.clusters) if self.clusters else self.cores
+
+    def thread_speeds(self, threads: int | None = None) -> list[float]:
+        """Relative speed of each core a run with ``threads`` threads uses (1.0 = one core at clock_ghz)."""
+        n = threads or self.threads or self.core_count
+        if not self.clusters:
+            return [1.0] * min(n, self.cores)
+        speeds = [c.clock_ghz / self.clock_ghz * c.macs_scale for c in self.clusters for _ in range(c.count)]
+        return speeds[:n]
 
     @property
     def pe_count(self) -> int:
@@ -100,9 +189,16 @@ class Unit(_Strict):
 
 
 class MemoryLevel(_Strict):
-    """A memory level: size, bandwidth, latency and energy per byte."""
+    """A memory level: size, bandwidth, latency and energy per byte.
+
+    ``per_core`` levels (L1, a core's L2, a SHAVE's CMX slice) give size and
+    bandwidth of one core's share. ``energy_pj_per_byte`` left out of an
+    on-chip level is derived from its size (Horowitz SRAM table, node-scaled).
+    """
 
     name: str
+    kind: Literal["cache", "scratchpad", "dram"] = "cache"
+    per_core: bool = False
     size_bytes: PositiveInt | None = None
     bandwidth_gbps: PositiveFloat | None = Field(
         default=None, description="GB/s (1e9 bytes/s); omitted = unlimited")
@@ -120,11 +216,18 @@ class Profile(_Strict):
 
     name: str
     description: str = ""
+    process_nm: PositiveFloat | None = Field(default=None, description="process node, for energy scaling")
     units: list[Unit]
     memories: list[MemoryLevel] = Field(default_factory=list)
     dram: MemoryLevel
     sources: list[Source]
     default_unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_energies(cls, data):
+        from accelsim.hardware.energy import fill_energies
+        return fill_energies(data)
 
     @model_validator(mode="after")
     def _check_refs(self) -> "Profile":
@@ -138,11 +241,22 @@ class Profile(_Strict):
         if not self.sources:
             raise ValueError("'sources' must cite at least one public source")
         ids = {s.id for s in self.sources}
+        mems = {m.name for m in self.memories}
         for u in self.units:
             missing = [s for s in u.sources if s not in ids]
             if missing:
                 raise ValueError(f"unit {u.name!r} cites unknown source ids {missing}; known: {sorted(ids)}")
+            unknown = [m for m in u.memories if m not in mems]
+            if unknown:
+                raise ValueError(f"unit {u.name!r} uses unknown memory levels {unknown}; known: {sorted(mems)}")
         return self
+
+    def memory(self, name: str) -> MemoryLevel:
+        return next(m for m in self.memories if m.name == name)
+
+    def unit_memories(self, unit: "Unit") -> list[MemoryLevel]:
+        """The on-chip levels ``unit`` uses, inner to outer (DRAM not included)."""
+        return [self.memory(n) for n in unit.memories]
 
     def unit(self, name: str | None = None) -> Unit:
         """The named unit, or the default unit (the first one if none is set)."""

@@ -34,8 +34,11 @@ def layer_table(result: RunResult) -> str:
 
 def totals(result: RunResult) -> str:
     df = f", dataflow {result.dataflow}" if result.dataflow else ""
-    return (f"{result.workload} on {result.profile}/{result.unit} ({result.fidelity}{df}, "
-            f"{result.clock_ghz:g} GHz)\n"
+    th = f", {result.threads} thread{'s' if result.threads != 1 else ''}" if result.threads else ""
+    cal = (f"  calibrated    fitted factors from {result.calibration}\n" if result.calibration
+           else "  calibrated    no (spec figures alone)\n")
+    return (f"{result.workload} on {result.profile}/{result.unit} ({result.fidelity}{df}{th}, "
+            f"{result.clock_ghz:g} GHz)\n" + cal +
             f"  total cycles  {result.total_cycles:,} (compute {result.compute_cycles:,}, "
             f"stall {result.stall_cycles:,})\n"
             f"  latency       {result.latency_ms:.3f} ms\n"

@@ -24,9 +24,9 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
 
 
 def analytical_cycles(cost: LayerCost, unit: Unit, profile: Profile) -> int:
-    """max(compute, DRAM transfer time): memory and compute overlap perfectly."""
+    """max(compute, on-chip memory, DRAM transfer time) + fixed overhead: memory and compute overlap perfectly."""
     memory = transfer_cycles(cost.dram_bytes, profile.dram, unit.clock_ghz)
-    return max(cost.compute_cycles, math.ceil(memory))
+    return max(cost.compute_cycles, cost.memory_cycles, math.ceil(memory)) + cost.overhead_cycles
 
 
 def run_analytical(costs: list[LayerCost], unit: Unit, profile: Profile) -> list[LayerResult]:

@@ -50,7 +50,7 @@ class CostTable:
                     self.why_not[i, unit.name] = f"layer {info.name!r} ({info.op}) runs on a CPU only"
                     continue
                 try:
-                    cost = cost_layer(info, unit, dataflow=dataflow)
+                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile)
                 except AccelsimError as err:
                     self.why_not[i, unit.name] = str(err)
                     continue

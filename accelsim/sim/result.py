@@ -35,6 +35,8 @@ class RunResult:
     dataflow: str | None
     clock_ghz: float
     layers: list[LayerResult] = field(default_factory=list)
+    threads: int | None = None          # simd units: threads used
+    calibration: str | None = None      # where the unit's fitted factors came from; None = spec alone
 
     @property
     def total_cycles(self) -> int:
@@ -73,7 +75,8 @@ class RunResult:
     def to_dict(self) -> dict:
         return {
             "profile": self.profile, "workload": self.workload, "fidelity": self.fidelity, "unit": self.unit,
-            "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "total_cycles": self.total_cycles,
+            "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "threads": self.threads,
+            "calibration": self.calibration, "total_cycles": self.total_cycles,
             "compute_cycles": self.compute_cycles, "stall_cycles": self.stall_cycles,
             "latency_ms": self.latency_ms, "energy_mj": self.energy_mj, "dram_bytes": self.dram_bytes,
             "macs": self.macs, "utilization": self.utilization,

@@ -20,7 +20,7 @@ Two granularities:
   traffic streams at most at the rate its compute consumes it (its bytes over
   its compute time, after one access latency); it ends when both compute and
   traffic are done. On an idle chip this is exactly the analytical roofline
-  ``max(compute, latency + bytes / bandwidth)``.
+  ``overhead + max(compute, on-chip memory, latency + bytes / bandwidth)``.
 
 With unlimited bandwidth both equal the analytical fidelity (every transfer is
 instantaneous and a layer takes its compute time).
@@ -179,8 +179,10 @@ class SocEngine:
 
     def _layer_fluid(self, unit: Unit, cost: LayerCost, job: Job):
         env = self.env
+        if cost.overhead_cycles:
+            yield env.timeout(cost.overhead_cycles / unit.clock_ghz)  # launch / dispatch before the work
         start = env.now
-        compute_ns = cost.compute_cycles / unit.clock_ghz
+        compute_ns = max(cost.compute_cycles, cost.memory_cycles) / unit.clock_ghz  # on-chip levels bound it too
         nbytes = cost.dram_bytes
         if nbytes > 0 and not self.dram.unlimited:
             slack = compute_ns - self.dram.latency_ns
@@ -199,7 +201,9 @@ class SocEngine:
     def _layer_tiles(self, unit: Unit, cost: LayerCost, job: Job):
         env = self.env
         n = max(1, min(cost.n_tiles, self.max_tiles))
-        compute = split(cost.compute_cycles, n)
+        if cost.overhead_cycles:
+            yield env.timeout(cost.overhead_cycles / unit.clock_ghz)  # launch / dispatch before the first tile
+        compute = split(max(cost.compute_cycles, cost.memory_cycles), n)  # on-chip levels bound each tile too
         loads = split(cost.dram_read_bytes, n)
         stores = split(cost.dram_write_bytes, n)
         in_slots = simpy.Resource(env, capacity=2)   # double-buffered input scratchpad

@@ -41,8 +41,8 @@ def test_event_never_beats_compute_or_bandwidth_bound(bandwidth, dataflow):
 
 
 def test_less_bandwidth_more_stalls():
-    slow = accelsim.simulate(_profile(2.0), fidelity="event")
-    fast = accelsim.simulate(_profile(50.0), fidelity="event")
+    slow = accelsim.simulate(_profile(2.0), "mobilenet_v1", fidelity="event")
+    fast = accelsim.simulate(_profile(50.0), "mobilenet_v1", fidelity="event")
     assert slow.stall_cycles > fast.stall_cycles
     assert slow.compute_cycles == fast.compute_cycles
 
@@ -53,7 +53,7 @@ def test_split_is_exact():
 
 
 def test_result_json_schema():
-    d = accelsim.simulate().to_dict()
+    d = accelsim.simulate("generic_npu").to_dict()
     for key in ("profile", "workload", "fidelity", "total_cycles", "latency_ms", "energy_mj", "dram_bytes",
                 "layers"):
         assert key in d
@@ -66,8 +66,8 @@ def test_result_json_schema():
 
 
 def test_fp16_is_slower_than_int8_on_generic_npu():
-    int8 = accelsim.simulate(precision="int8")
-    fp16 = accelsim.simulate(precision="fp16")
+    int8 = accelsim.simulate("generic_npu", precision="int8")
+    fp16 = accelsim.simulate("generic_npu", precision="fp16")
     assert fp16.compute_cycles > int8.compute_cycles
     with pytest.raises(accelsim.AccelsimError, match="does not run precision 'binary'"):
-        accelsim.simulate(precision="binary")
+        accelsim.simulate("generic_npu", precision="binary")

@@ -1,0 +1,106 @@
+"""Energy per operation and per byte: the Horowitz (ISSCC 2014) 45 nm table, scaled by process node.
+
+M. Horowitz, "Computing's energy problem (and what we can do about it)",
+ISSCC 2014 (45 nm, 0.9 V): 8-bit add 0.03 pJ, multiply 0.2 pJ; 32-bit int
+add 0.1, multiply 3.1; fp16 add 0.4, multiply 1.1; fp32 add 0.9, multiply
+3.7; SRAM read of 64 bits: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ; DRAM 1.3-2.6
+nJ per 64 bits. A MAC is one multiply plus one add of its format.
+
+Node scaling is first-order CMOS: dynamic energy C*V^2 with capacitance
+proportional to the feature size and the nominal supply voltage of each node
+(estimate: 0.9 V at 45 nm, 0.9 V at 28 nm, 0.8 V at 16-20 nm, 0.75 V at
+10-12 nm, 0.7 V at 7-8 nm). DRAM energy is off-chip and not scaled.
+"""
+from __future__ import annotations
+
+import math
+
+# pJ per MAC at 45 nm (multiply + add of the format)
+MAC_PJ_45NM: dict[str, float] = {
+    "fp32": 3.7 + 0.9,
+    "fp16": 1.1 + 0.4,
+    "bf16": 1.1 + 0.4,      # estimate: as fp16 (same multiplier width class)
+    "int16": 0.8 + 0.05,    # estimate: multiplier energy ~ bits^2 from int8 (0.2 * 4), add between int8 and int32
+    "int8": 0.2 + 0.03,
+    "int4": 0.05 + 0.015,   # estimate: multiplier ~ bits^2 from int8 (0.2 / 4), add halved
+    "ternary": 0.03,        # estimate: sign-select and 8-bit add, no multiplier
+    "binary": 0.01,         # estimate: XNOR + popcount share
+}
+# (SRAM size in bytes, pJ per byte read) at 45 nm
+SRAM_PJ_PER_BYTE_45NM = ((8 * 1024, 10 / 8), (32 * 1024, 20 / 8), (1024 * 1024, 100 / 8))
+DRAM_PJ_PER_BYTE = 1300 / 8   # low end of 1.3-2.6 nJ per 64 bits
+_SUPPLY_V = ((7, 0.7), (10, 0.75), (16, 0.8), (28, 0.9), (45, 0.9), (90, 1.0))
+
+
+def supply_voltage(node_nm: float) -> float:
+    """Nominal supply (V) of a node, interpolated in the table above (estimate)."""
+    nodes = [n for n, _ in _SUPPLY_V]
+    volts = [v for _, v in _SUPPLY_V]
+    if node_nm <= nodes[0]:
+        return volts[0]
+    if node_nm >= nodes[-1]:
+        return volts[-1]
+    for (n0, v0), (n1, v1) in zip(_SUPPLY_V, _SUPPLY_V[1:]):
+        if n0 <= node_nm <= n1:
+            return v0 + (v1 - v0) * (node_nm - n0) / (n1 - n0)
+    return volts[-1]
+
+
+def node_scale(node_nm: float | None) -> float:
+    """Dynamic-energy factor from 45 nm to ``node_nm``: (L / 45) * (V / 0.9)^2; 1 when unknown."""
+    if node_nm is None:
+        return 1.0
+    return (node_nm / 45.0) * (supply_voltage(node_nm) / 0.9) ** 2
+
+
+def mac_energy_pj(precision: str, node_nm: float | None = None) -> float:
+    """Energy of one MAC in ``precision`` at ``node_nm``."""
+    return MAC_PJ_45NM[precision] * node_scale(node_nm)
+
+
+def sram_energy_pj_per_byte(size_bytes: float, node_nm: float | None = None) -> float:
+    """Energy per byte read from an SRAM of ``size_bytes``: log-log interpolation of Horowitz's three sizes."""
+    xs = [math.log(s) for s, _ in SRAM_PJ_PER_BYTE_45NM]
+    ys = [math.log(e) for _, e in SRAM_PJ_PER_BYTE_45NM]
+    x = math.log(max(size_bytes, 1.0))
+    if x <= xs[0]:
+        y = ys[0]
+    else:
+        i = 0 if x <= xs[1] else 1  # beyond 1 MB: extend the 32 KB - 1 MB slope
+        y = ys[i] + (ys[i + 1] - ys[i]) * (x - xs[i]) / (xs[i + 1] - xs[i])
+    return math.exp(y) * node_scale(node_nm)
+
+
+def fill_energies(data):
+    """Fill missing MAC and memory-level energies of a raw profile mapping (before validation)."""
+    if not isinstance(data, dict):
+        return data
+    node = data.get("process_nm")
+    node = node if isinstance(node, (int, float)) and node > 0 else None
+    data = dict(data)
+    units = data.get("units")
+    if isinstance(units, list):
+        new_units = []
+        for unit in units:
+            if isinstance(unit, dict) and isinstance(unit.get("precisions"), dict):
+                unit = dict(unit)
+                precs = {}
+                for name, spec in unit["precisions"].items():
+                    if isinstance(spec, dict) and spec.get("energy_pj_per_mac") is None and name in MAC_PJ_45NM:
+                        spec = {**spec, "energy_pj_per_mac": round(mac_energy_pj(name, node), 5)}
+                    precs[name] = spec
+                unit["precisions"] = precs
+            new_units.append(unit)
+        data["units"] = new_units
+    mems = data.get("memories")
+    if isinstance(mems, list):
+        filled = []
+        for m in mems:
+            if isinstance(m, dict) and m.get("energy_pj_per_byte") is None and isinstance(m.get("size_bytes"), int):
+                m = {**m, "energy_pj_per_byte": round(sram_energy_pj_per_byte(m["size_bytes"], node), 5)}
+            filled.append(m)
+        data["memories"] = filled
+    dram = data.get("dram")
+    if isinstance(dram, dict) and dram.get("energy_pj_per_byte") is None:
+        data["dram"] = {**dram, "energy_pj_per_byte": DRAM_PJ_PER_BYTE}
+    return data
