@@ -51,7 +51,7 @@ class Workload:
     """A network: named graph inputs, layers in order, a default numeric format."""
 
     def __init__(self, name: str, inputs: dict[str, Shape] | Shape, layers: list[Layer], *,
-                 precision: str = "int8", description: str = ""):
+                 precision: str = "int8", description: str = "", weights: dict | None = None):
         if precision not in PRECISION_BITS:
             raise AccelsimError(f"workload {name!r}: precision: got {precision!r}; "
                                 f"allowed: {', '.join(PRECISION_BITS)}")
@@ -62,6 +62,8 @@ class Workload:
         self.precision = precision
         self.inputs: dict[str, Shape] = {k: tuple(int(x) for x in v) for k, v in inputs.items()}  # type: ignore
         self.layers = list(layers)
+        # real tensors where a source had them (ONNX initializers): {layer name: {"weight": array, "bias": array}}
+        self.weights: dict = dict(weights or {})
         self.infos = self._infer()
 
     def _infer(self) -> list[LayerInfo]:
@@ -112,7 +114,8 @@ class Workload:
 
     def with_precision(self, precision: str) -> "Workload":
         """The same network with every layer (without its own format) in ``precision``."""
-        return Workload(self.name, self.inputs, self.layers, precision=precision, description=self.description)
+        return Workload(self.name, self.inputs, self.layers, precision=precision, description=self.description,
+                        weights=self.weights)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "inputs": {k: list(v) for k, v in self.inputs.items()},

@@ -20,6 +20,8 @@ ACTIVATION_OPS = {
     "sigmoid": 4, "hardsigmoid": 4, "hardswish": 5, "swish": 5, "tanh": 5, "softplus": 3, "gelu": 8,
     "abs": 1, "neg": 1, "exp": 1, "log": 1, "sqrt": 1, "reciprocal": 1, "floor": 1, "ceil": 1, "round": 1,
     "sign": 1, "erf": 1, "cast": 1, "not": 1,
+    "const_op": 1,  # add, multiply, ... by a constant (ONNX Add/Mul with an initializer operand)
+    "affine": 2,    # x * scale + shift per channel (a batch norm that could not be folded)
 }
 BINARY_KINDS = ("add", "sub", "mul", "div", "max", "min", "pow", "mean")
 SOFTMAX_OPS_PER_ELEM = 5  # max, subtract, exp, sum, divide

@@ -1,4 +1,4 @@
-"""``load_workload``: a workload from a zoo name, a YAML file or a SCALE-Sim CSV."""
+"""``load_workload``: a workload from a zoo name, a YAML file, an ONNX model or a SCALE-Sim CSV."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,16 @@ from accelsim.workload.yaml_workload import load_yaml_workload
 from accelsim.workload.zoo import ZOO
 
 DEFAULT_WORKLOAD = "mobilenet_v1"
-FILE_LOADERS = {".yaml": load_yaml_workload, ".yml": load_yaml_workload, ".csv": load_scalesim_csv}
+
+
+def _load_onnx(path: Path, **options) -> Workload:
+    from accelsim.workload.onnx_import import load_onnx_workload  # imports onnx only when needed
+    return load_onnx_workload(path, **options)
+
+
+FILE_LOADERS = {".yaml": load_yaml_workload, ".yml": load_yaml_workload, ".csv": load_scalesim_csv,
+                ".onnx": _load_onnx}
+OPTION_LOADERS = {".onnx": ("unknown_ops", "fuse_activations")}   # file types that take options
 
 
 def available_workloads() -> list[str]:
@@ -24,7 +33,10 @@ def available_workloads() -> list[str]:
 
 
 def load_workload(workload: str | Path | Workload | None = None, **options) -> Workload:
-    """A :class:`Workload` from a zoo name (``options`` go to its builder) or a file path."""
+    """A :class:`Workload` from a zoo name (``options`` go to its builder) or a file path.
+
+    ``.onnx`` files take ``unknown_ops="error"|"zero_cost"`` and ``fuse_activations``.
+    """
     if isinstance(workload, Workload):
         return workload
     key = str(workload or DEFAULT_WORKLOAD)
@@ -45,7 +57,11 @@ def load_workload(workload: str | Path | Workload | None = None, **options) -> W
             raise AccelsimError(f"{path}: unsupported workload file type {path.suffix!r}; "
                                 f"allowed: {', '.join(FILE_LOADERS)}")
         raise AccelsimError(f"workload {key!r} not found; known: {', '.join(available_workloads())} "
-                            "(or give a .yaml workload or SCALE-Sim topology .csv path)")
+                            "(or give a .yaml workload, .onnx model or SCALE-Sim topology .csv path)")
     if not path.is_file():
         raise AccelsimError(f"{path}: file not found")
-    return loader(path)
+    allowed = OPTION_LOADERS.get(path.suffix.lower(), ())
+    bad = sorted(set(options) - set(allowed))
+    if bad:
+        raise AccelsimError(f"{path}: bad option(s) {bad}; allowed for this file type: {list(allowed) or 'none'}")
+    return loader(path, **options)

@@ -38,7 +38,7 @@ def _unit(net: NetBuilder, name: str, out: int, stride: int) -> str:
     return net.add(ChannelShuffle(name=f"{name}.shuffle", groups=2))
 
 
-@zoo_model("shufflenet_v2", "ShuffleNet-V2 x1.0 (torchvision): channel split + shuffle, 0.15 GMACs, 2.3 M params")
+@zoo_model("shufflenet_v2", "ShuffleNet-V2 x1.0 (torchvision): channel split + shuffle, 145 M MACs, 2.3 M params")
 def shufflenet_v2(resolution: int = 224, width: float = 1.0, num_classes: int = 1000) -> Workload:
     if width not in STAGE_CHANNELS:
         raise AccelsimError(f"workload 'shufflenet_v2': width: got {width!r}; allowed: "
