@@ -83,7 +83,8 @@ def run_text(result) -> str:
 def add_stream_parser(sub) -> None:
     p = sub.add_parser("stream", help="simulate camera streams with deadlines competing for the chip's units")
     p.add_argument("--spec", default=None, metavar="YAML", help="several streams from a YAML spec file")
-    p.add_argument("--profile", default=None, help="profile name or path (default: the spec's, else generic_npu)")
+    p.add_argument("--profile", default=None, help="profile name or path (default: the spec's, else the default "
+                   "profile)")
     p.add_argument("--workload", default=None, help="network run on every frame (default mobilenet_v1)")
     p.add_argument("--fps", default=None, help="frames per second (default 30)")
     p.add_argument("--seconds", default=None, help="seconds of camera time (default 10)")

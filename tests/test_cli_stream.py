@@ -10,7 +10,7 @@ from accelsim.cli import main
 
 def test_stream_json_has_the_documented_keys(tmp_path, capsys):
     out = tmp_path / "s.json"
-    assert main(["stream", "--workload", "tiny_cnn", "--fps", "30", "--seconds", "1", "--json", str(out)]) == 0
+    assert main(["stream", "--profile", "generic_npu", "--workload", "tiny_cnn", "--fps", "30", "--seconds", "1", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "achieved fps" in text and "mapping of tiny_cnn" in text and "utilization" in text
     d = json.loads(out.read_text())
@@ -37,7 +37,7 @@ def test_stream_spec_with_trace_and_gantt(tmp_path, capsys):
 
 def test_run_unit_auto_prints_and_writes_mapping(tmp_path, capsys):
     out, trace = tmp_path / "r.json", tmp_path / "t.json"
-    assert main(["run", "--unit", "auto", "--workload", "tiny_cnn", "--fidelity", "event", "--json", str(out),
+    assert main(["run", "--profile", "generic_npu", "--unit", "auto", "--workload", "tiny_cnn", "--fidelity", "event", "--json", str(out),
                  "--trace", str(trace)]) == 0
     text = capsys.readouterr().out
     assert "mapping:" in text and "-> npu" in text
@@ -54,7 +54,7 @@ def test_run_unit_auto_prints_and_writes_mapping(tmp_path, capsys):
     (["stream", "--keyframe-mode", "lazy", "--keyframe-interval", "2", "--tracker", "tiny_cnn"], "--keyframe-mode"),
     (["stream", "--seconds", "0"], "--seconds: got '0'"),
     (["stream", "--granularity", "pixel"], "--granularity"),
-    (["stream", "--unit", "gpu"], "unit 'gpu' not found"),
+    (["stream", "--profile", "generic_npu", "--unit", "gpu"], "unit 'gpu' not found"),
     (["stream", "--workload", "nonet"], "workload 'nonet' not found"),
     (["stream", "--spec", "missing.yaml"], "missing.yaml: file not found"),
     (["stream", "--trace-ms", "-1", "--trace", "x.json"], "--trace-ms"),

@@ -252,5 +252,5 @@ def test_round_trip_of_video_layers():
 
 def test_run_accepts_onnx_path(tmp_path, capsys):
     path = save_onnx(load_workload("mobilenet_v2"), tmp_path / "mnv2.onnx")
-    assert main(["run", "--workload", str(path)]) == 0
+    assert main(["run", "--profile", "generic_npu", "--workload", str(path)]) == 0
     assert "mobilenet_v2 on generic_npu" in capsys.readouterr().out
