@@ -113,9 +113,14 @@ class SharedBandwidth:
         if generation != self._generation:
             return  # the shares changed since this timer was set
         self._advance()
+        # The timer was set for the earliest finish: that transfer is done whatever rounding left of it (at
+        # 60 s of simulated time a float ns clock cannot resolve less than ~1e-5 ns), and so is any other
+        # within the same slack.
+        left = [f.remaining / f.rate for f in self._flows]
+        cutoff = min(left) + max(DONE_TOLERANCE_NS, abs(self.env.now) * 1e-12)
         still = []
-        for f in self._flows:
-            if f.remaining <= f.rate * DONE_TOLERANCE_NS or f.remaining <= 0:
+        for f, t in zip(self._flows, left):
+            if t <= cutoff:
                 f.event.succeed()
             else:
                 still.append(f)

@@ -93,6 +93,8 @@ def _check(table, profile):
     assert build_plan(table, list(part.units)).latency_ns == pytest.approx(brute[0][0], rel=1e-12)
     # energy under a bound halfway between the fastest and the most frugal mapping
     frugal = brute_force(table, profile, "energy")
+    least = partition(table, "energy")
+    assert least.exact and least.energy_mj * 1e9 == pytest.approx(frugal[0][0], rel=1e-12)
     bound_ns = (brute[0][0] + mapping_cost(table, frugal[1], profile)[0]) / 2
     want = brute_force(table, profile, "energy", bound_ns)
     got = partition(table, "energy", bound_ns * 1e-6)
@@ -162,3 +164,27 @@ def test_run_unit_auto_through_api():
                                             + sum(c["latency_ms"] for c in d["copies"]))
     ev = accelsim.simulate(profile, chain_workload(), unit="auto", fidelity="event")
     assert ev.mapping == r.mapping and ev.latency_ms >= r.latency_ms * 0.999
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_every_candidate_order_is_optimal(which, monkeypatch):
+    """The DP is exact whichever order it places layers in (topological or depth-first with early joins)."""
+    from accelsim.sim import partition as module
+    orders = module._orders
+    monkeypatch.setattr(module, "_orders", lambda prods, cons: [orders(prods, cons)[which]])
+    for seed in range(6):
+        rng = np.random.default_rng(100 + seed)
+        profile = three_unit_profile(bandwidth_gbps=2.0, shared_cache=bool(seed % 2))
+        _check(CostTable(random_workload(rng, 7), profile), profile)
+    profile = three_unit_profile()
+    _check(CostTable(fanout_workload(), profile), profile)
+
+
+def test_ssd_on_snapdragon855_puts_nms_on_the_cpu_exactly():
+    profile = accelsim.load_profile("snapdragon855")
+    table = CostTable(accelsim.load_workload("ssd_mobilenet_v2"), profile)
+    part = partition(table)
+    assert part.exact and part.mapping["nms"] == "cpu"
+    assert build_plan(table, list(part.units)).latency_ns == pytest.approx(part.latency_ms * 1e6, rel=1e-12)
+    frugal = partition(table, "energy", latency_bound_ms=part.latency_ms * 1.05)
+    assert frugal.exact and frugal.bound_met and frugal.energy_mj <= part.energy_mj
