@@ -3,13 +3,15 @@
 One row per unit and DMA engine lane, a bar per layer (tiles are left to the
 trace), coloured by stream / workload; stream rows show each frame from arrival
 to completion and mark dropped frames with a cross. Memory bandwidth in use is
-drawn under the rows.
+drawn under the rows, averaged over short bins (the raw rate changes at every
+transfer).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -18,6 +20,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from accelsim.errors import AccelsimError  # noqa: E402
 from accelsim.report.trace import assign_lanes  # noqa: E402
 from accelsim.sim.timeline import Timeline  # noqa: E402
+
+BANDWIDTH_BINS = 300
 
 
 def write_gantt(timeline: Timeline, path: str | Path, title: str = "accelsim") -> None:
@@ -50,7 +54,8 @@ def write_gantt(timeline: Timeline, path: str | Path, title: str = "accelsim") -
         y = len(rows) + k
         frames = [f for f in timeline.frames if f.stream == stream]
         done = [(f.arrival_ns * 1e-6, (f.end_ns - f.arrival_ns) * 1e-6) for f in frames if f.end_ns is not None]
-        ax.broken_barh(done, (y - 0.3, 0.6), facecolors=color.get(stream, "grey"), alpha=0.45, edgecolor="black",
+        own = next((c for c in categories if c == stream or c.startswith(f"{stream}:")), None)
+        ax.broken_barh(done, (y - 0.3, 0.6), facecolors=color.get(own, "grey"), alpha=0.45, edgecolor="black",
                        linewidth=0.4)
         drops = [f.arrival_ns * 1e-6 for f in frames if f.end_ns is None]
         if drops:
@@ -62,17 +67,20 @@ def write_gantt(timeline: Timeline, path: str | Path, title: str = "accelsim") -
     handles = [Patch(color=color[c], label=c) for c in categories if c]
     if handles or any(f.end_ns is None for f in timeline.frames):
         extra = ax.get_legend_handles_labels()[0][:1]
-        ax.legend(handles=handles + extra, loc="upper right", fontsize=8)
+        ax.legend(handles=handles + extra, loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=8)
     if memories:
         mx = axes[1][0]
         end_ms = timeline.end_ns * 1e-6
         for name in memories:
             pts = [(x.t_ns * 1e-6, x.value) for x in timeline.samples if x.track == name]
-            xs = [p[0] for p in pts] + [max(end_ms, pts[-1][0])]
-            ys = [p[1] for p in pts] + [pts[-1][1]]
-            mx.step(xs, ys, where="post", label=name)
-        mx.set_ylabel("GB/s")
-        mx.legend(loc="upper right", fontsize=8)
+            t = np.array([p[0] for p in pts] + [max(end_ms, pts[-1][0])])
+            v = np.array([p[1] for p in pts])
+            area = np.concatenate([[0.0], np.cumsum(v * np.diff(t))])   # GB/s x ms, piecewise linear in time
+            edges = np.linspace(t[0], t[-1], BANDWIDTH_BINS + 1)
+            mean = np.diff(np.interp(edges, t, area)) / np.maximum(np.diff(edges), 1e-12)
+            mx.stairs(mean, edges, label=name)
+        mx.set_ylabel(f"GB/s (mean of\n{BANDWIDTH_BINS} bins)")
+        mx.legend(loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=8)
         mx.grid(alpha=0.3)
     axes[-1][0].set_xlabel("time (ms)")
     fig.tight_layout()

@@ -8,12 +8,14 @@ class with ``cpu_only = True``, e.g. NMS) and the unit is not a CPU.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from accelsim.cost import LayerCost, cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.sim.analytical import analytical_cycles, layer_result
 from accelsim.sim.result import LayerResult
-from accelsim.workload.graph import Workload
+from accelsim.workload.graph import LayerInfo, Workload
 
 
 def is_cpu_only(layer) -> bool:
@@ -32,6 +34,14 @@ def layer_producers(workload: Workload) -> list[tuple[int, ...]]:
     return out
 
 
+def cpu_format(info: LayerInfo, unit: Unit) -> LayerInfo:
+    """The layer in the widest float format the CPU has (fp32, else fp16), if it lacks the layer's own."""
+    for fmt in ("fp32", "fp16", "bf16"):
+        if fmt in unit.precisions:
+            return replace(info, precision=fmt)
+    return info
+
+
 class CostTable:
     """Analytical cost, latency and energy of each (layer index, unit name) pair."""
 
@@ -44,11 +54,14 @@ class CostTable:
         self._cost: dict[tuple[int, str], LayerCost] = {}
         self._result: dict[tuple[int, str], LayerResult] = {}
         self.why_not: dict[tuple[int, str], str] = {}
-        for i, info in enumerate(workload):
+        for i, layer_info in enumerate(workload):
             for unit in self.units:
+                info = layer_info
                 if is_cpu_only(info.layer) and unit.kind != "cpu":
                     self.why_not[i, unit.name] = f"layer {info.name!r} ({info.op}) runs on a CPU only"
                     continue
+                if unit.kind == "cpu" and info.precision not in unit.precisions:
+                    info = cpu_format(info, unit)
                 try:
                     cost = cost_layer(info, unit, dataflow=dataflow, profile=profile)
                 except AccelsimError as err:

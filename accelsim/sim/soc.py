@@ -40,6 +40,7 @@ import simpy
 from accelsim.cost.base import LayerCost
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
+from accelsim.sim.analytical import layer_result
 from accelsim.sim.bandwidth import SharedBandwidth
 from accelsim.sim.plan import Copy, Plan
 from accelsim.sim.timeline import Timeline
@@ -110,7 +111,7 @@ class SocEngine:
             if mem.shared_by and len(mem.shared_by) > 1:
                 self.ports[mem.name] = self._port(mem.name, mem)
         self.dram = self.ports["dram"]
-        self.dram_pj_per_byte = profile.dram.energy_pj_per_byte
+        self._dynamic: dict[int, tuple[float, LayerCost]] = {}
         if timeline is not None:
             for name in self.units:
                 timeline.track(name, "unit")
@@ -168,14 +169,20 @@ class SocEngine:
             yield from self._layer_fluid(unit, cost, job)
         end = env.now
         self.busy_ns[unit.name] += end - start
-        energy = (cost.compute_energy_pj + cost.sram_energy_pj + cost.dram_bytes * self.dram_pj_per_byte
-                  + unit.static_power_mw * (end - start))  # mW * ns = pJ
+        energy = self._dynamic_pj(cost, unit) + unit.static_power_mw * (end - start)  # mW * ns = pJ
         job.energy_pj += energy
         if job.keep_layers:
             job.layers.append(LayerRecord(cost.name, unit.name, start, end, energy, cost))
         if self.timeline is not None:
             self.timeline.span(unit.name, cost.name, start, end, job.category, job=job.label, op=cost.op,
                                macs=cost.macs, dram_bytes=cost.dram_bytes)
+
+    def _dynamic_pj(self, cost: LayerCost, unit: Unit) -> float:
+        """The layer's energy apart from static power: the analytical layer result's at zero time (memoized)."""
+        key = id(cost)
+        if key not in self._dynamic:
+            self._dynamic[key] = (layer_result(cost, unit, self.profile, 0).energy_mj * 1e9, cost)
+        return self._dynamic[key][0]
 
     def _layer_fluid(self, unit: Unit, cost: LayerCost, job: Job):
         env = self.env

@@ -106,7 +106,7 @@ def _prepare(spec: StreamSpec, name: str, seconds: float, plans: _Plans) -> _Str
     return _Stream(spec, name, main, tracker, period_ms * 1e6, spec.frame_deadline_ms * 1e6, n_frames)
 
 
-def _source(soc: SocEngine, st: _Stream, timeline: Timeline | None):
+def _source(soc: SocEngine, st: _Stream):
     env = soc.env
     spec = st.spec
     start_ns = spec.start_ms * 1e6
@@ -122,7 +122,8 @@ def _source(soc: SocEngine, st: _Stream, timeline: Timeline | None):
             st.jobs.append(None)  # dropped: the previous frame is still queued
         else:
             plan = st.main if st.tracker is None or (key and spec.keyframe_mode == "sync") else st.tracker
-            pending = Job(f"{st.name}#{i}", priority=fg_priority, category=st.name, arrival_ns=arrival)
+            pending = Job(f"{st.name}#{i}", priority=fg_priority, category=f"{st.name}:{plan.workload}",
+                          arrival_ns=arrival)
             st.jobs.append(pending)
             soc.start(plan, pending)
         if key and spec.keyframe_mode == "async":
@@ -130,7 +131,8 @@ def _source(soc: SocEngine, st: _Stream, timeline: Timeline | None):
             if last is not None and last.end_ns is None:
                 st.skipped_keyframes += 1
             else:
-                bg = Job(f"{st.name}#{i} {st.main.workload}", priority=bg_priority, category=st.name,
+                bg = Job(f"{st.name}#{i} {st.main.workload}", priority=bg_priority,
+                         category=f"{st.name}:{st.main.workload}",
                          arrival_ns=arrival)
                 st.background.append(bg)
                 soc.start(st.main, bg)
@@ -148,7 +150,7 @@ def run_streams(spec: StreamsSpec | dict, profile: str | Profile | None = None, 
     streams = [_prepare(s, n, spec.seconds, plans) for s, n in zip(spec.streams, names)]
     soc = SocEngine(prof, granularity=spec.granularity, timeline=timeline)
     for st in streams:
-        soc.env.process(_source(soc, st, timeline))
+        soc.env.process(_source(soc, st))
     soc.env.run()
     end_ns = soc.env.now
     span_ns = max(spec.seconds * 1e9, end_ns)

@@ -117,6 +117,6 @@ def test_multi_stream_gantt_and_trace(tmp_path):
                                               "unit": "dsp"}]}, profile, timeline=tl)
     write_trace(tl, tmp_path / "t.json")
     events = check_trace(tmp_path / "t.json")
-    assert {ev["cat"] for ev in events if ev["ph"] == "X"} >= {"cam", "aux"}
+    assert {ev["cat"] for ev in events if ev["ph"] == "X"} >= {"cam:tiny_cnn", "aux:fanout"}
     write_gantt(tl, tmp_path / "g.png")
     assert (tmp_path / "g.png").stat().st_size > 10_000

@@ -188,3 +188,14 @@ def test_ssd_on_snapdragon855_puts_nms_on_the_cpu_exactly():
     assert build_plan(table, list(part.units)).latency_ns == pytest.approx(part.latency_ms * 1e6, rel=1e-12)
     frugal = partition(table, "energy", latency_bound_ms=part.latency_ms * 1.05)
     assert frugal.exact and frugal.bound_met and frugal.energy_mj <= part.energy_mj
+
+
+def test_cpu_runs_formats_it_lacks_in_fp32():
+    profile = accelsim.load_profile("jetson_nano")
+    assert "fp16" not in profile.unit("cpu").precisions
+    wl = accelsim.load_workload("ssd_mobilenet_v2").with_precision("fp16")
+    table = CostTable(wl, profile)
+    nms = len(wl) - 1
+    assert table.feasible(nms) == ["cpu"] and table.cost(nms, "cpu").precision == "fp32"
+    part = partition(table)
+    assert part.mapping["nms"] == "cpu" and "gpu" in part.units

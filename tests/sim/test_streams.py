@@ -134,3 +134,16 @@ def test_spec_file_and_errors(tmp_path):
         assert needle in msg and "\n" not in msg and str(bad) in msg
     with pytest.raises(AccelsimError, match="unit 'gpu' not found"):
         run_streams(StreamsSpec(streams=[{"workload": "tiny_cnn", "unit": "gpu"}]), "generic_npu")
+
+
+def test_readme_two_camera_specs_on_jetson_nano():
+    """The README's example: two 30 fps SSD cameras overload the Nano's CPU; keyframes + tracker fix it."""
+    from accelsim.paths import REPO_ROOT
+    plain = load_streams_spec(REPO_ROOT / "streams" / "two_cameras.yaml").model_copy(update={"seconds": 1.0})
+    keyed = load_streams_spec(REPO_ROOT / "streams" / "two_cameras_keyframes.yaml").model_copy(
+        update={"seconds": 1.0})
+    over = run_streams(plain, "jetson_nano")
+    assert over.dropped_frames > 0 and over.deadline_misses > 0 and over.utilization["cpu"] > 0.99
+    fixed = run_streams(keyed, "jetson_nano")
+    assert fixed.dropped_frames == 0 and fixed.deadline_misses == 0 and fixed.completed == 60
+    assert all(s.keyframes.deadline_misses == 0 and s.keyframes.skipped == 0 for s in fixed.streams)
