@@ -4,10 +4,10 @@ Units do not read each other's scratchpads or caches: a tensor produced on unit
 A and consumed on unit B is written out by A's side and read in by B's side
 (``2 x bytes`` moved), as NNAPI drivers copy buffers at the boundary of two
 devices' partitions. It goes through a memory level of the profile that both
-units share (``memories[*].shared_by`` names both) when the tensor fits in it,
-otherwise through DRAM; each pass pays that memory's latency, bandwidth and
-energy per byte. This comes on top of each layer's own DRAM traffic, which the
-cost models already count.
+units share (``shared_by`` names both, or both list it, not per core, in their
+``memories``) when the tensor fits in it, otherwise through DRAM; each pass pays
+that memory's latency, bandwidth and energy per byte. This comes on top of each
+layer's own DRAM traffic, which the cost models already count.
 """
 from __future__ import annotations
 
@@ -30,11 +30,25 @@ class Crossing:
     energy_pj: float
 
 
+def _shares(profile: Profile, mem: MemoryLevel, src: str, dst: str) -> bool:
+    """``shared_by`` names both units, or both list the (not per-core) level among their ``memories``."""
+    if mem.shared_by:
+        return src in mem.shared_by and dst in mem.shared_by
+    users = [u.name for u in profile.units if mem.name in getattr(u, "memories", ())]
+    return not getattr(mem, "per_core", False) and src in users and dst in users
+
+
+def shared_levels(profile: Profile) -> list[MemoryLevel]:
+    """Memory levels that at least two units share (ports of their own in the SoC engine)."""
+    units = [u.name for u in profile.units]
+    return [m for m in profile.memories
+            if any(_shares(profile, m, a, b) for i, a in enumerate(units) for b in units[i + 1:])]
+
+
 def shared_memory(profile: Profile, src: str, dst: str, nbytes: int) -> MemoryLevel | None:
     """The smallest memory level both units share that holds ``nbytes``, if any."""
     fits = [m for m in profile.memories
-            if m.shared_by and src in m.shared_by and dst in m.shared_by
-            and (m.size_bytes is None or nbytes <= m.size_bytes)]
+            if _shares(profile, m, src, dst) and (m.size_bytes is None or nbytes <= m.size_bytes)]
     return min(fits, key=lambda m: m.size_bytes or 0) if fits else None
 
 

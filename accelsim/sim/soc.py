@@ -42,6 +42,7 @@ from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.sim.analytical import layer_result
 from accelsim.sim.bandwidth import SharedBandwidth
+from accelsim.sim.crossing import shared_levels
 from accelsim.sim.plan import Copy, Plan
 from accelsim.sim.timeline import Timeline
 
@@ -107,9 +108,8 @@ class SocEngine:
         self.busy_ns = {name: 0.0 for name in self.units}
         self._seq = 0
         self.ports: dict[str, SharedBandwidth] = {"dram": self._port("dram", profile.dram)}
-        for mem in profile.memories:
-            if mem.shared_by and len(mem.shared_by) > 1:
-                self.ports[mem.name] = self._port(mem.name, mem)
+        for mem in shared_levels(profile):
+            self.ports[mem.name] = self._port(mem.name, mem)
         self.dram = self.ports["dram"]
         self._dynamic: dict[int, tuple[float, LayerCost]] = {}
         if timeline is not None:

@@ -44,7 +44,11 @@ class KeyframeStats:
 
 @dataclass(frozen=True)
 class StreamResult:
-    """One stream: frames that arrived, were dropped, completed, and how late."""
+    """One stream: frames that arrived, were dropped, completed, and how late.
+
+    ``energy_mj_per_frame``: the energy of the layers and copies the stream ran (keyframe runs
+    included) over its completed frames; idle units' static power is not charged to anyone.
+    """
 
     name: str
     workload: str

@@ -85,7 +85,7 @@ def test_run_trace_has_a_track_per_unit_and_dma_and_a_slice_per_layer_and_tile(t
     assert end_us == pytest.approx(r.latency_ms * 1e3, rel=1e-6)
 
 
-def test_stream_trace_with_drops_and_overlapping_copies_is_valid(tmp_path):
+def test_stream_trace_with_drops_is_valid_and_windowed(tmp_path):
     slow = slow_npu_profile()
     tl = Timeline(until_ns=400e6)
     heavy = accelsim.load_workload("mobilenet_v1")

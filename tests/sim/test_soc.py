@@ -112,3 +112,28 @@ def test_run_event_unit_auto_matches_single_job():
     ana = accelsim.simulate(profile, fanout_workload(), unit="auto")
     assert r.latency_ms == pytest.approx(ana.latency_ms, rel=1e-12)
     assert [x.total_cycles for x in r.layers] == [x.total_cycles for x in ana.layers]
+
+
+def test_copies_go_through_a_level_both_units_list():
+    """A cache listed in two units' ``memories`` carries their copies (when the tensor fits), not DRAM."""
+    from accelsim.sim.crossing import crossing, shared_levels
+    profile = three_unit_profile()
+    slc = {"name": "slc", "size_bytes": 1 << 20, "bandwidth_gbps": 200.0, "latency_ns": 5.0,
+           "energy_pj_per_byte": 3.0}
+    data = profile.model_dump()
+    data["memories"] = [slc]
+    for u in data["units"]:
+        u["memories"] = ["slc"] if u["name"] in ("npu", "cpu") else []
+    from accelsim.hardware import Profile
+    prof = Profile.model_validate(data)
+    assert [m.name for m in shared_levels(prof)] == ["slc"]
+    assert crossing(prof, "npu", "cpu", 1000).via == "slc"
+    assert crossing(prof, "npu", "dsp", 1000).via == "dram"
+    assert crossing(prof, "npu", "cpu", 2 << 20).via == "dram"          # does not fit
+    c = crossing(prof, "cpu", "npu", 1000)
+    assert c.time_ns == pytest.approx(2 * 5.0 + 2000 / 200.0) and c.energy_pj == pytest.approx(2000 * 3.0)
+    table = CostTable(residual_workload(), prof)
+    plan = build_plan(table, ["npu", "cpu", "npu", "npu", "cpu", "npu"])
+    (job,), soc = _run(prof, [plan], "layer")
+    assert soc.ports["slc"].bytes_moved == sum(c.crossing.moved_bytes for c in plan.copies if c.crossing.via == "slc")
+    assert soc.ports["slc"].bytes_moved > 0
