@@ -20,6 +20,16 @@ def _write_json(path: str, data: dict) -> None:
         raise AccelsimError(f"{path}: cannot write JSON: {err.strerror}") from None
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; must be a positive integer") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"got {value}; must be a positive integer")
+    return value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.api import simulate
     from accelsim.cli_stream import make_timeline, run_kwargs, run_text, write_timeline
@@ -30,13 +40,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         from accelsim.workload import load_workload
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
-                      unit=args.unit, precision=args.precision, timeline=timeline, **run_kwargs(args))
+                      unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
+                      timeline=timeline, **run_kwargs(args))
     print(run_text(result))
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
     write_timeline(args, timeline, f"{result.workload} on {result.profile}")
     return 0
+
+
+def _peak_tops(unit) -> str:
+    """Peak MAC rate of the unit's fastest format, in tera-ops (2 ops per MAC), all cores."""
+    best = max(unit.precisions.items(), key=lambda kv: kv[1].macs_per_cycle)
+    cores = sum(unit.thread_speeds(unit.core_count)) if unit.cost_model == "simd" else 1
+    return f"{2 * best[1].macs_per_cycle * cores * unit.clock_ghz / 1e3:.2f} {best[0]}"
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -46,9 +64,61 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     rows = []
     for name in available_profiles():
         p = load_profile(name)
-        units = ", ".join(f"{u.name}({u.kind})" for u in p.units)
-        rows.append([name, units, p.description.strip()[:70]])
-    print(format_table(["profile", "units", "description"], rows, right=set()))
+        for i, u in enumerate(p.units):
+            default = "*" if u.name == (p.default_unit or p.units[0].name) else ""
+            rows.append([name if i == 0 else "", f"{u.name}{default}", u.kind, u.cost_model, f"{u.clock_ghz:g}",
+                         _peak_tops(u), ",".join(u.precisions), "fitted" if u.calibration else "spec",
+                         f"{p.process_nm:g} nm" if p.process_nm and i == 0 else ""])
+    print(format_table(["profile", "unit", "kind", "model", "GHz", "peak TOPS", "precisions", "factors", "node"],
+                       rows, right={4, 5}))
+    print("\n* default unit; factors: 'fitted' = calibration.yaml factors applied, 'spec' = spec figures alone")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from accelsim.calibration.calibrate import calibrate, write_calibration
+
+    cal = calibrate(args.table, loo=args.loo)
+    path = write_calibration(cal, args.out)
+    fit = cal.data["fit"]
+    print(f"fitted {fit['free_parameters']} factors to {fit['rows_used']} rows of {cal.data['table']} "
+          f"({len(fit['skipped'])} skipped)")
+    for s in fit["skipped"]:
+        print(f"  skipped {s['id']}: {s['reason']}")
+    print(f"  spec alone: median APE {100 * fit['spec_only_median_ape']:.1f}%, "
+          f"within 2x {100 * fit['spec_only_within_2x']:.0f}%")
+    print(f"  in-sample:  median APE {100 * fit['median_ape']:.1f}%, within 2x {100 * fit['within_2x']:.0f}%")
+    if "loo_median_ape" in fit:
+        print(f"  leave-one-out: median APE {100 * fit['loo_median_ape']:.1f}%, "
+              f"within 2x {100 * fit['loo_within_2x']:.0f}%")
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from accelsim.calibration.calibrate import DEFAULT_OUT
+    from accelsim.calibration.validate import plot_validation, validate_table
+    from accelsim.report import format_table
+
+    calibration = None if args.spec else (args.calibration or (DEFAULT_OUT if DEFAULT_OUT.is_file() else None))
+    v = validate_table(args.table, calibration)
+    rows = [[r.id, r.soc, r.unit, r.model, r.precision, r.threads or "", f"{r.measured_ms:.3f}",
+             f"{r.predicted_ms:.3f}", f"{100 * r.ape:.1f}%"] for r in v.rows]
+    print(format_table(["id", "soc", "unit", "model", "prec", "thr", "measured ms", "predicted ms", "APE"], rows,
+                       right={5, 6, 7, 8}))
+    for s in v.skipped:
+        print(f"skipped {s['id']}: {s['reason']}")
+    src = f"factors from {v.calibration}" if v.calibration else "spec figures alone"
+    if v.rows:
+        print(f"\n{len(v.rows)} rows ({src}): median APE {100 * v.median_ape:.1f}%, "
+              f"within 2x {100 * v.within_2x:.0f}%")
+    else:
+        print(f"\nno row could be simulated ({len(v.skipped)} skipped)")
+    if args.json:
+        _write_json(args.json, v.to_dict())
+        print(f"wrote {args.json}")
+    if args.plot and v.rows:
+        print(f"wrote {plot_validation(v, args.plot)}")
     return 0
 
 
@@ -106,11 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
     run.add_argument("--onnx-unknown-ops", default="error", metavar="error|zero-cost",
                      help="ONNX ops accelsim does not model: an error (default) or zero-cost layers")
+    run.add_argument("--threads", default=None, type=_positive_int, metavar="N",
+                     help="threads of a CPU (simd) unit (default: the unit's default)")
+    run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
     add_run_options(run)
     run.set_defaults(func=cmd_run)
     add_stream_parser(sub)
 
-    profiles = sub.add_parser("profiles", help="list the hardware profiles")
+    profiles = sub.add_parser("profiles", help="list the hardware profiles and their units")
     profiles.set_defaults(func=cmd_profiles)
 
     workloads = sub.add_parser("workloads", help="list the built-in networks, or print one network's layers")
@@ -118,6 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
     workloads.add_argument("--onnx-unknown-ops", default="error", metavar="error|zero-cost",
                            help="ONNX ops accelsim does not model: an error (default) or zero-cost layers")
     workloads.set_defaults(func=cmd_workloads)
+
+    from accelsim.calibration.calibrate import DEFAULT_OUT
+    from accelsim.calibration.table import DEFAULT_TABLE
+
+    cal = sub.add_parser("calibrate", help="fit unit efficiency factors to a table of measured latencies")
+    cal.add_argument("--table", default=str(DEFAULT_TABLE), metavar="CSV",
+                     help="measurements: id, soc, unit, model, input, precision, threads, latency_ms "
+                          "(default: the 34 published measurements in hw_profiles/)")
+    cal.add_argument("--out", default=str(DEFAULT_OUT), metavar="PATH",
+                     help="calibration file to write (default hw_profiles/calibration.yaml, used by every run)")
+    cal.add_argument("--loo", action="store_true", help="also report leave-one-out cross-validated error")
+    cal.set_defaults(func=cmd_calibrate)
+
+    val = sub.add_parser("validate", help="simulate every row of a measurement table and compare")
+    val.add_argument("--table", default=str(DEFAULT_TABLE), metavar="CSV", help="measurement table")
+    val.add_argument("--calibration", default=None, metavar="PATH",
+                     help="calibration file (default hw_profiles/calibration.yaml when present)")
+    val.add_argument("--spec", action="store_true", help="no calibration: spec figures alone")
+    val.add_argument("--json", default=None, metavar="PATH", help="write rows, median_ape, within_2x as JSON")
+    val.add_argument("--plot", default=None, metavar="PATH", help="write a log-log scatter plot (PNG)")
+    val.set_defaults(func=cmd_validate)
     return parser
 
 

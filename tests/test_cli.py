@@ -69,3 +69,20 @@ def test_installed_console_script_exit_code(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("accelsim: error:") and "Traceback" not in proc.stderr
+
+
+def test_profiles_lists_every_chip_and_unit(capsys):
+    from tests.hardware.test_chip_profiles import CHIPS
+    assert main(["profiles"]) == 0
+    out = capsys.readouterr().out
+    for chip in CHIPS:
+        assert chip in out
+    assert "dsp*" in out and "fitted" in out and "spec" in out
+
+
+def test_run_one_unit_with_threads(capsys):
+    assert main(["run", "--profile", "snapdragon855", "--unit", "cpu", "--threads", "2", "--precision", "fp32"]) == 0
+    out = capsys.readouterr().out
+    assert "mobilenet_v1 on snapdragon855/cpu (analytical, 2 threads" in out
+    assert main(["run", "--profile", "snapdragon855", "--unit", "dsp"]) == 0
+    assert "on snapdragon855/dsp" in capsys.readouterr().out

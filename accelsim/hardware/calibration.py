@@ -1,10 +1,11 @@
 """Apply fitted efficiency factors (``calibration.yaml`` beside the profiles) to a loaded profile.
 
 ``accelsim calibrate`` writes the file; its ``factors`` section holds, per
-unit kind (``kinds``) and per ``profile/unit`` (``units``), multipliers of the
+calibration group (``groups``: a unit's ``calibration_group``, by default its
+kind) and per ``profile/unit`` (``units``), multipliers of the
 unit's op-class efficiencies (``efficiency``, and ``depthwise`` on top for
 depthwise layers) and of its per-layer overhead (``overhead``). A unit gets
-its kind's factors times its own; efficiencies are capped at 1 (no unit
+its group's factors times its own; efficiencies are capped at 1 (no unit
 beats its peak). A profile without an entry runs from its spec alone.
 """
 from __future__ import annotations
@@ -19,13 +20,27 @@ CALIBRATION_FILE = "calibration.yaml"
 FACTOR_KEYS = ("efficiency", "depthwise", "overhead")
 
 
+_CACHE: dict[tuple, dict] = {}
+
+
 def read_factors(path: Path) -> dict:
-    """The ``factors`` mapping of a calibration file ({} if the file has none); errors name the file."""
+    """The ``factors`` mapping of a calibration file; errors name the file.
+
+    Parsed once per file version (path, size, mtime): every run loads it.
+    """
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _CACHE:
+        _CACHE[key] = _parse_factors(path)
+    return _CACHE[key]
+
+
+def _parse_factors(path: Path) -> dict:
     data = read_yaml(path)
     factors = data.get("factors") if isinstance(data, dict) else None
     if not isinstance(factors, dict):
         raise AccelsimError(f"{path}: factors: missing; a calibration file written by `accelsim calibrate` has it")
-    for section in ("kinds", "units"):
+    for section in ("groups", "units"):
         entries = factors.get(section) or {}
         if not isinstance(entries, dict):
             raise AccelsimError(f"{path}: factors.{section}: got {entries!r}; expected a mapping")
@@ -38,8 +53,8 @@ def read_factors(path: Path) -> dict:
 
 
 def unit_factors(factors: dict, profile: str, unit: Unit) -> dict[str, float] | None:
-    """Combined kind and unit factors for ``unit``, or None when the file says nothing about it."""
-    kind = (factors.get("kinds") or {}).get(unit.kind)
+    """Combined group and unit factors for ``unit``, or None when the file says nothing about it."""
+    kind = (factors.get("groups") or {}).get(unit.group)
     own = (factors.get("units") or {}).get(f"{profile}/{unit.name}")
     if kind is None and own is None:
         return None
@@ -57,6 +72,8 @@ def calibrated_unit(unit: Unit, f: dict[str, float], label: str) -> Unit:
 
 def apply_calibration(profile: Profile, path: Path) -> Profile:
     """``profile`` with the fitted factors of ``path`` applied to every unit it covers."""
+    if not profile.use_calibration:
+        return profile
     factors = read_factors(path)
     units = []
     for u in profile.units:

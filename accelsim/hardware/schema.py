@@ -150,6 +150,8 @@ class Unit(_Strict):
     layer_overhead_us: float = Field(default=0.0, ge=0, description="fixed cost per layer: kernel launch, "
                                                                      "thread-pool sync, DSP/NPU op dispatch")
     memories: list[str] = Field(default_factory=list, description="on-chip memory levels used, inner to outer")
+    calibration_group: str | None = Field(
+        default=None, description="units that share group-level calibration factors (default: the unit's kind)")
     calibration: str | None = Field(default=None, description="set when fitted factors were applied")
     sources: list[str] = Field(default_factory=list)
 
@@ -164,6 +166,11 @@ class Unit(_Strict):
         if self.clusters and self.cost_model != "simd":
             raise ValueError("'clusters' is for simd units (CPUs)")
         return self
+
+    @property
+    def group(self) -> str:
+        """Calibration group: units of one family (e.g. NVIDIA GPUs) share group-level factors."""
+        return self.calibration_group or self.kind
 
     @property
     def core_count(self) -> int:
@@ -222,6 +229,7 @@ class Profile(_Strict):
     dram: MemoryLevel
     sources: list[Source]
     default_unit: str | None = None
+    use_calibration: bool = Field(default=True, description="false: always priced from the spec alone")
 
     @model_validator(mode="before")
     @classmethod

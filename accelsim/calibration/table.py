@@ -1,0 +1,89 @@
+"""Read a table of measured latencies (CSV: ``id, soc, unit, model, input, precision, threads, latency_ms``).
+
+Other columns (metric, framework, source...) are kept but ignored. A table
+that cannot be read, lacks a column or has a non-numeric latency is an
+AccelsimError naming file, line and field; an unknown soc, unit or model is
+not an error here: the row is reported and skipped when it is simulated.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from accelsim.errors import AccelsimError
+from accelsim.paths import REPO_ROOT
+
+COLUMNS = ("id", "soc", "unit", "model", "input", "precision", "threads", "latency_ms")
+DEFAULT_TABLE = REPO_ROOT / "hw_profiles" / "device_latency_calibration.csv"
+
+
+@dataclass(frozen=True)
+class MeasuredRow:
+    id: str
+    soc: str
+    unit: str
+    model: str
+    input: int
+    precision: str
+    threads: int | None
+    latency_ms: float
+    extra: dict
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "soc": self.soc, "unit": self.unit, "model": self.model, "input": self.input,
+                "precision": self.precision, "threads": self.threads, "latency_ms": self.latency_ms}
+
+
+def _number(path: Path, line: int, field: str, text: str, kind, allow_empty: bool = False):
+    if allow_empty and text == "":
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise AccelsimError(f"{path}: line {line}: {field}: got {text!r}; must be a positive "
+                            f"{'integer' if kind is int else 'number'}") from None
+    if value <= 0:
+        raise AccelsimError(f"{path}: line {line}: {field}: got {text!r}; must be positive")
+    return value
+
+
+def read_table(path: str | Path) -> list[MeasuredRow]:
+    """The rows of a measurement table; a malformed table is a one-line AccelsimError."""
+    path = Path(path)
+    if not path.is_file():
+        raise AccelsimError(f"{path}: table file not found")
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError:
+        raise AccelsimError(f"{path}: not a text file (CSV table expected)") from None
+    reader = csv.DictReader(lines)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise AccelsimError(f"{path}: header: missing column(s) {', '.join(missing)}; a table needs "
+                            f"{', '.join(COLUMNS)}")
+    rows, seen = [], set()
+    for line, raw in enumerate(reader, start=2):
+        cells = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items()}
+        if not any(cells.values()):
+            continue
+        if None in raw:
+            raise AccelsimError(f"{path}: line {line}: more fields than the header's {len(header)}")
+        rid = cells["id"]
+        if not rid or rid in seen:
+            raise AccelsimError(f"{path}: line {line}: id: got {rid!r}; each row needs a unique id")
+        seen.add(rid)
+        for key in ("soc", "unit", "model", "precision"):
+            if not cells[key]:
+                raise AccelsimError(f"{path}: line {line}: {key}: empty; every row needs one")
+        rows.append(MeasuredRow(
+            id=rid, soc=cells["soc"], unit=cells["unit"], model=cells["model"],
+            input=_number(path, line, "input", cells["input"], int),
+            precision=cells["precision"],
+            threads=_number(path, line, "threads", cells["threads"], int, allow_empty=True),
+            latency_ms=_number(path, line, "latency_ms", cells["latency_ms"], float),
+            extra={k: v for k, v in cells.items() if k not in COLUMNS}))
+    if not rows:
+        raise AccelsimError(f"{path}: no measurement rows after the header")
+    return rows
