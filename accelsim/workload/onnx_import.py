@@ -13,9 +13,11 @@ Mapping (one node -> at most one layer):
 * BatchNormalization folds into the convolution or FC layer it follows
   (when that layer feeds only the batch norm); elsewhere it is a per-channel
   ``act`` of kind ``affine``. Activations (Relu, Clip, LeakyRelu, Sigmoid,
-  HardSwish, ...) and Add/Mul with a constant fold into a convolution or FC
-  they follow in the same way, as accelerators apply them on the way out of the
-  array (``fuse_activations=False`` keeps them as layers).
+  HardSwish, ...) fuse into the convolution, FC, add, element-wise or
+  pooling layer they follow when it feeds only them, as accelerators (and
+  TFLite's fused activations) apply them on the way out
+  (``fuse_activations=False`` keeps them as layers); Add/Mul with a constant
+  fold into a convolution or FC in the same way (a bias or a scale).
 * Add/Sum -> ``add``; Sub/Mul/Div/Max/Min/Pow/Mean -> ``eltwise``; Concat on
   channels -> ``concat``; Max/AveragePool, GlobalAverage/MaxPool and ReduceMean/
   ReduceMax over H and W -> ``pool``; Resize/Upsample -> ``upsample``; Pad ->
@@ -63,7 +65,8 @@ BINARY_KINDS = {"Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "
 VIEW_OPS = {"Flatten", "Reshape", "Squeeze", "Unsqueeze"}
 FREE_OPS = {"Identity", "Dropout", "Cast"}
 SHAPE_OPS = {"Shape", "Size"}
-MAC_LAYERS = (Conv2d, Dense)
+MAC_LAYERS = (Conv2d, Dense)                                  # batch norms and constant scales fold into these
+FUSE_INTO = (Conv2d, Dense, Add, Eltwise, Pool2d)             # activations fuse into these (as TFLite does)
 
 
 def _chw(dims: list[int]) -> Shape:
@@ -210,13 +213,13 @@ class _Importer:
         users = self.consumers.get(tensor, [])
         return users[0] if len(users) == 1 and tensor not in self.graph_outputs else None
 
-    def fusable_producer(self, node) -> Layer | None:
-        """The conv / FC layer that ``node``'s activation input comes from, if only ``node`` reads it."""
+    def fusable_producer(self, node, kinds=MAC_LAYERS) -> Layer | None:
+        """The layer (one of ``kinds``) that ``node``'s activation input comes from, if only ``node`` reads it."""
         acts = [i for i in node.input if self.is_activation(i)]
         if len(acts) != 1 or self.sole_consumer(acts[0]) is not node:
             return None
         layer = self.by_name.get(self.alias[acts[0]])
-        return layer if isinstance(layer, MAC_LAYERS) else None
+        return layer if isinstance(layer, kinds) else None
 
     def replace_layer(self, old: Layer, new: Layer) -> None:
         self.layers[self.layers.index(old)] = new
@@ -356,7 +359,7 @@ class _Importer:
             del self.weights[layer.name]   # the folded values are unknown
 
     def _activation(self, node, acts, kind: str) -> None:
-        if self.fuse and self.fusable_producer(node) is not None:
+        if self.fuse and self.fusable_producer(node, FUSE_INTO) is not None:
             self.alias[node.output[0]] = self.alias[acts[0]]
             return
         self.emit(node, Activation, kind=kind, inputs=(self.alias[acts[0]],))

@@ -71,43 +71,45 @@ def test_same_lower_and_1d_conv_and_valid():
     nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="c", auto_pad="SAME_LOWER", strides=[2],
                               kernel_shape=[4]),
              helper.make_node("AveragePool", ["y"], ["z"], name="p", kernel_shape=[2], auto_pad="VALID", strides=[2])]
-    wl = workload_from_onnx(model(nodes, [vi("x", [1, 8, 11])], [vi("z", [1, 4, 3])], [init("w", rng_weights(4, 8, 4))]))
+    wl = workload_from_onnx(model(nodes, [vi("x", [1, 8, 11])], [vi("z", [1, 4, 3])],
+                                  [init("w", rng_weights(4, 8, 4))]))
     c = wl["c"]
     assert c.out_shape == (4, 6, 1) and c.layer.kernel == (4, 1) and c.layer.padding == (2, 0, 1, 0)
     assert c.macs == 6 * 4 * 4 * 8 and wl["p"].out_shape == (4, 3, 1)
 
 
-def test_residual_se_block_concat_resize_pad_and_unfused_activations():
+def test_residual_se_block_concat_resize_pad_and_activations():
     nodes = [
         helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
-        helper.make_node("Add", ["c", "x"], ["res"], name="res"),
-        helper.make_node("HardSwish", ["res"], ["hs"], name="hswish"),                 # after an add: a layer
-        helper.make_node("GlobalAveragePool", ["hs"], ["sq"], name="squeeze"),
+        helper.make_node("HardSwish", ["x"], ["hs"], name="hswish"),                    # on the input: a layer
+        helper.make_node("Add", ["c", "hs"], ["res"], name="res"),
+        helper.make_node("Relu", ["res"], ["rr"], name="res_relu"),                      # fused into the add
+        helper.make_node("GlobalAveragePool", ["rr"], ["sq"], name="squeeze"),
         helper.make_node("Conv", ["sq", "wse"], ["ex"], name="excite"),
-        helper.make_node("Sigmoid", ["ex"], ["gate"], name="gate"),                       # fused into excite
-        helper.make_node("Mul", ["hs", "gate"], ["scaled"], name="scale"),               # broadcast C x 1 x 1
-        helper.make_node("LeakyRelu", ["scaled"], ["lr"], name="leaky", alpha=0.1),
-        helper.make_node("Concat", ["lr", "x"], ["cat"], name="cat", axis=1),
+        helper.make_node("Sigmoid", ["ex"], ["gate"], name="gate"),                      # fused into excite
+        helper.make_node("Mul", ["rr", "gate"], ["scaled"], name="scale"),              # broadcast C x 1 x 1
+        helper.make_node("Concat", ["scaled", "x"], ["cat"], name="cat", axis=1),
         helper.make_node("Resize", ["cat", "", "scales"], ["up"], name="up", mode="nearest"),
         helper.make_node("Resize", ["up", "", "", "sizes"], ["bi"], name="bi", mode="linear"),
-        helper.make_node("Pad", ["bi", "pads"], ["padded"], name="pad"),
+        helper.make_node("LeakyRelu", ["bi"], ["lr"], name="leaky", alpha=0.1),         # after a resize: a layer
+        helper.make_node("Pad", ["lr", "pads"], ["padded"], name="pad"),
     ]
     inits = [init("w", rng_weights(8, 8, 3, 3)), init("wse", rng_weights(8, 8, 1, 1)),
              init("scales", np.array([1, 1, 2, 2], np.float32)), init("sizes", np.array([1, 16, 20, 20], np.int64)),
              init("pads", np.array([0, 0, 1, 2, 0, 0, 3, 4], np.int64))]
-    wl = workload_from_onnx(model(nodes, [vi("x", [1, 8, 6, 6])], [vi("padded", [1, 16, 24, 26])], inits))
+    m = model(nodes, [vi("x", [1, 8, 6, 6])], [vi("padded", [1, 16, 24, 26])], inits)
+    wl = workload_from_onnx(m)
     ops = {i.name: i.op for i in wl}
-    assert ops == {"conv": "conv", "res": "add", "hswish": "act", "squeeze": "pool", "excite": "conv",
-                   "scale": "eltwise", "leaky": "act", "cat": "concat", "up": "upsample", "bi": "upsample",
+    assert ops == {"conv": "conv", "hswish": "act", "res": "add", "squeeze": "pool", "excite": "conv",
+                   "scale": "eltwise", "cat": "concat", "up": "upsample", "bi": "upsample", "leaky": "act",
                    "pad": "pad"}
-    assert wl["scale"].layer.inputs == ("hswish", "excite") and wl["scale"].elem_ops == 8 * 36
-    assert wl["hswish"].elem_ops == 5 * 8 * 36
+    assert wl["scale"].layer.inputs == ("res", "excite") and wl["scale"].elem_ops == 8 * 36
+    assert wl["hswish"].elem_ops == 5 * 8 * 36 and wl["leaky"].elem_ops == 2 * 16 * 400
     assert wl["up"].out_shape == (16, 12, 12) and wl["up"].layer.scale == (2, 2)
     assert wl["bi"].out_shape == (16, 20, 20) and wl["bi"].layer.mode == "bilinear"
     assert wl["pad"].out_shape == (16, 24, 26) and wl["pad"].layer.padding == (1, 2, 3, 4)
-    unfused = workload_from_onnx(model(nodes, [vi("x", [1, 8, 6, 6])], [vi("padded", [1, 16, 24, 26])], inits),
-                                 fuse_activations=False)
-    assert unfused["gate"].op == "act" and len(unfused) == len(wl) + 1
+    unfused = workload_from_onnx(m, fuse_activations=False)
+    assert unfused["gate"].op == "act" and unfused["res_relu"].op == "act" and len(unfused) == len(wl) + 2
 
 
 def test_matmul_bias_fold_views_shuffle_split_slice_transpose():
@@ -254,3 +256,36 @@ def test_run_accepts_onnx_path(tmp_path, capsys):
     path = save_onnx(load_workload("mobilenet_v2"), tmp_path / "mnv2.onnx")
     assert main(["run", "--profile", "generic_npu", "--workload", str(path)]) == 0
     assert "mobilenet_v2 on generic_npu" in capsys.readouterr().out
+
+
+def test_pytorch_style_shape_subgraph_and_constant_nodes_are_skipped():
+    """torch.onnx exports x.view(x.size(0), -1) as Shape -> Gather -> Unsqueeze -> Concat -> Reshape."""
+    const = helper.make_node("Constant", [], ["minus1"], name="c_m1",
+                             value=numpy_helper.from_array(np.array([-1], np.int64)))
+    idx = helper.make_node("Constant", [], ["zero"], name="c_0", value=numpy_helper.from_array(np.array(0, np.int64)))
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3]),
+        helper.make_node("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        const, idx,
+        helper.make_node("Shape", ["p"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "zero"], ["n"], name="gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "axes0"], ["n1"], name="unsq"),
+        helper.make_node("Concat", ["n1", "minus1"], ["newshape"], name="cat_shape", axis=0),
+        helper.make_node("Reshape", ["p", "newshape"], ["flat"], name="view"),
+        helper.make_node("Gemm", ["flat", "wf"], ["y"], name="fc", transB=1),
+    ]
+    inits = [init("w", rng_weights(4, 3, 3, 3)), init("wf", rng_weights(5, 4 * 3 * 3)),
+             init("axes0", np.array([0], np.int64))]
+    wl = workload_from_onnx(model(nodes, [vi("x", [1, 3, 8, 8])], [vi("y", [1, 5])], inits))
+    assert [(i.name, i.op) for i in wl] == [("conv", "conv"), ("pool", "pool"), ("fc", "fc")]
+    assert wl["fc"].macs == 36 * 5 and not wl["fc"].layer.bias
+
+
+def test_opset9_upsample_and_free_ops():
+    nodes = [helper.make_node("Dropout", ["x"], ["d"], name="drop"),
+             helper.make_node("Upsample", ["d", "s"], ["u"], name="up", mode="nearest"),
+             helper.make_node("Identity", ["u"], ["y"], name="id")]
+    m = model(nodes, [vi("x", [1, 4, 5, 5])], [vi("y", None)], [init("s", np.array([1, 1, 2, 3], np.float32))], opset=9)
+    wl = workload_from_onnx(m)
+    assert [(i.name, i.op, i.out_shape) for i in wl] == [("up", "upsample", (4, 10, 15))]
+    assert wl["up"].layer.scale == (2, 3)
