@@ -40,7 +40,7 @@ from accelsim.sim.crossing import crossing
 
 OBJECTIVES = ("latency", "energy")
 MAX_STATES = 1 << 16
-MAX_LABELS = 256
+MAX_LABELS = 4096
 
 
 @dataclass(frozen=True)
