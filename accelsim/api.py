@@ -38,6 +38,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     if precision is not None:
         wl = wl.with_precision(precision)
     if unit == "auto":
+        if threads is not None:
+            raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         from accelsim.sim.soc_run import run_partitioned
         return run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms, fidelity=fidelity,
                                dataflow=dataflow, timeline=timeline)

@@ -62,6 +62,7 @@ def test_run_unit_auto_prints_and_writes_mapping(tmp_path, capsys):
     (["run", "--trace", "x.json"], "--fidelity event"),
     (["run", "--unit", "auto", "--objective", "speed"], "objective: got 'speed'"),
     (["run", "--unit", "auto", "--latency-bound-ms", "soon"], "--latency-bound-ms: got 'soon'"),
+    (["run", "--unit", "auto", "--threads", "2"], "not unit 'auto'"),
 ])
 def test_bad_stream_and_run_input_is_one_line_exit_2(argv, needle, capsys):
     assert main(argv) == 2
