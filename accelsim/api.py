@@ -10,6 +10,7 @@ from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.sim import RunResult, run_analytical, run_event
+from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
 
 FIDELITIES = ("analytical", "event", "cycle")
@@ -18,7 +19,9 @@ FIDELITIES = ("analytical", "event", "cycle")
 def simulate(profile: str | Path | Profile | None = None, workload: str | Path | Workload | None = None, *,
              dataflow: str | None = None, fidelity: str = "analytical", unit: str | None = None,
              precision: str | None = None, threads: int | None = None, calibrated: bool = True,
-             compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None) -> RunResult:
+             compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
+             objective: str = "latency", latency_bound_ms: float | None = None,
+             timeline=None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -31,6 +34,10 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     a ``compression`` block (before/after figures). The cycle fidelity draws its
     random tensors from ``seed`` and uses ``weights`` (layer name -> int8 array, or
     the workload's own ``weights`` mapping if it has one) where given.
+    ``unit="auto"`` partitions the layers over all units for ``objective``
+    (``latency``, or ``energy`` within ``latency_bound_ms``) and returns a
+    ``SocRunResult``; an event run fills ``timeline`` (an
+    ``accelsim.sim.timeline.Timeline``) when one is given.
     """
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
@@ -43,6 +50,12 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     wl = load_workload(workload)
     if precision is not None:
         wl = wl.with_precision(precision)
+    if unit == "auto":
+        if threads is not None:
+            raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
+        from accelsim.sim.soc_run import run_partitioned
+        return run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms, fidelity=fidelity,
+                               dataflow=dataflow, timeline=timeline)
     u = prof.unit(unit)
     if threads is not None:
         if u.cost_model != "simd":
@@ -51,21 +64,23 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         if not isinstance(threads, int) or not 1 <= threads <= u.core_count:
             raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
                                 f"allowed: 1..{u.core_count}")
-    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights)
+    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline)
     if pipeline is not None:
         return _simulate_compressed(prof, wl, u, pipeline, compress, **run)
     return _simulate_workload(prof, wl, u, **run)
 
 
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
-                       threads: int | None, seed: int, weights: Mapping | None) -> RunResult:
+                       threads: int | None, seed: int, weights: Mapping | None, timeline=None) -> RunResult:
     costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
                            weights=weights if weights is not None else getattr(wl, "weights", None))
+    elif fidelity == "analytical":
+        layers = run_analytical(costs, u, prof)
     else:
-        layers = (run_analytical if fidelity == "analytical" else run_event)(costs, u, prof)
+        layers = run_event(costs, u, prof, timeline=timeline)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None
     used_threads = len(u.thread_speeds(threads)) if u.cost_model == "simd" else None
     return RunResult(profile=prof.name, workload=wl.name, fidelity=fidelity, unit=u.name, dataflow=used_dataflow,

@@ -32,17 +32,18 @@ def _positive_int(text: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.api import simulate
-    from accelsim.report import report_text
+    from accelsim.cli_stream import make_timeline, run_kwargs, run_text, write_timeline
 
+    timeline = make_timeline(args)
     workload = args.workload
     if str(workload).lower().endswith(".onnx"):
         from accelsim.workload import load_workload
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
-                      compress=args.compress, seed=args.seed)
-    print(report_text(result))
-    if result.compression is not None:
+                      compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
+    print(run_text(result))
+    if getattr(result, "compression", None) is not None:
         from accelsim.report.compression import compression_text
         print("\n" + compression_text(result.compression))
     if args.json:
@@ -51,9 +52,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.report:
         from accelsim.hardware import load_profile
         from accelsim.report import write_report
+        from accelsim.sim.soc_result import SocRunResult
 
+        if isinstance(result, SocRunResult):
+            raise AccelsimError("--report: rooflines are drawn per unit for one-unit runs; give --unit NAME "
+                                "(with --unit auto use --trace / --gantt for the timeline)")
         files = write_report(result, args.report, profile=load_profile(args.profile))
         print(f"wrote report {files.index_html}")
+    write_timeline(args, timeline, f"{result.workload} on {result.profile}")
     return 0
 
 
@@ -175,6 +181,7 @@ def cmd_workloads(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from accelsim.cli_stream import add_run_options, add_stream_parser
     from accelsim.hardware import DEFAULT_PROFILE
     from accelsim.workload import DEFAULT_WORKLOAD
 
@@ -188,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workload", default=DEFAULT_WORKLOAD,
                      help=f"zoo name, workload YAML, ONNX model or SCALE-Sim topology CSV "
                      f"(default {DEFAULT_WORKLOAD})")
-    run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default)")
+    run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default), "
+                     "or auto to partition the layers over all units")
     run.add_argument("--dataflow", default=None, help="systolic dataflow: os, ws or is (default: the unit's)")
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
     run.add_argument("--fidelity", default="analytical",
@@ -205,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
+    add_run_options(run)
     run.set_defaults(func=cmd_run)
+    add_stream_parser(sub)
 
     report = sub.add_parser("report", help="write rooflines, breakdowns and index.html for a result JSON")
     report.add_argument("result", help="result JSON written by accelsim run --json")

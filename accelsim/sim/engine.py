@@ -1,106 +1,42 @@
-"""Event fidelity: a SimPy simulation of one unit running a network tile by tile.
+"""Event fidelity of one network on one unit: the SoC engine in tile mode, one job.
 
-Each layer runs as its folds (grouped into at most ``max_tiles`` tiles). A DMA
-engine loads a tile's inputs from DRAM into one half of a double-buffered
-scratchpad while the array computes on the other half; results are written
-back from a double-buffered output scratchpad. All transfers go through one
-DRAM channel, so loads and write-backs queue behind each other, and when
-bandwidth is short the array stalls waiting for data. With unlimited bandwidth
-every transfer is instantaneous and a layer takes exactly its compute cycles,
-so this fidelity equals the analytical one.
+Each layer runs as its folds (grouped into at most ``max_tiles`` tiles). The
+unit's DMA engine loads a tile's inputs from DRAM into one half of a
+double-buffered scratchpad while the array computes on the other half; results
+are written back from a double-buffered output scratchpad. All transfers of the
+unit go through its one DMA engine, so loads and write-backs queue behind each
+other, and when bandwidth is short the array stalls waiting for data. With
+unlimited bandwidth every transfer is instantaneous and a layer takes exactly
+its compute cycles, so this fidelity equals the analytical one. The machinery
+lives in :mod:`accelsim.sim.soc`; this module keeps the single-unit interface.
 """
 from __future__ import annotations
 
 import math
 
-import simpy
-
 from accelsim.cost.base import LayerCost
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.sim.analytical import layer_result
-from accelsim.sim.memory import transfer_cycles
+from accelsim.sim.plan import Plan, Step
 from accelsim.sim.result import LayerResult
+from accelsim.sim.soc import MAX_TILES, Job, SocEngine, split
+from accelsim.sim.timeline import Timeline
 
-MAX_TILES = 64
-
-
-def split(total: int, parts: int) -> list[int]:
-    """``total`` split into ``parts`` integers that differ by at most one and sum exactly."""
-    base, extra = divmod(int(total), parts)
-    return [base + (1 if i < extra else 0) for i in range(parts)]
+__all__ = ["MAX_TILES", "run_event", "split"]
 
 
-class DmaChannel:
-    """The DRAM interface: one transfer at a time, in request order."""
-
-    def __init__(self, env: simpy.Environment, profile: Profile, unit: Unit):
-        self.env = env
-        self.port = simpy.Resource(env, capacity=1)
-        self.profile = profile
-        self.unit = unit
-        self.busy_cycles = 0.0
-
-    def transfer(self, nbytes: int):
-        duration = transfer_cycles(nbytes, self.profile.dram, self.unit.clock_ghz)
-        if duration <= 0:
-            return
-        with self.port.request() as req:
-            yield req
-            yield self.env.timeout(duration)
-            self.busy_cycles += duration
+def cycles_of(span_ns: float, clock_ghz: float) -> int:
+    """Whole unit cycles of a simulated span (floating-point slack removed)."""
+    return math.ceil(span_ns * clock_ghz - 1e-6)
 
 
-def _run_layer(env: simpy.Environment, dma: DmaChannel, cost: LayerCost, max_tiles: int):
-    n = max(1, min(cost.n_tiles, max_tiles))
-    if cost.overhead_cycles:
-        yield env.timeout(cost.overhead_cycles)  # launch / dispatch before the first tile
-    compute = split(max(cost.compute_cycles, cost.memory_cycles), n)  # on-chip levels bound each tile too
-    loads = split(cost.dram_read_bytes, n)
-    stores = split(cost.dram_write_bytes, n)
-    in_slots = simpy.Resource(env, capacity=2)   # double-buffered input scratchpad
-    out_slots = simpy.Resource(env, capacity=2)  # double-buffered output scratchpad
-    loaded = [env.event() for _ in range(n)]
-    writes = []
-
-    def loader():
-        for i in range(n):
-            slot = in_slots.request()
-            yield slot
-            yield env.process(dma.transfer(loads[i]))
-            loaded[i].succeed(slot)
-
-    def writer(i, slot):
-        yield env.process(dma.transfer(stores[i]))
-        out_slots.release(slot)
-
-    def array():
-        for i in range(n):
-            in_slot = yield loaded[i]
-            out_slot = out_slots.request()
-            yield out_slot
-            yield env.timeout(compute[i])
-            in_slots.release(in_slot)
-            writes.append(env.process(writer(i, out_slot)))
-        yield simpy.AllOf(env, writes)
-
-    env.process(loader())
-    yield env.process(array())
-
-
-def run_event(costs: list[LayerCost], unit: Unit, profile: Profile, *, max_tiles: int = MAX_TILES
-              ) -> list[LayerResult]:
+def run_event(costs: list[LayerCost], unit: Unit, profile: Profile, *, max_tiles: int = MAX_TILES,
+              timeline: Timeline | None = None) -> list[LayerResult]:
     """Simulate the layers back to back on ``unit``; one LayerResult each."""
-    env = simpy.Environment()
-    dma = DmaChannel(env, profile, unit)
-    spans: list[float] = []
-
-    def network():
-        for cost in costs:
-            start = env.now
-            yield env.process(_run_layer(env, dma, cost, max_tiles))
-            spans.append(env.now - start)
-
-    env.process(network())
-    env.run()
-    return [layer_result(c, unit, profile, max(c.compute_cycles, math.ceil(span - 1e-9)))
-            for c, span in zip(costs, spans)]
+    steps = tuple(Step(i, c.name, unit.name, c, ()) for i, c in enumerate(costs))
+    soc = SocEngine(profile, granularity="tile", max_tiles=max_tiles, timeline=timeline)
+    job = Job("run", keep_layers=True)
+    soc.start(Plan("run", steps, 0.0, 0.0), job)
+    soc.env.run()
+    return [layer_result(c, unit, profile, max(c.compute_cycles, cycles_of(rec.end_ns - rec.start_ns, unit.clock_ghz)))
+            for c, rec in zip(costs, job.layers)]
