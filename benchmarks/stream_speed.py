@@ -29,8 +29,8 @@ CASES = [
     ("ssd_mobilenet_v2 30 fps, unit auto", {"seconds": 60, "streams": [SSD]}),
     ("ssd_mobilenet_v2 30 fps, keyframes every 5 + lstm_tracker",
      {"seconds": 60, "streams": [{**SSD, "keyframe_interval": 5, "tracker": "lstm_tracker"}]}),
-    ("streams/two_cameras.yaml (2 x ssd_mobilenet_v2 30 fps)",
-     {**load_streams_spec(ROOT / "streams" / "two_cameras.yaml").model_dump(), "seconds": 60}),
+    ("workloads/streams/two_cameras.yaml (2 x tiny_yolo_v3 30 fps)",
+     {**load_streams_spec(ROOT / "workloads" / "streams" / "two_cameras.yaml").model_dump(), "seconds": 60}),
     ("ssd_mobilenet_v2 30 fps, tile granularity (2 s)", {"seconds": 2, "granularity": "tile", "streams": [SSD]}),
 ]
 
