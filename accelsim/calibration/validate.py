@@ -76,12 +76,11 @@ def validate_table(table: str | Path, calibration: str | Path | None) -> Validat
 
 def plot_validation(v: Validation, path: str | Path, title: str = "") -> Path:
     """Log-log scatter of predicted vs measured latency with the y = x line and the 2x band."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from accelsim.report.plots import new_figure, save_png  # matplotlib: only when a plot is asked for
 
     path = Path(path)
-    fig, ax = plt.subplots(figsize=(6.4, 6.0))
+    fig = new_figure(6.4, 6.0)
+    ax = fig.subplots()
     units = sorted({r.unit for r in v.rows})
     markers = dict(zip(units, "osD^vP*X"))
     for u in units:
@@ -105,11 +104,4 @@ def plot_validation(v: Validation, path: str | Path, title: str = "") -> Path:
                           f"{100 * v.within_2x:.0f}% within 2x", fontsize=10)
     ax.grid(True, which="both", lw=0.3, alpha=0.5)
     ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=130)
-    except OSError as err:
-        raise AccelsimError(f"{path}: cannot write plot: {err.strerror}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=130)

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from matplotlib import colormaps
+from matplotlib.patches import Patch
 
-from accelsim.errors import AccelsimError  # noqa: E402
-from accelsim.report.trace import assign_lanes  # noqa: E402
-from accelsim.sim.timeline import Timeline  # noqa: E402
+from accelsim.report.plots import new_figure, save_png
+from accelsim.report.trace import assign_lanes
+from accelsim.sim.timeline import Timeline
 
 BANDWIDTH_BINS = 300
 
@@ -35,13 +33,13 @@ def write_gantt(timeline: Timeline, path: str | Path, title: str = "accelsim") -
     labels = [name if lane == 0 else f"{name} ({lane + 1})" for name, lane in rows] + [f"{s} frames" for s in streams]
     y_of = {row: k for k, row in enumerate(rows)}
     categories = sorted({s.category for s in timeline.spans})
-    cmap = plt.get_cmap("tab10")
+    cmap = colormaps["tab10"]
     color = {c: cmap(k % 10) for k, c in enumerate(categories)}
 
     memories = sorted({s.track for s in timeline.samples})
-    fig, axes = plt.subplots(2 if memories else 1, 1, sharex=True, squeeze=False,
-                             figsize=(12, 1.2 + 0.45 * len(labels) + (1.8 if memories else 0)),
-                             gridspec_kw={"height_ratios": [max(1, len(labels)), 3] if memories else [1]})
+    fig = new_figure(12, 1.2 + 0.45 * len(labels) + (1.8 if memories else 0))
+    axes = fig.subplots(2 if memories else 1, 1, sharex=True, squeeze=False,
+                        gridspec_kw={"height_ratios": [max(1, len(labels)), 3] if memories else [1]})
     ax = axes[0][0]
     bars: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for s, (lane, depth) in zip(timeline.spans, lanes):
@@ -83,10 +81,4 @@ def write_gantt(timeline: Timeline, path: str | Path, title: str = "accelsim") -
         mx.legend(loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=8)
         mx.grid(alpha=0.3)
     axes[-1][0].set_xlabel("time (ms)")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as err:
-        raise AccelsimError(f"{path}: cannot write Gantt chart: {err.strerror}") from None
-    finally:
-        plt.close(fig)
+    save_png(fig, path, dpi=110, what="Gantt chart")

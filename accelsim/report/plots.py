@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from accelsim.errors import AccelsimError
 from accelsim.report.breakdown import ENERGY_PARTS, LayerBreakdown
 from accelsim.report.roofline import Roofline
 
@@ -35,9 +36,13 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
-def save_png(fig: Figure, path: Path) -> Path:
-    fig.savefig(path, format="png", dpi=110)
-    return path
+def save_png(fig: Figure, path: Path | str, dpi: int = 110, what: str = "plot") -> Path:
+    """Write ``fig`` as a PNG; a path that cannot be written is a one-line AccelsimError."""
+    try:
+        fig.savefig(path, format="png", dpi=dpi)
+    except OSError as err:
+        raise AccelsimError(f"{path}: cannot write {what}: {err.strerror}") from None
+    return Path(path)
 
 
 def _fmt(x: float) -> str:
