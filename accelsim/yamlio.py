@@ -23,3 +23,11 @@ def read_yaml(path: Path) -> object:
         raise AccelsimError(f"{path}: not valid YAML{at}: {problem}") from None
     except UnicodeDecodeError:
         raise AccelsimError(f"{path}: not a text file (YAML expected)") from None
+
+
+def read_yaml_mapping(path: Path, what: str) -> dict:
+    """A YAML file that must hold a mapping (``what`` names it in the error, e.g. "a profile")."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise AccelsimError(f"{path}: {what} must be a YAML mapping, got {type(data).__name__}")
+    return data

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError,
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PrecisionName
 from accelsim.validation import validate
-from accelsim.yamlio import read_yaml
+from accelsim.yamlio import read_yaml_mapping
 
 Scalar = int | float | str | bool | None
 OBJECTIVES = ("latency_ms", "energy_mj", "area_mm2", "dram_bytes", "pe_count", "sram_bytes", "total_cycles")
@@ -151,9 +151,7 @@ class SweepSpec(_Strict):
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and check a sweep YAML file: schema, profile, paths, workloads. Errors are one line."""
     path = Path(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise AccelsimError(f"{path}: a sweep spec must be a YAML mapping, got {type(data).__name__}")
+    data = read_yaml_mapping(path, "a sweep spec")
     data = {**data, "base_dir": str(path.resolve().parent)}
     spec = validate(SweepSpec, data, str(path))
     check_spec(spec, str(path))

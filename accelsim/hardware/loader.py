@@ -9,7 +9,7 @@ from accelsim.hardware.scalesim_cfg import load_scalesim_cfg
 from accelsim.hardware.schema import Profile
 from accelsim.paths import profile_dirs
 from accelsim.validation import validate
-from accelsim.yamlio import read_yaml
+from accelsim.yamlio import read_yaml_mapping
 
 DEFAULT_PROFILE = "snapdragon855"
 
@@ -52,9 +52,7 @@ def load_profile(profile: str | Path | Profile | None = None, *, calibrated: boo
         return load_scalesim_cfg(path)
     if path.name == CALIBRATION_FILE:
         raise AccelsimError(f"{path}: a calibration file, not a profile")
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise AccelsimError(f"{path}: a profile must be a YAML mapping, got {type(data).__name__}")
+    data = read_yaml_mapping(path, "a profile")
     data.setdefault("name", path.stem)
     prof = validate(Profile, data, str(path))
     calibration = path.parent / CALIBRATION_FILE

@@ -24,11 +24,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
-from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PrecisionName
 from accelsim.validation import validate
 from accelsim.workload.graph import Workload
-from accelsim.yamlio import read_yaml
+from accelsim.yamlio import read_yaml_mapping
 
 
 class StreamSpec(BaseModel):
@@ -102,7 +101,5 @@ def stream_names(spec: StreamsSpec) -> list[str]:
 def load_streams_spec(path: str | Path) -> StreamsSpec:
     """Read and validate a streams YAML file."""
     path = Path(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise AccelsimError(f"{path}: a streams spec must be a YAML mapping with 'streams', got {type(data).__name__}")
+    data = read_yaml_mapping(path, "a streams spec (with 'streams')")
     return validate(StreamsSpec, data, str(path))

@@ -24,7 +24,7 @@ from accelsim.errors import AccelsimError
 from accelsim.validation import validation_message
 from accelsim.workload.graph import Workload
 from accelsim.workload.layers import LAYER_TYPES, Layer
-from accelsim.yamlio import read_yaml
+from accelsim.yamlio import read_yaml_mapping
 
 _ADAPTERS: dict[type, TypeAdapter] = {}
 
@@ -52,10 +52,8 @@ def _build_layer(where: str, index: int, spec: object) -> Layer:
 
 
 def load_yaml_workload(path: Path) -> Workload:
-    data = read_yaml(path)
+    data = read_yaml_mapping(path, "a workload (with 'input' and 'layers')")
     where = str(path)
-    if not isinstance(data, dict):
-        raise AccelsimError(f"{where}: a workload must be a YAML mapping with 'input' and 'layers'")
     unknown = sorted(set(data) - {"name", "description", "input", "inputs", "precision", "layers"})
     if unknown:
         raise AccelsimError(f"{where}: unknown top-level field(s) {unknown}; "
