@@ -6,23 +6,21 @@ from pathlib import Path
 import yaml
 
 from accelsim.errors import AccelsimError
+from accelsim.textio import read_text
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, much faster
 
 
 def read_yaml(path: Path) -> object:
     """Parse a YAML file; a missing or malformed file is an AccelsimError."""
-    if not path.is_file():
-        raise AccelsimError(f"{path}: file not found")
+    text = read_text(path, "YAML")
     try:
-        return yaml.load(path.read_text(), Loader=_LOADER)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise AccelsimError(f"{path}: not valid YAML{at}: {problem}") from None
-    except UnicodeDecodeError:
-        raise AccelsimError(f"{path}: not a text file (YAML expected)") from None
 
 
 def read_yaml_mapping(path: Path, what: str) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accelsim.errors import AccelsimError
+from accelsim.textio import read_text
 from accelsim.paths import REPO_ROOT
 
 COLUMNS = ("id", "soc", "unit", "model", "input", "precision", "threads", "latency_ms")
@@ -51,12 +52,7 @@ def _number(path: Path, line: int, field: str, text: str, kind, allow_empty: boo
 def read_table(path: str | Path) -> list[MeasuredRow]:
     """The rows of a measurement table; a malformed table is a one-line AccelsimError."""
     path = Path(path)
-    if not path.is_file():
-        raise AccelsimError(f"{path}: table file not found")
-    try:
-        lines = path.read_text().splitlines()
-    except UnicodeDecodeError:
-        raise AccelsimError(f"{path}: not a text file (CSV table expected)") from None
+    lines = read_text(path, "CSV table", missing="table file not found").splitlines()
     reader = csv.DictReader(lines)
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]

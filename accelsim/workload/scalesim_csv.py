@@ -14,6 +14,7 @@ import csv
 from pathlib import Path
 
 from accelsim.errors import AccelsimError
+from accelsim.textio import read_text
 from accelsim.workload.graph import Workload
 from accelsim.workload.layers import Conv2d
 
@@ -22,12 +23,7 @@ FIELDS = ["Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter 
 
 
 def load_scalesim_csv(path: Path, precision: str = "int8") -> Workload:
-    if not path.is_file():
-        raise AccelsimError(f"{path}: file not found")
-    try:
-        lines = path.read_text().splitlines()
-    except UnicodeDecodeError:
-        raise AccelsimError(f"{path}: not a text file (SCALE-Sim topology CSV expected)") from None
+    lines = read_text(path, "SCALE-Sim topology CSV").splitlines()
     rows = [(n, r) for n, r in enumerate(csv.reader(lines), start=1) if any(c.strip() for c in r)]
     if not rows:
         raise AccelsimError(f"{path}: empty topology CSV")
