@@ -41,6 +41,7 @@ from numba.extending import intrinsic
 
 from accelsim.kernels import conv2d, pack_filters
 from accelsim.kernels.microkernels import HAS_VNNI
+from accelsim.kernels.microkernels import _loop as emit_loop  # the kernels' counted-loop IR emitter
 
 RESULTS = Path(__file__).parent / "results"
 MODES = ("binary", "ternary", "int8")
@@ -73,28 +74,9 @@ def _popcount_stream(typingctx, n):
     """n rounds of 16 independent VPOPCNTQ zmm, x = popcount(x), all in registers."""
     def codegen(context, builder, sig, args):
         ctpop = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_V8, [_V8]), "llvm.ctpop.v8i64")
-        entry = builder.block
-        head, body, done = (builder.append_basic_block(name) for name in ("pk.head", "pk.body", "pk.done"))
-        builder.branch(head)
-        builder.position_at_end(head)
-        iv = builder.phi(_I64)
-        iv.add_incoming(ir.Constant(_I64, 0), entry)
-        xs = []
-        for c in range(_CHAINS):
-            ph = builder.phi(_V8)
-            ph.add_incoming(ir.Constant(_V8, [0x9E3779B97F4A7C15 * (c + 1) + j & (2**63 - 1) for j in range(8)]),
-                            entry)
-            xs.append(ph)
-        builder.cbranch(builder.icmp_signed("<", iv, args[0]), body, done)
-        builder.position_at_end(body)
-        new = [builder.call(ctpop, [x]) for x in xs]
-        nxt = builder.add(iv, ir.Constant(_I64, 1))
-        end = builder.block
-        builder.branch(head)
-        iv.add_incoming(nxt, end)
-        for ph, v in zip(xs, new):
-            ph.add_incoming(v, end)
-        builder.position_at_end(done)
+        seeds = [ir.Constant(_V8, [0x9E3779B97F4A7C15 * (c + 1) + j & (2**63 - 1) for j in range(8)])
+                 for c in range(_CHAINS)]
+        xs = emit_loop(builder, args[0], seeds, lambda _j, accs: [builder.call(ctpop, [x]) for x in accs])
         total = xs[0]
         for x in xs[1:]:
             total = builder.add(total, x)
