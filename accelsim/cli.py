@@ -36,6 +36,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     timeline = make_timeline(args)
     workload = args.workload
+    if args.resolution is not None or args.width is not None:
+        from accelsim.cli_workload import sized_workload
+        workload = sized_workload(workload, args.resolution, args.width, args.onnx_unknown_ops)
     if str(workload).lower().endswith((".onnx", ".param")):   # --onnx-unknown-ops applies to ncnn .param too
         from accelsim.workload import load_workload
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
@@ -212,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", default=None, type=_positive_int, metavar="N",
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
+    run.add_argument("--resolution", default=None, metavar="N",
+                     help="square input size in pixels of a zoo network or ncnn .param model (default: its own)")
+    run.add_argument("--width", default=None, metavar="W",
+                     help="channel width multiplier of a zoo network that has one, e.g. 0.5 (default 1.0)")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     add_run_options(run)
     run.set_defaults(func=cmd_run)

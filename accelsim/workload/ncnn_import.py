@@ -159,11 +159,13 @@ def _same_pads(size: int, kernel: int, stride: int, dilation: int, mode: int) ->
 
 
 class _Importer:
-    def __init__(self, where: str, unknown_ops: str, use_hints: bool, input_shape: Shape | None, stem: str):
+    def __init__(self, where: str, unknown_ops: str, use_hints: bool, input_shape: Shape | None, stem: str,
+                 resolution: int | None = None):
         self.where = where
         self.unknown_ops = unknown_ops
         self.use_hints = use_hints
         self.input_shape = input_shape
+        self.resolution = resolution
         self.stem = stem
         self.alias: dict[str, str] = {}     # blob -> layer or graph-input name
         self.shape: dict[str, Shape] = {}   # blob -> view shape
@@ -276,6 +278,10 @@ class _Importer:
             shape, dims = BENCHNCNN_INPUTS[self.stem], 3
         else:
             self.fail(rec, "the input declares no size; pass input_shape=(C, H, W)")
+        if self.resolution is not None:
+            if dims != 3:
+                self.fail(rec, "resolution applies to image inputs (c, h, w) only")
+            shape = (shape[0], self.resolution, self.resolution)
         name = self.unique(rec.outputs[0])
         self.inputs[name] = shape  # type: ignore[assignment]
         self.set_blob(rec.outputs[0], name, shape, dims)
@@ -674,15 +680,20 @@ def _check_unknown_ops(value: str) -> str:
 
 def workload_from_ncnn(text: str, *, where: str = "<ncnn param>", name: str = "ncnn_model",
                        unknown_ops: str = "error", use_hints: bool = True,
-                       input_shape: tuple[int, int, int] | None = None) -> Workload:
-    """A Workload from the text of a .param file (see the module docstring)."""
+                       input_shape: tuple[int, int, int] | None = None, resolution: int | None = None) -> Workload:
+    """A Workload from the text of a .param file (see the module docstring); ``resolution`` resizes every
+    image input to ``resolution`` x ``resolution`` (shapes are then inferred, the hints ignored)."""
     unknown_ops = _check_unknown_ops(unknown_ops)
+    if resolution is not None:
+        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution <= 0:
+            raise AccelsimError(f"resolution: got {resolution!r}; must be a positive integer")
+        use_hints = False
     if input_shape is not None:
         shape = tuple(int(x) for x in input_shape)
         if len(shape) != 3 or min(shape) <= 0:
             raise AccelsimError(f"input_shape: got {list(input_shape)}; need (C, H, W), all > 0")
         input_shape, use_hints = shape, False   # type: ignore[assignment]
-    imp = _Importer(where, unknown_ops, use_hints, input_shape, name)
+    imp = _Importer(where, unknown_ops, use_hints, input_shape, name, resolution)
     imp.run(parse_param(text, where))
     if not imp.inputs:
         raise AccelsimError(f"{where}: the model has no Input layer")
@@ -690,9 +701,10 @@ def workload_from_ncnn(text: str, *, where: str = "<ncnn param>", name: str = "n
 
 
 def load_ncnn_workload(path: str | Path, *, unknown_ops: str = "error", use_hints: bool = True,
-                       input_shape: tuple[int, int, int] | None = None) -> Workload:
+                       input_shape: tuple[int, int, int] | None = None, resolution: int | None = None) -> Workload:
     """Read an ncnn ``.param`` file (the weights are not needed)."""
     from accelsim.textio import read_text
     path = Path(path)
     return workload_from_ncnn(read_text(path, "ncnn .param"), where=str(path), name=path.stem,
-                              unknown_ops=unknown_ops, use_hints=use_hints, input_shape=input_shape)
+                              unknown_ops=unknown_ops, use_hints=use_hints, input_shape=input_shape,
+                              resolution=resolution)
