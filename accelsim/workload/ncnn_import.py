@@ -173,6 +173,8 @@ class _Importer:
         self.inputs: dict[str, Shape] = {}
         self.layers: list[Layer] = []
         self.names: set[str] = set()
+        self.shape_by_layer: dict[str, Shape] = {}   # layer or graph-input name -> output view
+        self.name_dims: dict[str, int] = {}          # layer or graph-input name -> ncnn dims
 
     # ---- helpers -------------------------------------------------------------------------------
     def fail(self, rec: NcnnLayer, what: str):
@@ -185,6 +187,13 @@ class _Importer:
             name = f"{base}_{i}"
         self.names.add(name)
         return name
+
+    def need(self, rec: NcnnLayer, *keys: int) -> None:
+        """Keys the layer type requires, each a positive integer."""
+        for k in keys:
+            v = rec.get(k)
+            if not isinstance(v, int) or v <= 0:
+                self.fail(rec, f"key {k}: got {v!r}; must be a positive integer")
 
     def src(self, rec: NcnnLayer, i: int = 0) -> tuple[str, Shape, int]:
         if i >= len(rec.inputs):
@@ -203,10 +212,10 @@ class _Importer:
         try:
             layer = cls(name=self.unique(name or rec.name), inputs=tuple(srcs), **fields)
             out = layer.out_shape(ins)
+        except AccelsimError as err:   # the layer's own message, without its "layer 'name':" prefix
+            self.fail(rec, str(err).split(": ", 1)[-1])
         except (TypeError, ValueError) as err:
             self.fail(rec, str(err))
-        except AccelsimError as err:
-            self.fail(rec, str(err).split(": ", 1)[-1])
         self.layers.append(layer)
         self.shape_by_layer[layer.name] = out
         self.set_blob(blob, layer.name, out, dims if dims is not None else self._dims_of(srcs))
@@ -216,6 +225,7 @@ class _Importer:
         return self.inputs[name] if name in self.inputs else self.shape_by_layer[name]
 
     def _dims_of(self, srcs) -> int:
+        """ncnn dims of a layer's output by default: its inputs' largest."""
         return max((self.name_dims.get(s, 3) for s in srcs), default=3)
 
     def set_blob(self, blob: str, name: str, shape: Shape, dims: int) -> None:
@@ -232,8 +242,6 @@ class _Importer:
 
     # ---- layers --------------------------------------------------------------------------------
     def run(self, recs: list[NcnnLayer]) -> None:
-        self.shape_by_layer: dict[str, Shape] = {}
-        self.name_dims: dict[str, int] = {}
         for rec in recs:
             if rec.type == "Input":
                 self.op_input(rec)
@@ -286,14 +294,19 @@ class _Importer:
         self.inputs[name] = shape  # type: ignore[assignment]
         self.set_blob(rec.outputs[0], name, shape, dims)
 
-    def _conv(self, rec: NcnnLayer, depthwise: bool) -> None:
-        _, (c, h, w), _ = self.src(rec)
+    @staticmethod
+    def _window(rec: NcnnLayer) -> tuple[int, ...]:
+        """Kernel, dilation, stride (h, w each) and pads (top, left, bottom, right) of a (de)convolution."""
         kw = rec.get(1, 0)
         kh, dw, sw = rec.get(11, kw), rec.get(2, 1), rec.get(3, 1)
-        dh, sh = rec.get(12, dw), rec.get(13, sw)
         pl = rec.get(4, 0)
-        pr, pt = rec.get(15, pl), rec.get(14, pl)
-        pb = rec.get(16, pt)
+        pt = rec.get(14, pl)
+        return kh, kw, rec.get(12, dw), dw, rec.get(13, sw), sw, pt, pl, rec.get(16, pt), rec.get(15, pl)
+
+    def _conv(self, rec: NcnnLayer, depthwise: bool) -> None:
+        self.need(rec, 0, 1)
+        _, (c, h, w), _ = self.src(rec)
+        kh, kw, dh, dw, sh, sw, pt, pl, pb, pr = self._window(rec)
         if min(pl, pr, pt, pb) < 0:
             mode = -234 if -234 in (pl, pr, pt, pb) else -233
             (pt, pb), (pl, pr) = _same_pads(h, kh, sh, dh, mode), _same_pads(w, kw, sw, dw, mode)
@@ -310,13 +323,9 @@ class _Importer:
         self._conv(rec, True)
 
     def _deconv(self, rec: NcnnLayer, depthwise: bool) -> None:
+        self.need(rec, 0, 1)
         _, (c, h, w), _ = self.src(rec)
-        kw = rec.get(1, 0)
-        kh, dw, sw = rec.get(11, kw), rec.get(2, 1), rec.get(3, 1)
-        dh, sh = rec.get(12, dw), rec.get(13, sw)
-        pl = rec.get(4, 0)
-        pr, pt = rec.get(15, pl), rec.get(14, pl)
-        pb = rec.get(16, pt)
+        kh, kw, dh, dw, sh, sw, pt, pl, pb, pr = self._window(rec)
         opw = rec.get(18, 0)
         oph = rec.get(19, opw)
         if min(pl, pr, pt, pb) < 0:   # SAME: cut the full output down to output_w/h (or in * stride)
@@ -338,6 +347,7 @@ class _Importer:
         self._deconv(rec, True)
 
     def op_InnerProduct(self, rec: NcnnLayer) -> None:
+        self.need(rec, 0)
         src, shape, dims = self.src(rec)
         out, prec = rec.get(0), "int8" if rec.get(8, 0) else None
         if dims == 2 and rec.get(2, 0) == out * shape[1]:   # one product per row of a 2-D blob
@@ -361,6 +371,7 @@ class _Importer:
         src, a, dims = self.src(rec)
         trans_a, trans_b = bool(rec.get(2, 0)), bool(rec.get(3, 0))
         if rec.get(5, 0):   # constant B: a weight
+            self.need(rec, 8)
             if trans_a:
                 self.fail(rec, "a transposed activation times a constant B is not supported")
             self.emit(rec, Linear, srcs=[src], out_features=rec.get(8), axis=1 if dims >= 2 else 0,
