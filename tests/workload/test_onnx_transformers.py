@@ -194,3 +194,15 @@ def test_lrn_and_decomposed_layernorm():
     assert [i.op for i in wl] == ["lrn", "reduce", "eltwise"]
     assert wl["lrn_1"].elem_ops == (5 + 5) * 8 * 6 * 6
     assert wl["reducemean_2"].out_shape == (8, 6, 1) and wl["reducemean_2"].elem_ops == 8 * 6 * 6
+
+
+def test_sweep_evaluator_agrees_exactly_on_the_new_layers():
+    """The vectorized sweep evaluator prices linear, matmul, norm and deconv layers as simulate does."""
+    from pathlib import Path
+
+    from accelsim.workload import load_workload
+    from tests.dse.test_batch import _check, _variants
+    profiles = _variants(3, 4)
+    _check(workload_from_onnx(vit_tiny(depth=2)), profiles)
+    _check(load_workload(Path(__file__).resolve().parents[2] / "workloads" / "ncnn" / "mobilenet_yolo.param"),
+           profiles, precision="int8")
