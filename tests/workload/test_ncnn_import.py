@@ -235,3 +235,34 @@ def test_random_chains_follow_ncnn_size_rules(c, size, specs):
     wl = workload_from_ncnn(text)
     assert wl.infos[-1].out_shape[1:] == (h, w) if len(lines) > 1 else True
     assert wl.macs == macs
+
+
+def test_layer_types_beyond_the_benchmark_models():
+    """A small transformer-style file with the issue's other types, counted by hand."""
+    lines = [
+        "Input x 0 1 x 0=16 1=10",                          # 10 tokens of 16 features: view (10, 16, 1)
+        "LayerNorm ln 1 1 x a 0=16 1=1.000000e-05 2=1",      # 32 params
+        "MultiHeadAttention mha 1 1 a b 0=16 1=2 2=256",     # self-attention, 2 heads
+        "Gemm g 1 1 b c 4=0 5=1 7=10 8=32 9=16",             # x (10 x 16) @ B (16 x 32), B constant
+        "GELU gl 1 1 c d",
+        "Split sp 1 2 d d1 d2",
+        "Sigmoid s 1 1 d1 e",
+        "Swish sw 1 1 d2 f",
+        "BinaryOp add 2 1 e f g 0=0",
+        "HardSwish hs 1 1 g h",
+        "HardSigmoid hsg 1 1 h i",
+        "Noop n 1 1 i j",
+        "Reduction r 1 1 j k 0=3 1=0 -23303=1,1 4=0",        # mean over the 32 features -> 10 values
+        "MemoryData md 0 1 m 0=10",
+        "BinaryOp mul 2 1 k m o 0=2",
+        "Softmax sm 1 1 o p 0=0",
+    ]
+    wl = workload_from_ncnn(f"7767517\n{len(lines)} 18\n" + "\n".join(lines) + "\n")
+    e, t = 16, 10
+    mha = 2 * t * e * e + t * (e + e) * e + 2 * t * t * e   # q and output projections, k and v, scores, context
+    assert wl.macs == mha + t * e * 32
+    assert wl.params == 2 * e + (4 * e * e + 4 * e) + e * 32 + 10
+    assert wl["g"].out_shape == (10, 32, 1) and wl["r"].out_shape == (10, 1, 1)
+    assert [i.op for i in wl][:4] == ["norm", "attention", "linear", "act"]
+    assert wl["mul"].op == "eltwise" and wl["add"].op == "add" and wl["md"].op == "const"
+    assert wl["r"].elem_ops == 10 * 32 and wl.infos[-1].out_shape == (10, 1, 1)
