@@ -192,9 +192,9 @@ def _failed(point: DesignPoint, err: BaseException, method: str) -> PointResult:
 
 
 def _bad_metric(values: tuple) -> str | None:
-    """The first metric that is not a storable result (non-finite, negative or past 2**63), if any."""
-    return next((m for m, v in zip(METRICS, values) if not math.isfinite(v) or v < 0 or v >= MAX_STORED_INT),
-                None)
+    """The first metric that is not a storable result (non-finite, negative, an integer past 2**63), if any."""
+    return next((m for m, v in zip(METRICS, values)
+                 if not math.isfinite(v) or v < 0 or (isinstance(v, int) and v >= MAX_STORED_INT)), None)
 
 
 def _int64_safe(values: list) -> np.ndarray:
@@ -216,8 +216,8 @@ def simulate_point(ctx: SweepContext, point: DesignPoint) -> PointResult:
     bad = _bad_metric(values)
     if bad:
         shown = repr(values[METRICS.index(bad)])
-        return PointResult(point.key, "error", error=f"{bad}: got {shown[:40]}; must be finite, >= 0 and "
-                           f"< 2**63", method="simulate")
+        return PointResult(point.key, "error", error=f"{bad}: got {shown[:40]}; must be finite, >= 0 "
+                           "(an integer below 2**63)", method="simulate")
     return PointResult(point.key, "ok", values=values, method="simulate")
 
 
