@@ -52,6 +52,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
+    if args.scalesim_reports:
+        _write_scalesim_reports(args, workload)
     print(run_text(result))
     if getattr(result, "compression", None) is not None:
         from accelsim.report.compression import compression_text
@@ -71,6 +73,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"wrote report {files.index_html}")
     write_timeline(args, timeline, f"{result.workload} on {result.profile}")
     return 0
+
+
+def _write_scalesim_reports(args: argparse.Namespace, workload) -> None:
+    """--scalesim-reports: SCALE-Sim's USER-mode memory system on a SCALE-Sim .cfg, its three CSV reports."""
+    from accelsim.hardware import load_profile
+    from accelsim.report.scalesim_reports import write_scalesim_reports
+    from accelsim.sim.scalesim_memory import memory_of_profile, simulate_topology
+    from accelsim.workload import load_workload
+
+    if not str(args.profile).lower().endswith(".cfg"):
+        raise AccelsimError(f"--scalesim-reports: needs --profile a SCALE-Sim .cfg (USER bandwidth); "
+                            f"got {args.profile!r}")
+    layers = simulate_topology(load_workload(workload), memory_of_profile(load_profile(args.profile)))
+    paths = write_scalesim_reports(layers, args.scalesim_reports)
+    total, stall = sum(lm.total_cycles for lm in layers), sum(lm.stall_cycles for lm in layers)
+    print(f"SCALE-Sim USER-mode memory model: {total:,} cycles ({stall:,} stall); wrote "
+          f"{', '.join(str(p) for p in paths)}\n")
 
 
 def _peak_tops(unit) -> str:
@@ -230,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
+    run.add_argument("--scalesim-reports", default=None, metavar="DIR",
+                     help="with a SCALE-Sim .cfg in USER bandwidth mode: run SCALE-Sim's memory system (separate "
+                          "ifmap / filter / ofmap DRAM interfaces) and write its COMPUTE_REPORT.csv, "
+                          "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into DIR")
     add_run_options(run)
     run.set_defaults(func=cmd_run)
     add_stream_parser(sub)

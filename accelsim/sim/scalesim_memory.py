@@ -1,0 +1,403 @@
+"""SCALE-Sim v3's memory system in USER bandwidth mode (weight-stationary arrays), at scratchpad-set granularity.
+
+SCALE-Sim gives the ifmap, filter and ofmap scratchpads each their own DRAM
+interface of ``bandwidth`` words per cycle, and stalls the array, cycle by
+cycle, by the largest of the three delays. A read scratchpad (``read_buffer``)
+works like this, and this module follows it step by step:
+
+- It is split into an active half and a prefetch half (``active_buf_frac``
+  0.5) and holds its operand as *sets* of ``ceil(words / 100)`` consecutive
+  elements of a fetch order fixed per dataflow: for ws the ifmap's row folds
+  stacked and read along anti-diagonals (the array's skew), the filter's
+  column folds one after the other.
+- The active window covers ``A`` sets of that order, cyclically. A demanded
+  element outside it rotates the window forward by the prefetch half's ``P``
+  sets and issues one prefetch of ``ceil(prefetch words / bandwidth)`` lines,
+  one line a cycle, chained after the previous prefetch; the demand waits for
+  it (SCALE-Sim charges a positive wait twice and credits a negative one, as
+  its source does). Rotations repeat until the element is in the window, so a
+  fold that straddles the window's edge costs a whole trip around the operand:
+  that is SCALE-Sim's refetch behaviour, and where its DRAM reads come from.
+- Every prefetch counts whole lines (``lines x bandwidth`` words) as DRAM reads;
+  the first fills the active half before the first request.
+
+Depthwise ("DP") layers are C single-channel convolutions SCALE-Sim runs one by
+one; they fit their scratchpads and SCALE-Sim reports no stalls for them.
+
+Checked per layer against SCALE-Sim v3 on MobileNet-V1, 32x32 ws, 10 words per
+cycle (``tests/sim/test_scalesim_memory.py``): ifmap and filter DRAM reads
+exact on every pointwise layer, stall cycles within 4 % on every layer.
+Not modelled: the ofmap write buffer's stalls (its drain keeps up in these
+runs; ofmap DRAM writes are counted as partial sums written once per row fold),
+and the os and is dataflows (``NotModelled``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numba
+import numpy as np
+
+from accelsim.errors import AccelsimError
+
+SETS_PER_SCRATCHPAD = 100        # read_buffer: a scratchpad holds 100 sets by default
+ACTIVE_FRACTION = 0.5            # single_layer_sim: double-buffered halves
+HIT_LATENCY = 1
+PORT_LATENCY = 1
+
+
+class NotModelled(AccelsimError):
+    """The layer or configuration is outside what this model reproduces."""
+
+
+@dataclass(frozen=True)
+class ScaleSimMemory:
+    """A SCALE-Sim USER-mode configuration: array, scratchpad sizes (words) and per-interface bandwidth."""
+
+    rows: int
+    cols: int
+    ifmap_words: int
+    filter_words: int
+    ofmap_words: int
+    bandwidth: int               # words per cycle, each of the ifmap, filter and ofmap interfaces
+    dataflow: str = "ws"
+
+
+@dataclass(frozen=True)
+class LayerMemory:
+    """One layer as SCALE-Sim's USER mode reports it (cycles and word counts)."""
+
+    name: str
+    compute_cycles: int
+    stall_cycles: int
+    ifmap_sram_reads: int
+    filter_sram_reads: int
+    ofmap_sram_writes: int
+    ifmap_dram_reads: int
+    filter_dram_reads: int
+    ofmap_dram_writes: int
+    macs: int
+    mapping_efficiency: float    # mapped PEs / all PEs, averaged over folds
+    compute_utilization: float   # MACs / (PEs x compute cycles)
+    ifmap_dram_cycles: tuple[int, int] = (0, 0)    # first and last cycle of the interface's DRAM traffic
+    filter_dram_cycles: tuple[int, int] = (0, 0)
+    ofmap_dram_cycles: tuple[int, int] = (0, 0)
+
+    @property
+    def total_cycles(self) -> int:
+        return self.compute_cycles + self.stall_cycles
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "total_cycles": self.total_cycles}
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A read scratchpad's geometry over one operand."""
+
+    n_sets: int
+    active_sets: int
+    prefetch_sets: int
+    first_lines: int             # lines of the initial fill
+    prefetch_lines: int          # lines of every later prefetch
+    elems_per_set: int
+
+
+def _window(scratchpad_words: int, valid_elems: int, fetch_words: int, bandwidth: int) -> _Window:
+    eps = math.ceil(scratchpad_words / SETS_PER_SCRATCHPAD)
+    active = math.ceil(scratchpad_words * ACTIVE_FRACTION)
+    prefetch = scratchpad_words - active
+    n_sets = valid_elems // eps + 1              # the last, partial set is a set too
+    a = min(math.ceil(active / eps), n_sets)
+    p = min(n_sets - a, math.ceil(prefetch / eps))
+    return _Window(n_sets, a, p, min(math.ceil(active / bandwidth), math.ceil(fetch_words / bandwidth)),
+                   math.ceil(prefetch / bandwidth), eps)
+
+
+def _ifmap_candidates(addr: np.ndarray, valid: np.ndarray, eps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fetch-order sets per element: (element -> address id, CSR offsets, set ids) for duplicate addresses.
+
+    ``addr`` is the ws ifmap prefetch matrix (row folds stacked, -1 where a fold is partial); its fetch
+    order runs along anti-diagonals, each from its bottom row up.
+    """
+    n_rows, n_cols = addr.shape
+    r, c = np.divmod(np.arange(n_rows * n_cols), n_cols)
+    order = np.lexsort((-r, r + c))
+    flat_valid = valid.ravel()
+    rank = np.full(n_rows * n_cols, -1, dtype=np.int64)
+    rank[order] = np.cumsum(flat_valid[order]) - 1
+    set_id = np.where(flat_valid, rank // eps, -1)
+    ids = np.full(n_rows * n_cols, -1, dtype=np.int64)
+    uniq, inverse = np.unique(addr.ravel()[flat_valid], return_inverse=True)
+    ids[flat_valid] = inverse
+    by_addr = np.argsort(inverse, kind="stable")
+    sets = set_id[flat_valid][by_addr]
+    counts = np.bincount(inverse, minlength=len(uniq))
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    return ids.reshape(n_rows, n_cols), offsets.astype(np.int64), sets.astype(np.int64)
+
+
+@numba.njit(cache=True)
+def _in_window(s, start, n_sets, active):
+    return (s - start) % n_sets < active
+
+
+@numba.njit(cache=True)
+def _serve(sets, n, state, n_sets, active, prefetch, lines, cycle):
+    """read_buffer.service_reads for one demand line of ``n`` candidate-set groups; returns its stall.
+
+    ``sets`` holds, per demanded element, its candidate sets as (count, s1, s2, ...).
+    ``state`` = [window start, last prefetch cycle, prefetches].
+    """
+    offset = HIT_LATENCY
+    i = 0
+    for _ in range(n):
+        count = sets[i]
+        while True:
+            hit = False
+            for k in range(count):
+                if _in_window(sets[i + 1 + k], state[0], n_sets, active):
+                    hit = True
+                    break
+            if hit:
+                break
+            state[0] = (state[0] + prefetch) % n_sets
+            state[1] = state[1] + lines + PORT_LATENCY
+            state[2] += 1
+            potential = state[1] - (cycle + offset)
+            offset += potential
+            if potential > 0:
+                offset += potential
+        i += 1 + count
+    return offset - HIT_LATENCY
+
+
+@numba.njit(cache=True)
+def _write(wstate, fills, n_elems, cycle, total, drain_words, bw, lines_per_drain):
+    """write_buffer.service_writes for one demand line of ``n_elems`` ofmap words; returns its stall.
+
+    ``wstate`` = [free words, drain end cycle, words in the open line, trace rows, drained rows, DRAM writes];
+    ``fills[row]`` = words in each trace row (a row is cut short when a drain forces the open line out).
+    """
+    current = cycle
+    for _ in range(n_elems):
+        wstate[2] += 1
+        wstate[0] -= 1
+        if wstate[2] == bw:
+            fills[wstate[3]] = bw
+            wstate[3] += 1
+            wstate[2] = 0
+        if current < wstate[1]:
+            if wstate[0] <= 0:
+                current = wstate[1]
+        elif wstate[0] < total - drain_words:
+            wstate[1] = _drain(wstate, fills, current, bw, lines_per_drain)
+    return current - cycle
+
+
+@numba.njit(cache=True)
+def _drain(wstate, fills, start_cycle, bw, lines_per_drain):
+    """write_buffer.empty_drain_buf after forcing the open line out: the next rows go to DRAM, one a cycle."""
+    if wstate[2] > 0:
+        fills[wstate[3]] = wstate[2]
+        wstate[3] += 1
+        wstate[2] = 0
+    first = wstate[4]
+    last = min(first + lines_per_drain, wstate[3])
+    rows = last - first
+    if rows <= 0:
+        return start_cycle
+    words = rows * bw - (bw - fills[last - 1])
+    if wstate[6] < 0:
+        wstate[6] = start_cycle + PORT_LATENCY
+    wstate[5] += words
+    wstate[0] += words
+    wstate[4] = last
+    return start_cycle + rows - 1 + PORT_LATENCY
+
+
+@numba.njit(cache=True)
+def _simulate_ws(t_len, ar, ac, kw, n, ifmap_ids, cand_off, cand_sets, iwin, fbase, f_eps, fwin, owin):
+    """Cycle-by-cycle ws demand of one layer against the ifmap and filter read buffers and the ofmap write buffer.
+
+    ``iwin`` / ``fwin`` = (sets, active sets, prefetch sets, prefetch lines); ``owin`` = (words, drain words,
+    bandwidth). Returns (rows of demand, stall cycles, ifmap prefetches, filter prefetches, ofmap DRAM writes).
+    """
+    o_total, o_drain, o_bw = owin[0], owin[1], owin[2]
+    o_lines = (o_drain + o_bw - 1) // o_bw
+    rf0 = (kw + ar - 1) // ar
+    fills = np.zeros(t_len * n * rf0 // o_bw + 4 * t_len * rf0 + 1024, dtype=np.int64)
+    wstate = np.array([o_total, 0, 0, 0, 0, 0, -1], dtype=np.int64)
+    rf = (kw + ar - 1) // ar
+    cf = (n + ac - 1) // ac
+    fold_len = t_len + 2 * ar + ac - 2
+    istate = np.array([0, -1, 0], dtype=np.int64)
+    fstate = np.array([0, -1, 0], dtype=np.int64)
+    buf = np.empty(ar * (2 + 64) + ac * 2 + 8, dtype=np.int64)
+    stall = 0
+    row = 0
+    for fc in range(cf):
+        v = min(ac, n - fc * ac)
+        for fr in range(rf):
+            vc = min(ar, kw - fr * ar)
+            for j in range(fold_len):
+                cycle = row + stall
+                # ifmap: column cc asks for data row j - ar - cc of this fold (skewed)
+                m = 0
+                pos = 0
+                for cc in range(vc):
+                    t = j - ar - cc
+                    if t < 0 or t >= t_len:
+                        continue
+                    a = ifmap_ids[fr * t_len + t, cc]
+                    lo, hi = cand_off[a], cand_off[a + 1]
+                    if pos + 1 + (hi - lo) > buf.shape[0]:
+                        hi = lo + (buf.shape[0] - pos - 1)
+                    buf[pos] = hi - lo
+                    for q in range(lo, hi):
+                        buf[pos + 1 + q - lo] = cand_sets[q]
+                    pos += 1 + hi - lo
+                    m += 1
+                si = _serve(buf, m, istate, iwin[0], iwin[1], iwin[2], iwin[3], cycle) if m > 0 else 0
+                # filter: the fold's rows load bottom row first during the first ar cycles
+                sf = 0
+                if j < ar:
+                    k = fr * ar + (ar - 1 - j)
+                    if k < kw:
+                        fb = np.empty(2 * v, dtype=np.int64)
+                        for jj in range(v):
+                            fb[2 * jj] = 1
+                            fb[2 * jj + 1] = (fbase[fc] + k * v + jj) // f_eps
+                        sf = _serve(fb, v, fstate, fwin[0], fwin[1], fwin[2], fwin[3], cycle)
+                # ofmap: column cc writes data row j - (2 ar - 1) - cc of this fold (skewed)
+                cnt = 0
+                for cc in range(v):
+                    t = j - (2 * ar - 1) - cc
+                    if 0 <= t < t_len:
+                        cnt += 1
+                so = _write(wstate, fills, cnt, cycle, o_total, o_drain, o_bw, o_lines) if cnt > 0 else 0
+                worst = max(si, sf, so)
+                stall += worst
+                row += 1
+    # write_buffer.empty_all_buffers: what is left goes out after the last cycle (not counted in cycles)
+    end = row - 1 + stall
+    while True:
+        if wstate[2] == 0 and wstate[4] >= wstate[3]:
+            break
+        end = _drain(wstate, fills, end, o_bw, o_lines) + 1
+    return row, stall, istate[2], fstate[2], wstate[5], istate[1], fstate[1], wstate[6], end - 1
+
+
+def _ifmap_addresses(h: int, w: int, r: int, s: int, c: int, stride: int) -> np.ndarray:
+    """SCALE-Sim's ifmap operand matrix: for each output pixel, the addresses of its R x S x C window."""
+    e, f = (h - r + stride) // stride, (w - s + stride) // stride
+    pix = np.arange(e * f)
+    orow, ocol = np.divmod(pix, f)
+    base = (orow * stride * w + ocol * stride) * c
+    j = np.arange(r * s * c)
+    wr, rem = np.divmod(j, s * c)
+    wc, ch = np.divmod(rem, c)
+    return base[:, None] + ((wr * w + wc) * c + ch)[None, :]
+
+
+def simulate_conv(name: str, h: int, w: int, r: int, s: int, c: int, k: int, stride: int,
+                  mem: ScaleSimMemory) -> LayerMemory:
+    """One (non-depthwise) convolution of a SCALE-Sim topology, ws, USER bandwidth."""
+    if mem.dataflow != "ws":
+        raise NotModelled(f"SCALE-Sim USER-mode memory: dataflow {mem.dataflow!r} is not modelled; "
+                          "ws is (use the analytical or event fidelity for os and is)")
+    ar, ac, bw = mem.rows, mem.cols, mem.bandwidth
+    ifmap = _ifmap_addresses(h, w, r, s, c, stride)
+    m_pix, kw = ifmap.shape
+    rf, cf = math.ceil(kw / ar), math.ceil(k / ac)
+    # ifmap prefetch matrix: row folds stacked, padded with -1 columns
+    pre = np.full((m_pix * rf, ar), -1, dtype=np.int64)
+    for fr in range(rf):
+        cols = min(ar, kw - fr * ar)
+        pre[fr * m_pix:(fr + 1) * m_pix, :cols] = ifmap[:, fr * ar:fr * ar + cols]
+    valid = pre >= 0
+    iw = _window(mem.ifmap_words, int(valid.sum()), pre.size, bw)
+    ids, cand_off, cand_sets = _ifmap_candidates(pre, valid, iw.elems_per_set)
+    vcols = [min(ac, k - f * ac) for f in range(cf)]
+    fbase = np.concatenate(([0], np.cumsum([kw * v for v in vcols]))).astype(np.int64)
+    fw = _window(mem.filter_words, kw * k, kw * ac * cf, bw)
+    o_drain = mem.ofmap_words - math.ceil(mem.ofmap_words * ACTIVE_FRACTION)
+    rows, stall, i_pref, f_pref, o_writes, i_stop, f_stop, o_start, o_stop = _simulate_ws(
+        m_pix, ar, ac, kw, k, ids, cand_off, cand_sets,
+        np.array([iw.n_sets, iw.active_sets, iw.prefetch_sets, iw.prefetch_lines], dtype=np.int64),
+        fbase, fw.elems_per_set,
+        np.array([fw.n_sets, fw.active_sets, fw.prefetch_sets, fw.prefetch_lines], dtype=np.int64),
+        np.array([mem.ofmap_words, o_drain, bw], dtype=np.int64))
+    mapped = [min(ar, kw - fr * ar) * vcols[fc] for fc in range(cf) for fr in range(rf)]
+    macs = m_pix * kw * k
+    return LayerMemory(
+        name=name, compute_cycles=int(rows - 1), stall_cycles=int(stall),
+        ifmap_sram_reads=m_pix * kw * cf, filter_sram_reads=kw * k, ofmap_sram_writes=m_pix * k * rf,
+        ifmap_dram_reads=(iw.first_lines + int(i_pref) * iw.prefetch_lines) * bw,
+        filter_dram_reads=(fw.first_lines + int(f_pref) * fw.prefetch_lines) * bw,
+        ofmap_dram_writes=int(o_writes), macs=macs,
+        ifmap_dram_cycles=(-iw.first_lines, int(i_stop)), filter_dram_cycles=(-fw.first_lines, int(f_stop)),
+        ofmap_dram_cycles=(int(o_start), int(o_stop)),
+        mapping_efficiency=sum(mapped) / (len(mapped) * ar * ac),
+        compute_utilization=macs / (ar * ac * rows))
+
+
+def memory_of_profile(profile) -> ScaleSimMemory:
+    """The USER-mode memory system of a profile loaded from a SCALE-Sim .cfg (one systolic unit, SRAM, DRAM)."""
+    unit = profile.unit()
+    if unit.array is None or unit.sram is None:
+        raise NotModelled(f"profile {profile.name!r}: SCALE-Sim's memory model needs a systolic unit with "
+                          "ifmap / filter / ofmap scratchpads (a SCALE-Sim .cfg)")
+    bw = profile.dram.bandwidth_gbps
+    if bw is None or profile.dram.unlimited:
+        raise NotModelled(f"profile {profile.name!r}: InterfaceBandwidth CALC has no DRAM limit; "
+                          "SCALE-Sim's memory model applies to USER bandwidth")
+    words_per_cycle = bw / unit.clock_ghz          # a SCALE-Sim word is one byte
+    if words_per_cycle != int(words_per_cycle) or words_per_cycle < 1:
+        raise NotModelled(f"profile {profile.name!r}: DRAM bandwidth {words_per_cycle:g} words/cycle; "
+                          "SCALE-Sim takes a whole number of words per cycle")
+    return ScaleSimMemory(unit.array.rows, unit.array.cols, unit.sram.ifmap_bytes, unit.sram.filter_bytes,
+                          unit.sram.ofmap_bytes, int(words_per_cycle), unit.array.dataflow)
+
+
+def _stride(value) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(set(value)) != 1:
+            raise NotModelled(f"stride {tuple(value)}: SCALE-Sim takes one stride for both axes")
+        return int(value[0])
+    return int(value)
+
+
+def simulate_topology(workload, mem: ScaleSimMemory) -> list[LayerMemory]:
+    """Every layer of a SCALE-Sim topology (``load_workload('x.csv')``) through SCALE-Sim's USER-mode memory.
+
+    A depthwise ("DP") row is its C single-channel convolutions, one after the other, each on fresh
+    scratchpads, as SCALE-Sim runs them.
+    """
+    from accelsim.workload.layers import Conv2d
+
+    out = []
+    for info in workload:
+        layer = info.layer
+        if not isinstance(layer, Conv2d) or len(layer.inputs) != 1 or layer.inputs[0] not in workload.inputs:
+            raise NotModelled(f"layer {info.name!r}: SCALE-Sim's memory model takes SCALE-Sim topology rows "
+                              "(one convolution on its own input)")
+        c, h, w = workload.inputs[layer.inputs[0]]
+        r, s = layer.kernel if isinstance(layer.kernel, (tuple, list)) else (layer.kernel, layer.kernel)
+        stride = _stride(layer.stride)
+        if layer.groups == 1:
+            out.append(simulate_conv(info.name, h, w, r, s, c, layer.out_channels, stride, mem))
+            continue
+        if layer.groups != c:
+            raise NotModelled(f"layer {info.name!r}: groups {layer.groups}; SCALE-Sim runs depthwise rows only")
+        one = simulate_conv(info.name, h, w, r, s, 1, layer.out_channels // c, stride, mem)
+        out.append(LayerMemory(
+            name=info.name, compute_cycles=one.compute_cycles * c, stall_cycles=one.stall_cycles * c,
+            ifmap_sram_reads=one.ifmap_sram_reads * c, filter_sram_reads=one.filter_sram_reads * c,
+            ofmap_sram_writes=one.ofmap_sram_writes * c, ifmap_dram_reads=one.ifmap_dram_reads * c,
+            filter_dram_reads=one.filter_dram_reads * c, ofmap_dram_writes=one.ofmap_dram_writes * c,
+            macs=one.macs * c, mapping_efficiency=one.mapping_efficiency,
+            compute_utilization=one.compute_utilization, ifmap_dram_cycles=one.ifmap_dram_cycles,
+            filter_dram_cycles=one.filter_dram_cycles, ofmap_dram_cycles=one.ofmap_dram_cycles))
+    return out
