@@ -90,7 +90,8 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
                            weights=weights if weights is not None else getattr(wl, "weights", None))
     elif fidelity == "analytical":
-        layers = run_analytical(costs, u, prof)
+        from accelsim.sim.scalesim_memory import run_scalesim_user   # SCALE-Sim .cfg in USER bandwidth mode
+        layers = run_scalesim_user(costs, wl, u, prof, dataflow) or run_analytical(costs, u, prof)
     else:
         layers = run_event(costs, u, prof, timeline=timeline)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None

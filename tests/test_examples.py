@@ -69,3 +69,13 @@ def test_model_onnx_is_tiny_cnn_as_the_exporter_writes_it(tmp_path):
     wl = accelsim.load_workload(str(EXAMPLES / "model.onnx"))
     # by hand: conv1 32x32x32 x 27 + dw2 32x16x16 x 9 + pw2 64x16x16 x 32 + conv3 64x16x16 x 576 + fc 64 x 10
     assert wl.macs == 884_736 + 73_728 + 524_288 + 9_437_184 + 640
+
+
+@pytest.mark.slow
+def test_user_bandwidth_example_writes_scalesim_reports(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "--profile", "workloads/examples/scale_user_bw10.cfg", "--workload",
+                 "workloads/examples/mobilenet_v1_224.csv", "--scalesim-reports", str(tmp_path / "rep")]) == 0
+    assert "9,551,530 cycles" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
+        "BANDWIDTH_REPORT.csv", "COMPUTE_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"]
