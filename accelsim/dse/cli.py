@@ -70,15 +70,15 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             return _interrupted(args.out)
         if stop():
             return _interrupted(args.out)
-    rate = f" ({outcome.points_per_minute:,.0f} points/min)" if outcome.n_computed else ""
-    print(f"sweep {spec.name}: {outcome.n_points} points, {outcome.n_done_before} already done, "
-          f"{outcome.n_computed} computed in {outcome.elapsed_s:.2f} s{rate}")
     errors = outcome.n_points - outcome.n_ok
     first = next((e for s, e in zip(outcome.table.columns["status"], outcome.table.columns["error"])
                   if s != "ok"), None)
     if outcome.n_points and not outcome.n_ok:
         raise AccelsimError(f"sweep {spec.name}: all {outcome.n_points} points failed (no plot written; "
                             f"errors in {outcome.files['results_csv']}); first error: {first}")
+    rate = f" ({outcome.points_per_minute:,.0f} points/min)" if outcome.n_computed else ""
+    print(f"sweep {spec.name}: {outcome.n_points} points, {outcome.n_done_before} already done, "
+          f"{outcome.n_computed} computed in {outcome.elapsed_s:.2f} s{rate}")
     if errors:
         print(f"{errors} point(s) failed or missing; first error: {first}")
     print(f"Pareto front: {len(outcome.front)} points ({', '.join(spec.objectives)})")

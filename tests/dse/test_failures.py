@@ -72,8 +72,10 @@ def test_all_failed_sweep_exits_2_with_one_line_and_no_plot(tmp_path, capsys):
     spec.write_text(json.dumps({"name": "bad", "workloads": ["tiny_cnn"],
                                 "parameters": {"units.npu.array.rows": [0, -1]}}))
     assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--backend", "serial"]) == 2
-    err = capsys.readouterr().err.strip()
+    captured = capsys.readouterr()
+    err = captured.err.strip()
     assert err.startswith("accelsim: error: sweep bad: all 2 points failed") and "\n" not in err
+    assert captured.out == ""
     assert "array.rows" in err
     assert not (tmp_path / "o" / "pareto.png").exists() and (tmp_path / "o" / "results.csv").exists()
 
