@@ -28,7 +28,7 @@ from accelsim.dse.profile_fields import apply_overrides, field_adapter, split_pa
 from accelsim.dse.space import DesignPoint
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
-from accelsim.sim import scalesim_memory
+from accelsim.sim.scalesim_memory import from_scalesim_cfg
 
 METRICS = ("latency_ms", "energy_mj", "total_cycles", "compute_cycles", "stall_cycles", "dram_bytes", "macs",
            "utilization", "pe_count", "sram_bytes", "area_mm2")
@@ -279,7 +279,7 @@ def evaluate_points(ctx: SweepContext, points: list[DesignPoint]) -> list[PointR
     unit = ctx.profile.unit(ctx.unit)
     fast_ok = (ctx.fidelity == "analytical" and unit.cost_model == "systolic" and unit.array is not None
                # a SCALE-Sim .cfg may run SCALE-Sim's USER-mode memory model (simulate decides per point)
-               and not scalesim_memory.from_scalesim_cfg(ctx.profile))
+               and not from_scalesim_cfg(ctx.profile))
     unit_json = unit.model_dump_json() if fast_ok else ""
     groups: dict[tuple, list[DesignPoint]] = defaultdict(list)
     for p in points:
