@@ -107,7 +107,10 @@ def simulate_ws(t_len, ar, ac, kw, n, ifmap_ids, cand_off, cand_sets, iwin, fbas
     fold_len = t_len + 2 * ar + ac - 2
     istate = np.array([0, -1, 0], dtype=np.int64)
     fstate = np.array([0, -1, 0], dtype=np.int64)
-    buf = np.empty(ar * (2 + 64) + ac * 2 + 8, dtype=np.int64)
+    most = 1                                  # the most fetch-order copies of one ifmap address
+    for a in range(cand_off.shape[0] - 1):
+        most = max(most, cand_off[a + 1] - cand_off[a])
+    buf = np.empty(ar * (1 + most) + 8, dtype=np.int64)
     stall = 0
     row = 0
     for fc in range(cf):
@@ -125,8 +128,6 @@ def simulate_ws(t_len, ar, ac, kw, n, ifmap_ids, cand_off, cand_sets, iwin, fbas
                         continue
                     a = ifmap_ids[fr * t_len + t, cc]
                     lo, hi = cand_off[a], cand_off[a + 1]
-                    if pos + 1 + (hi - lo) > buf.shape[0]:
-                        hi = lo + (buf.shape[0] - pos - 1)
                     buf[pos] = hi - lo
                     for q in range(lo, hi):
                         buf[pos + 1 + q - lo] = cand_sets[q]
