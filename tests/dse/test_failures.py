@@ -4,6 +4,9 @@ import json
 import math
 import sqlite3
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import accelsim
 from accelsim.cli import main
 from accelsim.dse.evaluate import METRICS, SweepContext, evaluate_points
@@ -98,3 +101,22 @@ def test_metrics_are_stored_as_numbers(tmp_path):
     for row in out.rows:
         if row["status"] == "ok":
             assert all(math.isfinite(row[m]) for m in METRICS)
+
+
+@settings(max_examples=20, deadline=None)
+@given(clock=st.floats(allow_nan=True, allow_infinity=True), rows=st.integers(-4, 2 ** 64),
+       bandwidth=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)))
+def test_any_values_give_the_batch_evaluator_and_simulate_one_verdict(clock, rows, bandwidth):
+    """Property: for arbitrary (also hostile) numbers, the sweep's point equals simulate's result or its refusal."""
+    overrides = {"units.npu.clock_ghz": clock, "units.npu.array.rows": rows, "dram.bandwidth_gbps": bandwidth}
+    spec = SweepSpec(workloads=["tiny_cnn"], parameters={k: [v] for k, v in overrides.items()})
+    base = load_profile("generic_npu")
+    (point,) = design_points(spec, base)
+    (res,) = evaluate_points(SweepContext(base, None, "analytical"), [point])
+    want = _simulate_or_error(base, point.overrides)
+    if want == "error":
+        assert res.status == "error" and "\n" not in res.error
+    else:
+        got = res.metrics
+        assert res.status == "ok" and (got["latency_ms"], got["energy_mj"], got["total_cycles"],
+                                       got["dram_bytes"]) == want
