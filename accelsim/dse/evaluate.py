@@ -107,7 +107,9 @@ def _coerce_column(path: str, values: list) -> tuple[list, np.ndarray]:
         key = (type(v), v)
         if key not in seen:
             try:
-                seen[key] = (True, adapter.validate_python(v))
+                value = adapter.validate_python(v)
+                # an integer the batch's int64 arrays cannot hold goes to simulate, which says what is wrong
+                seen[key] = (not isinstance(value, int) or abs(value) < MAX_STORED_INT // 2, value)
             except (ValidationError, TypeError):
                 seen[key] = (False, None)
         ok[i], out[i] = seen[key]
@@ -198,11 +200,6 @@ def _bad_metric(values: tuple) -> str | None:
                  if not math.isfinite(v) or v < 0 or (isinstance(v, int) and v >= MAX_STORED_INT)), None)
 
 
-def _int64_safe(values: list) -> np.ndarray:
-    """Which override values fit the batch arrays (no int64 overflow)."""
-    return np.array([not isinstance(v, int) or abs(v) < MAX_STORED_INT // 2 for v in values], dtype=bool)
-
-
 def simulate_point(ctx: SweepContext, point: DesignPoint) -> PointResult:
     """One point the slow, general way: its profile, its workload, ``accelsim.simulate``."""
     from accelsim.api import simulate
@@ -237,7 +234,7 @@ def _fast_columns(points: list[DesignPoint], unit_name: str) -> tuple[dict[str, 
         raw = [p.overrides[key] for p in points]
         for path in paths:
             columns[path], valid = _coerce_column(path, raw)
-            ok &= valid & _int64_safe(columns[path])
+            ok &= valid
     return columns, ok
 
 
@@ -259,9 +256,13 @@ def _batch_group(ctx: SweepContext, unit: Unit, unit_json: str, group: tuple, me
         if len(good) < len(members):
             columns = {path: [vals[i] for i in good] for path, vals in columns.items()}
         totals = evaluate_batch(table, design_arrays(ctx.profile, unit.name, columns, len(good)))
-        per_point = list(zip(*(getattr(totals, m).tolist() for m in METRICS)))
-        for i, values, exact in zip(good, per_point, totals.exact.tolist()):
-            if exact and _bad_metric(values) is None:
+        arrays = [getattr(totals, m) for m in METRICS]
+        storable = totals.exact.copy()           # what _bad_metric checks, for all points at once
+        for a in arrays:
+            storable &= np.isfinite(a) & (a >= 0)
+        per_point = zip(*(a.tolist() for a in arrays))
+        for i, values, keep in zip(good, per_point, storable.tolist()):
+            if keep:
                 results[members[i].key] = PointResult(members[i].key, "ok", values=values, method="batch")
     for p in members:
         if p.key not in results:
