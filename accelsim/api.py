@@ -50,6 +50,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     wl = load_workload(workload)
     if precision is not None:
         wl = wl.with_precision(precision)
+    if dataflow is not None:
+        _check_dataflow_applies(prof, unit, dataflow)
     if unit == "auto":
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
@@ -70,6 +72,16 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     return _simulate_workload(prof, wl, u, **run)
 
 
+def _check_dataflow_applies(prof: Profile, unit: str | None, dataflow: str) -> None:
+    """A dataflow is a systolic array's: refuse it for a unit without one (or a partition with none)."""
+    units = prof.units if unit == "auto" else [prof.unit(unit)]
+    if not any(u.cost_model == "systolic" and u.array is not None for u in units):
+        what = (f"profile {prof.name!r} has no systolic unit" if unit == "auto" else
+                f"unit {units[0].name!r} of {prof.name!r} is a {units[0].kind} ({units[0].cost_model}) unit")
+        raise AccelsimError(f"dataflow: got {dataflow!r}; a dataflow applies to systolic arrays (NPUs), "
+                            f"and {what}")
+
+
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
                        threads: int | None, seed: int, weights: Mapping | None, timeline=None) -> RunResult:
     costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
@@ -78,7 +90,8 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
                            weights=weights if weights is not None else getattr(wl, "weights", None))
     elif fidelity == "analytical":
-        layers = run_analytical(costs, u, prof)
+        from accelsim.sim.scalesim_memory import run_scalesim_user   # SCALE-Sim .cfg in USER bandwidth mode
+        layers = run_scalesim_user(costs, wl, u, prof, dataflow) or run_analytical(costs, u, prof)
     else:
         layers = run_event(costs, u, prof, timeline=timeline)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None

@@ -20,6 +20,16 @@ def _write_json(path: str, data: dict) -> None:
         raise AccelsimError(f"{path}: cannot write JSON: {err.strerror}") from None
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag as one line (``accelsim: error: ...``, exit 2), without the usage block."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("accelsim").strip()
+        where = f"{command}: " if command else ""
+        print(f"accelsim: error: {where}{message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -45,6 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
+    if args.scalesim_reports:
+        _write_scalesim_reports(args, workload)
     print(run_text(result))
     if getattr(result, "compression", None) is not None:
         from accelsim.report.compression import compression_text
@@ -64,6 +76,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"wrote report {files.index_html}")
     write_timeline(args, timeline, f"{result.workload} on {result.profile}")
     return 0
+
+
+def _write_scalesim_reports(args: argparse.Namespace, workload) -> None:
+    """--scalesim-reports: SCALE-Sim's USER-mode memory system on a SCALE-Sim .cfg, its three CSV reports."""
+    from accelsim.hardware import load_profile
+    from accelsim.report.scalesim_reports import write_scalesim_reports
+    from accelsim.sim.scalesim_memory import memory_of_profile, simulate_topology
+    from accelsim.workload import load_workload
+
+    if not str(args.profile).lower().endswith(".cfg"):
+        raise AccelsimError(f"--scalesim-reports: needs --profile a SCALE-Sim .cfg (USER bandwidth); "
+                            f"got {args.profile!r}")
+    layers = simulate_topology(load_workload(workload), memory_of_profile(load_profile(args.profile)))
+    paths = write_scalesim_reports(layers, args.scalesim_reports)
+    total, stall = sum(lm.total_cycles for lm in layers), sum(lm.stall_cycles for lm in layers)
+    print(f"SCALE-Sim USER-mode memory model: {total:,} cycles ({stall:,} stall); wrote "
+          f"{', '.join(str(p) for p in paths)}\n")
 
 
 def _peak_tops(unit) -> str:
@@ -108,8 +137,11 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from accelsim.calibration.calibrate import calibrate, write_calibration
 
+    from accelsim.calibration.calibrate import DEFAULT_OUT
+
+    if args.write and args.out:
+        raise AccelsimError("calibrate: give --write (update the shipped calibration) or --out PATH, not both")
     cal = calibrate(args.table, loo=args.loo)
-    path = write_calibration(cal, args.out)
     fit = cal.data["fit"]
     print(f"fitted {fit['free_parameters']} factors to {fit['rows_used']} rows of {cal.data['table']} "
           f"({len(fit['skipped'])} skipped)")
@@ -121,7 +153,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if "loo_median_ape" in fit:
         print(f"  leave-one-out: median APE {100 * fit['loo_median_ape']:.1f}%, "
               f"within 2x {100 * fit['loo_within_2x']:.0f}%")
-    print(f"wrote {path}")
+    out = args.out or (DEFAULT_OUT if args.write else None)
+    if out is None:
+        print(f"not written (--write updates {DEFAULT_OUT.name}, --out PATH writes elsewhere)")
+        return 0
+    print(f"wrote {write_calibration(cal, out)}")
     return 0
 
 
@@ -188,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     from accelsim.hardware import DEFAULT_PROFILE
     from accelsim.workload import DEFAULT_WORKLOAD
 
-    parser = argparse.ArgumentParser(prog="accelsim", description="Simulate neural networks on mobile and "
+    parser = _OneLineParser(prog="accelsim", description="Simulate neural networks on mobile and "
                                      "embedded accelerators.")
     sub = parser.add_subparsers(dest="command")
 
@@ -220,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--width", default=None, metavar="W",
                      help="channel width multiplier of a zoo network that has one, e.g. 0.5 (default 1.0)")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
+    run.add_argument("--scalesim-reports", default=None, metavar="DIR",
+                     help="with a SCALE-Sim .cfg in USER bandwidth mode: run SCALE-Sim's memory system (separate "
+                          "ifmap / filter / ofmap DRAM interfaces) and write its COMPUTE_REPORT.csv, "
+                          "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into DIR")
     add_run_options(run)
     run.set_defaults(func=cmd_run)
     add_stream_parser(sub)
@@ -245,15 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
                            help="ONNX ops accelsim does not model: an error (default) or zero-cost layers")
     workloads.set_defaults(func=cmd_workloads)
 
-    from accelsim.calibration.calibrate import DEFAULT_OUT
     from accelsim.calibration.table import DEFAULT_TABLE
 
     cal = sub.add_parser("calibrate", help="fit unit efficiency factors to a table of measured latencies")
     cal.add_argument("--table", default=str(DEFAULT_TABLE), metavar="CSV",
                      help="measurements: id, soc, unit, model, input, precision, threads, latency_ms "
                           "(default: the 34 published measurements in hw_profiles/)")
-    cal.add_argument("--out", default=str(DEFAULT_OUT), metavar="PATH",
-                     help="calibration file to write (default hw_profiles/calibration.yaml, used by every run)")
+    cal.add_argument("--out", default=None, metavar="PATH",
+                     help="write the fitted calibration to PATH (default: print the fit, write nothing)")
+    cal.add_argument("--write", action="store_true",
+                     help="update hw_profiles/calibration.yaml, the calibration every run uses")
     cal.add_argument("--loo", action="store_true", help="also report leave-one-out cross-validated error")
     cal.set_defaults(func=cmd_calibrate)
 

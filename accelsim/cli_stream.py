@@ -25,7 +25,7 @@ def add_timeline_options(parser: argparse.ArgumentParser) -> None:
 
 def add_run_options(run: argparse.ArgumentParser) -> None:
     """Options of ``accelsim run`` for partitioning and timelines."""
-    run.add_argument("--objective", default="latency",
+    run.add_argument("--objective", default=None,
                      help="with --unit auto: latency (default) or energy (within --latency-bound-ms)")
     run.add_argument("--latency-bound-ms", default=None, metavar="MS",
                      help="with --objective energy: the latency the mapping must meet (default: none)")
@@ -67,9 +67,18 @@ def write_timeline(args: argparse.Namespace, timeline: Timeline | None, title: s
         print(f"wrote {args.gantt}")
 
 
+def _partition_flags_need_auto(args: argparse.Namespace) -> None:
+    """--objective and --latency-bound-ms choose a partition: without --unit auto they would be ignored."""
+    for flag, value in (("--objective", args.objective), ("--latency-bound-ms", args.latency_bound_ms)):
+        if value is not None and args.unit != "auto":
+            raise AccelsimError(f"{flag} {value}: applies when the layers are partitioned over units; "
+                                "add --unit auto")
+
+
 def run_kwargs(args: argparse.Namespace) -> dict:
     """The extra ``simulate`` arguments of ``accelsim run``."""
-    return {"objective": args.objective, "latency_bound_ms": _positive_float("--latency-bound-ms",
+    _partition_flags_need_auto(args)
+    return {"objective": args.objective or "latency", "latency_bound_ms": _positive_float("--latency-bound-ms",
                                                                              args.latency_bound_ms)}
 
 
@@ -132,6 +141,7 @@ def stream_spec_from_args(args: argparse.Namespace):
             data.update(update)
             spec = validate(StreamsSpec, data, f"{args.spec} (with command-line overrides)")
         return spec
+    _partition_flags_need_auto(args)
     stream = {f: getattr(args, f) for f in given}
     stream.setdefault("workload", DEFAULT_WORKLOAD)
     data = {"streams": [stream]}

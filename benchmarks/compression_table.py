@@ -1,6 +1,6 @@
 """What each compression buys on each unit: before/after ratios of size, MACs, DRAM, latency and energy.
 
-    python benchmarks/compression_table.py        # prints a markdown table, writes benchmarks/results/compression_table.json
+    python benchmarks/compression_table.py        # prints a markdown table, --write records it in benchmarks/results/compression_table.json
 
 Every row is one ``accelsim.simulate(profile, workload, unit=..., compress=SPEC)``
 (analytical fidelity, calibrated profiles); a ratio is after / before.
@@ -19,6 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 import accelsim  # noqa: E402
 from accelsim.compress import apply_spec  # noqa: E402
+
+from _output import results_path  # noqa: E402
 
 UNITS = [("generic_npu", "npu"), ("snapdragon855", "cpu"), ("snapdragon855", "gpu"), ("snapdragon855", "dsp")]
 SPECS = ["prune=0.89", "prune=2:4", "quant=int4", "quant=binary", "hash=0.125", "factorize=ratio:0.25",
@@ -54,6 +56,7 @@ def transform_speed() -> dict[str, float]:
 
 
 def main() -> None:
+    out = results_path("compression_table.json", description=__doc__.split("\n")[0])
     table = rows()
     speed = transform_speed()
     print(f"{WORKLOAD}, after / before")
@@ -64,10 +67,12 @@ def main() -> None:
               f"{r['dram_bytes']:.3f} | {r['latency_ms']:.3f} | {r['energy_mj']:.3f} |")
     for k, ms in speed.items():
         print(f"apply_spec {k}: {ms:.1f} ms")
-    out = ROOT / "benchmarks" / "results" / "compression_table.json"
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return
     out.write_text(json.dumps({"workload": WORKLOAD, "command": "python benchmarks/compression_table.py",
                                "rows": table, "apply_spec_ms": speed}, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

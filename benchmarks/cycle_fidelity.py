@@ -1,6 +1,6 @@
 """How long ``accelsim run --fidelity cycle`` takes, against the analytical fidelity.
 
-    python benchmarks/cycle_fidelity.py     # writes benchmarks/results/cycle_fidelity.json
+    python benchmarks/cycle_fidelity.py     # --write records it in benchmarks/results/cycle_fidelity.json
 
 In-process ``accelsim.simulate`` times (median of ``--reps`` runs after a warm-up that
 also fills Numba's on-disk cache), for MobileNet-V1 (224) on generic_npu in int8 in each
@@ -21,6 +21,8 @@ from pathlib import Path
 import accelsim
 from accelsim.hardware import load_profile
 from accelsim.hardware.schema import PrecisionSpec, ZeroSkip
+
+from _output import add_output_arguments, output_path
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -48,7 +50,9 @@ def timed(fn, reps):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=5)
+    add_output_arguments(parser, "cycle_fidelity.json")
     args = parser.parse_args(argv)
+    out = output_path(args, "cycle_fidelity.json")
     rows = []
     cases = [(f"int8 {df}", "generic_npu", dict(dataflow=df)) for df in ("os", "ws", "is")]
     cases.append(("ternary os, weight zero skipping", ternary_skip_profile(), dict(dataflow="os", precision="ternary")))
@@ -66,8 +70,10 @@ def main(argv=None) -> int:
                    capture_output=True)
     cli_s = time.perf_counter() - t
     print(f"whole `accelsim run --fidelity cycle` process: {cli_s:.2f} s")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cycle_fidelity.json").write_text(json.dumps(
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return 0
+    out.write_text(json.dumps(
         {"command": "python benchmarks/cycle_fidelity.py", "workload": "mobilenet_v1 224", "profile": "generic_npu",
          "runs": rows, "cli_process_s": cli_s}, indent=1) + "\n")
     return 0

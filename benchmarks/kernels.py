@@ -1,7 +1,7 @@
 """Speed of the cycle-fidelity kernels against PyTorch's fp32 conv2d (oneDNN) on the same shapes.
 
     pip install -e '.[bench]'          # PyTorch is a benchmark-only extra
-    python benchmarks/kernels.py       # writes benchmarks/results/kernels.{json,md}
+    python benchmarks/kernels.py       # --write records benchmarks/results/kernels.{json,md}
 
 For every layer (ResNet-18 and MobileNet-V1 convolutions at 224x224, batch 1) and every
 mode (binary, ternary, int8), on 1 thread and on all cores, it times:
@@ -220,7 +220,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=15, help="timed calls per measurement (minimum kept)")
     parser.add_argument("--threads", default=None, help="comma list of thread counts (default 1 and all cores)")
-    parser.add_argument("--out", default=str(RESULTS / "kernels"), help="output path without extension")
+    parser.add_argument("--out", default=None, help="write PATH.json and PATH.md (a path without extension)")
+    parser.add_argument("--write", action="store_true", help="write benchmarks/results/kernels.{json,md}")
     args = parser.parse_args(argv)
     try:
         import torch
@@ -242,12 +243,15 @@ def main(argv=None) -> int:
     meta = {"cpu": cpu, "cores": cores, "torch": torch.__version__, "numba": numba.__version__,
             "numpy": np.__version__, "vnni": HAS_VNNI, "reps": args.reps, "threads": threads,
             "command": "python benchmarks/kernels.py"}
-    out = Path(args.out)
+    print(markdown(rows, summary, peak, meta))
+    if not (args.out or args.write):
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return 0
+    out = Path(args.out) if args.out else RESULTS / "kernels"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "popcount_peak": peak, "summary": summary,
                                                     "layers": rows}, indent=1) + "\n")
     out.with_suffix(".md").write_text(markdown(rows, summary, peak, meta))
-    print(markdown(rows, summary, peak, meta))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Partition every zoo network on every profile: is the DP exact, and how long does it take?
 
-    python benchmarks/partition_exactness.py   # ~10 min; writes benchmarks/results/partition_exactness.json
+    python benchmarks/partition_exactness.py   # ~10 min; --write records it in benchmarks/results/partition_exactness.json
 
 For each (profile, network) pair: the latency objective, then the energy objective within 1.2x the
 fastest latency. Pairs no mapping can run (a CPU-only NMS on a chip without a CPU) are listed as skipped.
@@ -23,8 +23,11 @@ from accelsim.sim.cost_table import CostTable  # noqa: E402
 from accelsim.sim.partition import partition  # noqa: E402
 from accelsim.workload import ZOO  # noqa: E402
 
+from _output import results_path  # noqa: E402
+
 
 def main() -> None:
+    out = results_path("partition_exactness.json", description=__doc__.split("\n")[0])
     rows, skipped = [], []
     for prof in available_profiles():
         profile = load_profile(prof)
@@ -52,11 +55,13 @@ def main() -> None:
                "energy_max_s": max(r["energy_s"] for r in rows),
                "energy_median_s": sorted(r["energy_s"] for r in rows)[len(rows) // 2]}
     print(json.dumps(summary, indent=2))
-    out = ROOT / "benchmarks" / "results" / "partition_exactness.json"
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return
     out.write_text(json.dumps({"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                                           f"Python {platform.python_version()}", "date": time.strftime("%Y-%m-%d"),
                                "summary": summary, "rows": rows, "skipped": skipped}, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Time MobileNet-V2 (analytical) on every unit of every chip profile, and the calibration fit.
 
-    python benchmarks/run_chip_speed.py      # prints a table, writes benchmarks/results/chip_speed.json
+    python benchmarks/run_chip_speed.py      # prints a table, --write records it in benchmarks/results/chip_speed.json
 
 Per unit: the median of 7 in-process ``accelsim.simulate`` calls with the profile and the
 workload already loaded (the cost of pricing 64 layers), and once with loading included.
@@ -22,6 +22,8 @@ import accelsim  # noqa: E402
 from accelsim.calibration.calibrate import calibrate  # noqa: E402
 from accelsim.hardware import available_profiles, load_profile  # noqa: E402
 
+from _output import results_path  # noqa: E402
+
 
 def median_ms(fn, repeat: int = 7) -> float:
     times = []
@@ -33,6 +35,7 @@ def median_ms(fn, repeat: int = 7) -> float:
 
 
 def main() -> None:
+    out = results_path("chip_speed.json", description=__doc__.split("\n")[0])
     wl = accelsim.load_workload("mobilenet_v2")
     rows = []
     for name in available_profiles():
@@ -54,7 +57,9 @@ def main() -> None:
     calibrate(ROOT / "hw_profiles" / "device_latency_calibration.csv", loo=True)
     loo_s = time.perf_counter() - t0
     print(f"calibrate: {fit_s:.2f} s; with leave-one-out (35 fits): {loo_s:.2f} s")
-    out = ROOT / "benchmarks" / "results" / "chip_speed.json"
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return
     out.write_text(json.dumps({"command": "python benchmarks/run_chip_speed.py", "machine": platform.platform(),
                                "python": platform.python_version(), "mobilenet_v2": rows,
                                "calibrate_s": round(fit_s, 2), "calibrate_loo_s": round(loo_s, 2)}, indent=2) + "\n")

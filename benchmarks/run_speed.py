@@ -1,6 +1,6 @@
 """Time ``accelsim run`` (analytical and event) on SCALE-Sim's MobileNet-V1 and ResNet-18.
 
-    python benchmarks/run_speed.py            # prints a table, writes benchmarks/results/run_speed.json
+    python benchmarks/run_speed.py            # prints a table, --write records it in benchmarks/results/run_speed.json
 
 Each figure is the median of several in-process runs of ``accelsim.simulate`` on the
 SCALE-Sim 32x32 config + topology CSV (files loaded and parsed every time, as the CLI
@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 import accelsim  # noqa: E402
 from tests.helpers import write_scalesim_cfg  # noqa: E402
 
+from _output import results_path  # noqa: E402
+
 DATA = ROOT / "tests" / "data" / "scalesim"
 SCALESIM_S = {("mobilenet_v1_224", "os"): 95.5, ("mobilenet_v1_224", "ws"): 81.7, ("mobilenet_v1_224", "is"): 84.5,
               ("resnet18_224", "os"): 295.9, ("resnet18_224", "ws"): 278.9, ("resnet18_224", "is"): 440.0}
@@ -39,6 +41,7 @@ def median_seconds(fn, repeat: int) -> float:
 
 
 def main() -> None:
+    out = results_path("run_speed.json", description=__doc__.split("\n")[0])
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for (net, df), scalesim_s in SCALESIM_S.items():
@@ -57,11 +60,13 @@ def main() -> None:
     for r in rows:
         print(f"{r['network']:18} {r['dataflow']:3} {r['analytical_s'] * 1e3:9.2f}ms {r['event_s'] * 1e3:7.1f}ms "
               f"{r['cli_process_s']:8.2f}s {r['scalesim_v3_s']:9.1f}s {r['speedup_analytical']:8.0f}x")
-    out = ROOT / "benchmarks" / "results" / "run_speed.json"
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return
     out.write_text(json.dumps({"machine": f"{platform.processor() or platform.machine()}, "
                                f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}",
                                "date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Time stream simulations: 60 s of a 30 fps SSD-MobileNet-V2 camera on snapdragon855 (target: under 10 s).
 
-    python benchmarks/stream_speed.py     # prints a table, writes benchmarks/results/stream_speed.json
+    python benchmarks/stream_speed.py     # prints a table, --write records it in benchmarks/results/stream_speed.json
 
 Each case is the median of three in-process ``run_streams`` calls (profile and workload loading,
 cost table, partitioning and the SimPy run), plus one timing of the whole ``accelsim stream`` process
@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 from accelsim.sim.stream_spec import load_streams_spec  # noqa: E402
 from accelsim.sim.streams import run_streams  # noqa: E402
 
+from _output import results_path  # noqa: E402
+
 PROFILE = "snapdragon855"
 SSD = {"workload": "ssd_mobilenet_v2", "fps": 30, "unit": "auto"}
 CASES = [
@@ -36,6 +38,7 @@ CASES = [
 
 
 def main() -> None:
+    out = results_path("stream_speed.json", description=__doc__.split("\n")[0])
     rows = []
     for label, spec in CASES:
         times, result = [], None
@@ -60,12 +63,14 @@ def main() -> None:
         print(f"{r['case']:62} {r['seconds_simulated']:6g} {r['frames']:7d} {r['wall_s']:7.2f}s "
               f"{r['wall_s_per_simulated_s'] * 1e3:8.1f}ms")
     print(f"whole `accelsim stream` process, 60 s SSD-MobileNet-V2 case: {cli:.2f} s")
-    out = ROOT / "benchmarks" / "results" / "stream_speed.json"
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return
     out.write_text(json.dumps({"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                                           f"Python {platform.python_version()}",
                                "date": time.strftime("%Y-%m-%d"), "target_s": 10.0, "cli_process_s": cli,
                                "rows": rows}, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Sweep throughput: MobileNet-V2 design points per minute with the analytical model.
 
-    python benchmarks/sweep_speed.py        # prints a table, writes benchmarks/results/sweep_speed.json
+    python benchmarks/sweep_speed.py        # prints a table, --write records it in benchmarks/results/sweep_speed.json
 
 The design space is MobileNet-V2 (224, width 1.0) on variants of the generic
 NPU: 16 array heights x 16 widths (4..256, log-spaced) x 8 scratchpad sizes x
@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _output import results_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,6 +76,7 @@ def in_process_rate(n: int = 16384) -> float:
 
 
 def main() -> None:
+    out = results_path("sweep_speed.json", description=__doc__.split("\n")[0])
     with tempfile.TemporaryDirectory() as tmp:
         spec_path = Path(tmp) / "spec.yaml"
         spec_path.write_text(json.dumps(SPEC, indent=1))
@@ -94,7 +97,9 @@ def main() -> None:
     print(f"  rerun with every point stored: {resume_wall:.1f} s ({resumed['computed']} computed)")
     verdict = "meets" if end_to_end >= TARGET_PER_MIN else "MISSES"
     print(f"target >= {TARGET_PER_MIN:,} points/min end to end: {verdict}")
-    out = ROOT / "benchmarks" / "results" / "sweep_speed.json"
+    if out is None:
+        print("(not written: --write records it in benchmarks/results/, --out PATH elsewhere)")
+        return
     out.write_text(json.dumps({
         "command": "python benchmarks/sweep_speed.py",
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -106,7 +111,7 @@ def main() -> None:
         "resume_wall_s": round(resume_wall, 2), "pareto_points": summary["pareto_points"],
         "target_points_per_min": TARGET_PER_MIN, "meets_target": end_to_end >= TARGET_PER_MIN,
     }, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

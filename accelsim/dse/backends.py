@@ -4,12 +4,22 @@ Every backend maps one picklable function over tasks and yields results as
 they complete (in any order), keeping a bounded number of tasks in flight so
 a million-point sweep does not queue a million tasks. Closing a backend
 releases its workers (and the LocalCluster it started, for Dask).
+
+Local pool workers leave Ctrl-C and SIGTERM to the sweep process (which kills
+them and saves what finished, so a signal to the whole process group prints
+no traceback per worker), and die with it: the kernel sends them SIGKILL when
+their parent dies (Linux ``PR_SET_PDEATHSIG``), and a watchdog thread exits
+them within a second of being orphaned elsewhere.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -21,9 +31,41 @@ BACKENDS = ("local", "dask", "serial")
 CONNECT_TIMEOUT_S = 10      # how long to wait for a Dask scheduler given by address
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops handing out work and saves what finished."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PR_SET_PDEATHSIG = 1             # linux/prctl.h
+ORPHAN_CHECK_S = 1.0
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """SIGKILL this process when the parent dies (Linux), and exit if ever orphaned (any POSIX system)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(ORPHAN_CHECK_S)
+
+    if os.getppid() != parent_pid:      # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=watch, name="accelsim-orphan-watch", daemon=True).start()
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool worker setup: ignore Ctrl-C and SIGTERM (the parent handles both), die with the parent."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    _die_with_parent(parent_pid)
+
+
+def _noop() -> None:
+    return None
 
 
 class SerialBackend:
@@ -36,7 +78,7 @@ class SerialBackend:
         for task in tasks:
             yield fn(task)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -49,7 +91,18 @@ class LocalBackend:
         self.workers = workers or os.cpu_count() or 1
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+        # Start the workers with Ctrl-C / SIGTERM blocked, so none runs the parent's handlers before
+        # its initializer ignores them; a signal that arrives meanwhile reaches the parent afterwards.
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+                                            initargs=(os.getpid(),))
+            self.pool.submit(_noop).result()      # a fork pool starts all its workers on the first task
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def imap_unordered(self, fn: Callable, tasks: Iterable) -> Iterator[Any]:
         pending = set()
@@ -71,7 +124,17 @@ class LocalBackend:
                     raise AccelsimError(f"a worker process died ({err}); the points finished so far are saved, "
                                         "run the sweep again to resume") from None
 
-    def close(self) -> None:
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in (getattr(self.pool, "_processes", None) or {}).values()]
+
+    def close(self, abort: bool = False) -> None:
+        """Release the workers: after their current tasks, or at once (``abort``: interrupted, failed)."""
+        if abort:
+            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                try:
+                    proc.kill()
+                except (OSError, ValueError):
+                    pass
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -116,7 +179,7 @@ class DaskBackend:
             yield fut.result()
             fut.release()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -17,7 +17,10 @@ entry per design point (P points); results are arrays of P.
 What the table cannot hold is zero skipping: it depends on the array shape
 and dataflow of each point. A workload whose sparse layers run on a unit
 that skips zeros raises ``NotVectorizable``; sweeps then simulate its points
-one by one.
+one by one. Likewise a point whose numbers leave exact arithmetic (a
+non-finite or out-of-range input, a count past 2**53, an int64 overflow) is
+flagged in ``BatchTotals.exact``; sweeps simulate those points on their own,
+so the sweep and ``simulate`` agree on every point, refusals included.
 """
 from __future__ import annotations
 
@@ -210,6 +213,35 @@ class BatchTotals:
     pe_count: np.ndarray
     sram_bytes: np.ndarray
     area_mm2: np.ndarray
+    exact: np.ndarray | None = None      # points whose figures are exact (others must be simulated one by one)
+
+
+EXACT_LIMIT = 2.0 ** 53       # integers a float64 holds exactly; cycle and byte counts stay below it
+MAX_ARRAY_SIDE = 2 ** 20      # rows / cols the int64 fold arithmetic handles without overflow
+
+
+def _finite(x: np.ndarray, low: float = 0.0, strict: bool = True) -> np.ndarray:
+    """Finite and above ``low`` (or at least ``low`` when not strict), per point."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(x) & ((x > low) if strict else (x >= low))
+
+
+def _inputs_in_range(t: LayerTable, d: DesignArrays) -> np.ndarray:
+    """Design points whose numbers the vectorized arithmetic handles exactly (the rest go to ``simulate``)."""
+    ok = (d.rows >= 1) & (d.rows <= MAX_ARRAY_SIDE) & (d.cols >= 1) & (d.cols <= MAX_ARRAY_SIDE)
+    ok &= (d.non_mac_lanes >= 1) & _finite(d.clock_ghz)
+    ok &= _finite(d.static_power_mw, strict=False) & _finite(d.layer_overhead_us, strict=False)
+    ok &= d.dram_unlimited | _finite(d.dram_bandwidth_gbps)
+    ok &= _finite(d.dram_latency_ns, strict=False) & _finite(d.dram_pj_per_byte, strict=False)
+    ok &= _finite(d.sram_pj_per_byte, strict=False)
+    for size in (d.sram_ifmap_bytes, d.sram_filter_bytes, d.sram_ofmap_bytes):
+        ok &= (size >= 0) & (size < EXACT_LIMIT)
+    for f in set(t.formats):
+        ok &= _finite(d.macs_per_cycle[f]) & _finite(d.energy_pj_per_mac[f], strict=False)
+        ok &= np.isnan(d.vector_macs_per_cycle[f]) | _finite(d.vector_macs_per_cycle[f])
+    for c in set(t.op_classes):
+        ok &= _finite(d.efficiency[c])
+    return ok
 
 
 def _ceil_i64(x: np.ndarray) -> np.ndarray:
@@ -287,7 +319,14 @@ def _elementwise_layers(t: LayerTable, d: DesignArrays, out: dict[str, np.ndarra
 
 def evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     """Analytical latency, energy, traffic and utilization of workload ``t`` at every point of ``d``."""
+    with np.errstate(all="ignore"):     # out-of-range points are flagged in ``exact``, not warned about
+        return _evaluate_batch(t, d)
+
+
+def _evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     n_layers, n_points = len(t), len(d)
+    if float(t.macs.astype(F64).sum()) + float(t.elem_ops.astype(F64).sum()) >= EXACT_LIMIT:
+        raise NotVectorizable("the workload's MAC and element-operation counts exceed exact float64 arithmetic")
     missing = sorted({f for f in t.formats if f not in d.macs_per_cycle})
     if missing:
         raise ValueError(f"design points lack precision(s) {missing}")
@@ -312,7 +351,11 @@ def evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     memory = np.where(dram > 0, lat_cycles + dram / bytes_per_cycle, 0.0)
     # sim/analytical.analytical_cycles: the roofline plus the unit's fixed per-layer overhead
     layer_overhead = _ceil_i64(d.layer_overhead_us * 1e3 * d.clock_ghz)[None, :]
-    total = np.maximum(compute, _ceil_i64(memory)) + layer_overhead
+    with np.errstate(all="ignore"):
+        memory = np.where(np.isfinite(memory), memory, EXACT_LIMIT)
+        layer_overhead = np.where(_finite(d.layer_overhead_us * 1e3 * d.clock_ghz, strict=False),
+                                  layer_overhead, -1)
+    total = np.maximum(compute, _ceil_i64(np.minimum(memory, EXACT_LIMIT))) + layer_overhead
     latency_ms = total / (d.clock_ghz * 1e6)[None, :]
     # sim/analytical.layer_result, term by term in its order
     energy_pj = (out["compute_pj"] + out["sram_pj"] + dram * d.dram_pj_per_byte[None, :]
@@ -322,6 +365,10 @@ def evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
         util = np.where(total > 0, t.macs[:, None] / (total * k["mpc"]), 0.0)
     # RunResult sums layer by layer, left to right: cumulative sums keep that order exactly.
     total_cycles = total.sum(axis=0)
+    cells_ok = ((compute >= 0) & (compute < EXACT_LIMIT) & (out["dram_read"] >= 0) & (out["dram_write"] >= 0) & (memory < EXACT_LIMIT)
+                & (layer_overhead >= 0) & (total >= 0) & np.isfinite(energy_mj) & (energy_mj >= 0))
+    exact = (_inputs_in_range(t, d) & cells_ok.all(axis=0) & (total_cycles.astype(F64) < EXACT_LIMIT)
+             & (dram.astype(F64).sum(axis=0) < EXACT_LIMIT))
     compute_cycles = compute.sum(axis=0)
     busy = np.cumsum(util * total, axis=0)[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -330,4 +377,5 @@ def evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
         total_cycles=total_cycles, compute_cycles=compute_cycles, stall_cycles=total_cycles - compute_cycles,
         latency_ms=total_cycles / (d.clock_ghz * 1e6), energy_mj=np.cumsum(energy_mj, axis=0)[-1],
         dram_bytes=dram.sum(axis=0), macs=np.full(n_points, int(t.macs.sum()), dtype=I64), utilization=run_util,
-        pe_count=d.pe_total, sram_bytes=d.sram_total_bytes, area_mm2=area_mm2(d.pe_total, d.sram_total_bytes))
+        pe_count=d.pe_total, sram_bytes=d.sram_total_bytes, area_mm2=area_mm2(d.pe_total, d.sram_total_bytes),
+        exact=exact)

@@ -11,6 +11,7 @@ fails records its error; the others go on.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from accelsim.dse.profile_fields import apply_overrides, field_adapter, split_pa
 from accelsim.dse.space import DesignPoint
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
+from accelsim.sim.scalesim_memory import from_scalesim_cfg
 
 METRICS = ("latency_ms", "energy_mj", "total_cycles", "compute_cycles", "stall_cycles", "dram_bytes", "macs",
            "utilization", "pe_count", "sram_bytes", "area_mm2")
@@ -36,6 +38,8 @@ UNIT_FAST_FIELDS = {"array.rows", "array.cols", "array.dataflow", "clock_ghz", "
                     "layer_overhead_us", "sram.ifmap_bytes", "sram.filter_bytes", "sram.ofmap_bytes",
                     "sram.energy_pj_per_byte", "sram.double_buffered", *(f"efficiency.{c}" for c in OP_CLASSES)}
 DRAM_FAST_FIELDS = {"bandwidth_gbps", "latency_ns", "energy_pj_per_byte", "size_bytes"}
+
+MAX_STORED_INT = 2 ** 63     # SQLite's INTEGER range: a metric beyond it is a failed point, not a crash
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,9 @@ def _coerce_column(path: str, values: list) -> tuple[list, np.ndarray]:
         key = (type(v), v)
         if key not in seen:
             try:
-                seen[key] = (True, adapter.validate_python(v))
+                value = adapter.validate_python(v)
+                # an integer the batch's int64 arrays cannot hold goes to simulate, which says what is wrong
+                seen[key] = (not isinstance(value, int) or abs(value) < MAX_STORED_INT // 2, value)
             except (ValidationError, TypeError):
                 seen[key] = (False, None)
         ok[i], out[i] = seen[key]
@@ -181,6 +187,19 @@ def _metrics_of_result(result, profile: Profile) -> tuple:
     return tuple(named[m] for m in METRICS)
 
 
+def _failed(point: DesignPoint, err: BaseException, method: str) -> PointResult:
+    """A failed point with a one-line reason."""
+    message = str(err) if isinstance(err, AccelsimError) else f"{type(err).__name__}: {err}"
+    first = message.splitlines()[0] if message.strip() else type(err).__name__
+    return PointResult(point.key, "error", error=first[:500], method=method)
+
+
+def _bad_metric(values: tuple) -> str | None:
+    """The first metric that is not a storable result (non-finite, negative, an integer past 2**63), if any."""
+    return next((m for m, v in zip(METRICS, values)
+                 if not math.isfinite(v) or v < 0 or (isinstance(v, int) and v >= MAX_STORED_INT)), None)
+
+
 def simulate_point(ctx: SweepContext, point: DesignPoint) -> PointResult:
     """One point the slow, general way: its profile, its workload, ``accelsim.simulate``."""
     from accelsim.api import simulate
@@ -189,11 +208,15 @@ def simulate_point(ctx: SweepContext, point: DesignPoint) -> PointResult:
         profile = apply_overrides(ctx.profile, point.overrides)
         wl = _workload(point.workload, point.workload_options, point.precision, point.compression)
         result = simulate(profile, wl, fidelity=ctx.fidelity, unit=ctx.unit)
-        return PointResult(point.key, "ok", values=_metrics_of_result(result, profile), method="simulate")
+        values = _metrics_of_result(result, profile)
     except Exception as err:  # noqa: BLE001  (a failing point is recorded, the sweep goes on)
-        message = str(err) if isinstance(err, AccelsimError) else f"{type(err).__name__}: {err}"
-        return PointResult(point.key, "error", error=message.splitlines()[0] if message else type(err).__name__,
-                           method="simulate")
+        return _failed(point, err, "simulate")
+    bad = _bad_metric(values)
+    if bad:
+        shown = repr(values[METRICS.index(bad)])
+        return PointResult(point.key, "error", error=f"{bad}: got {shown[:40]}; must be finite, >= 0 "
+                           "(an integer below 2**63)", method="simulate")
+    return PointResult(point.key, "ok", values=values, method="simulate")
 
 
 def _fast_columns(points: list[DesignPoint], unit_name: str) -> tuple[dict[str, list], np.ndarray] | None:
@@ -215,42 +238,81 @@ def _fast_columns(points: list[DesignPoint], unit_name: str) -> tuple[dict[str, 
     return columns, ok
 
 
+def _batch_group(ctx: SweepContext, unit: Unit, unit_json: str, group: tuple, members: list[DesignPoint],
+                 results: dict[str, PointResult]) -> bool:
+    """Price ``members`` in one vectorized call where exact; False if the group must be simulated point by point.
+
+    Points the schema refuses, or whose numbers leave the batch model's exact range, are simulated
+    one by one (so their result, or their refusal, is ``simulate``'s own).
+    """
+    name, options, compression, precision = group
+    fast = _fast_columns(members, unit.name)
+    if fast is None:
+        return False
+    columns, ok = fast
+    table = _layer_table(name, options, precision, compression, unit_json)
+    good = np.flatnonzero(ok)
+    if len(good):
+        if len(good) < len(members):
+            columns = {path: [vals[i] for i in good] for path, vals in columns.items()}
+        totals = evaluate_batch(table, design_arrays(ctx.profile, unit.name, columns, len(good)))
+        arrays = [getattr(totals, m) for m in METRICS]
+        storable = totals.exact.copy()           # what _bad_metric checks, for all points at once
+        for a in arrays:
+            storable &= np.isfinite(a) & (a >= 0)
+        per_point = zip(*(a.tolist() for a in arrays))
+        for i, values, keep in zip(good, per_point, storable.tolist()):
+            if keep:
+                results[members[i].key] = PointResult(members[i].key, "ok", values=values, method="batch")
+    for p in members:
+        if p.key not in results:
+            results[p.key] = simulate_point(ctx, p)
+    return True
+
+
 def evaluate_points(ctx: SweepContext, points: list[DesignPoint]) -> list[PointResult]:
-    """Results of ``points`` in their order: vectorized per workload where possible."""
+    """Results of ``points`` in their order: vectorized per workload where possible.
+
+    Never raises for a point: one that fails is a result with status ``error`` and a one-line reason,
+    and the other points of the chunk still get their results.
+    """
     results: dict[str, PointResult] = {}
     unit = ctx.profile.unit(ctx.unit)
-    fast_ok = ctx.fidelity == "analytical" and unit.cost_model == "systolic" and unit.array is not None
+    fast_ok = (ctx.fidelity == "analytical" and unit.cost_model == "systolic" and unit.array is not None
+               # a SCALE-Sim .cfg may run SCALE-Sim's USER-mode memory model (simulate decides per point)
+               and not from_scalesim_cfg(ctx.profile))
     unit_json = unit.model_dump_json() if fast_ok else ""
     groups: dict[tuple, list[DesignPoint]] = defaultdict(list)
     for p in points:
         groups[(p.group, tuple(p.overrides))].append(p)
-    for ((name, options, compression, precision), _keys), members in groups.items():
-        fast = _fast_columns(members, unit.name) if fast_ok else None
-        if fast is not None:
+    for (group, _keys), members in groups.items():
+        done = False
+        if fast_ok:
             try:
-                table = _layer_table(name, options, precision, compression, unit_json)
-            except Exception:  # noqa: BLE001  (NotVectorizable, or a point error simulate reports on its own)
-                fast = None
-        if fast is None:
+                done = _batch_group(ctx, unit, unit_json, group, members, results)
+            except Exception:  # noqa: BLE001  (NotVectorizable, an overflow: simulate says what is wrong)
+                done = False
+        if not done:
             for p in members:
-                results[p.key] = simulate_point(ctx, p)
-            continue
-        columns, ok = fast
-        for i in np.flatnonzero(~ok):
-            results[members[i].key] = simulate_point(ctx, members[i])   # the schema's own error message
-        good = np.flatnonzero(ok)
-        if not len(good):
-            continue
-        if len(good) < len(members):
-            columns = {path: [vals[i] for i in good] for path, vals in columns.items()}
-        totals = evaluate_batch(table, design_arrays(ctx.profile, unit.name, columns, len(good)))
-        per_point = zip(*(getattr(totals, m).tolist() for m in METRICS))
-        for i, values in zip(good, per_point):
-            results[members[i].key] = PointResult(members[i].key, "ok", values=values, method="batch")
+                if p.key not in results:
+                    results[p.key] = simulate_point(ctx, p)
     return [results[p.key] for p in points]
 
 
 def evaluate_task(task: Task) -> tuple[list[PointResult], float]:
-    """Worker entry point: the chunk's results and the seconds it took."""
+    """Worker entry point: the chunk's results and the seconds it took.
+
+    Whatever goes wrong is recorded per point (``evaluate_points`` never raises for a point); should the
+    chunk itself fail (memory), each point is retried on its own so the others still land.
+    """
     t0 = time.perf_counter()
-    return evaluate_points(task.context, task.points), time.perf_counter() - t0
+    try:
+        results = evaluate_points(task.context, task.points)
+    except Exception:  # noqa: BLE001
+        results = []
+        for p in task.points:
+            try:
+                results.append(simulate_point(task.context, p))
+            except Exception as err:  # noqa: BLE001
+                results.append(_failed(p, err, "simulate"))
+    return results, time.perf_counter() - t0

@@ -4,6 +4,12 @@ Each finished point (result or error) is committed as soon as its chunk
 returns, so an interrupted sweep loses at most the chunks in flight, and a
 rerun skips every key already stored. ``runs`` records each invocation, and
 every point keeps the ``run_id`` that computed it.
+
+Several sweeps may share one folder: before computing a chunk a run claims
+its points (``claims``, in one ``BEGIN IMMEDIATE`` transaction), skipping
+points already stored or claimed by another live run, so no point is computed
+twice. A run that died (SIGKILL, power loss) is found by its released
+``RunLock``: its status becomes ``killed`` and its claims are free again.
 """
 from __future__ import annotations
 
@@ -28,7 +34,10 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started_at REAL, finished_at REAL, backend TEXT, spec TEXT,
     n_points INTEGER, n_done_before INTEGER, n_computed INTEGER, n_failed INTEGER, status TEXT);
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, run_id TEXT NOT NULL, claimed_at REAL);
 """
+RUN_STATUSES = ("running", "finished", "interrupted", "failed", "killed")
+SQL_BATCH = 500          # keys per IN (...) query, well under SQLite's variable limit
 
 
 class SweepStore:
@@ -42,8 +51,20 @@ class SweepStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            self._check_tables()
         except (OSError, sqlite3.DatabaseError) as err:
             raise AccelsimError(f"{self.path}: cannot open the sweep database: {err}") from None
+
+    def _check_tables(self) -> None:
+        """Refuse a database whose tables are not a sweep's (a foreign file, another program's ``points``)."""
+        want = {"points": set(POINT_COLUMNS), "runs": {"run_id", "status", "n_computed"},
+                "claims": {"key", "run_id"}}
+        for table, columns in want.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            missing = sorted(columns - have)
+            if missing:
+                raise AccelsimError(f"{self.path}: table {table!r} is not a sweep table (no column "
+                                    f"{missing[0]!r}); give --out a new folder")
 
     def close(self) -> None:
         self.db.close()
@@ -53,6 +74,56 @@ class SweepStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def _in_batches(self, query: str, keys: list[str], *args) -> list[tuple]:
+        rows = []
+        for i in range(0, len(keys), SQL_BATCH):
+            part = keys[i:i + SQL_BATCH]
+            rows += self.db.execute(query.format(marks=", ".join("?" * len(part))), (*args, *part)).fetchall()
+        return rows
+
+    def claim(self, run_id: str, keys: list[str], alive, include_errors: bool = True) -> set[str]:
+        """Claim for ``run_id`` the ``keys`` that are neither stored nor claimed by another live run.
+
+        ``alive(run_id) -> bool`` tells live runs from dead ones. Returns the keys claimed.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            status = "" if include_errors else " AND status = 'ok'"
+            stored = {r[0] for r in self._in_batches(f"SELECT key FROM points WHERE key IN ({{marks}}){status}",
+                                                     keys)}
+            held = self._in_batches("SELECT key, run_id FROM claims WHERE run_id != ? AND key IN ({marks})",
+                                    keys, run_id)
+            live = {rid: alive(rid) for rid in {r[1] for r in held}}
+            taken = stored | {k for k, rid in held if live[rid]}
+            mine = [k for k in keys if k not in taken]
+            now = time.time()
+            self.db.executemany("INSERT OR REPLACE INTO claims (key, run_id, claimed_at) VALUES (?, ?, ?)",
+                                [(k, run_id, now) for k in mine])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return set(mine)
+
+    def claimed_by_others(self, run_id: str, keys: list[str]) -> dict[str, str]:
+        """key -> run_id of the ``keys`` another run has claimed."""
+        return dict(self._in_batches("SELECT key, run_id FROM claims WHERE run_id != ? AND key IN ({marks})",
+                                     keys, run_id))
+
+    def release_claims(self, run_id: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
+
+    def mark_dead_runs(self, alive) -> list[str]:
+        """Runs recorded as ``running`` whose process is gone become ``killed``; their claims are freed."""
+        running = [r[0] for r in self.db.execute("SELECT run_id FROM runs WHERE status = 'running'")]
+        dead = [rid for rid in running if not alive(rid)]
+        with self.db:
+            for rid in dead:
+                self.db.execute("UPDATE runs SET status = 'killed' WHERE run_id = ? AND status = 'running'", (rid,))
+                self.db.execute("DELETE FROM claims WHERE run_id = ?", (rid,))
+        return dead
 
     def finished_keys(self, include_errors: bool = True) -> set[str]:
         query = "SELECT key FROM points" + ("" if include_errors else " WHERE status = 'ok'")
@@ -68,8 +139,20 @@ class SweepStore:
             rows.append((r.key, p.index, p.workload_label, p.compression, p.precision, p.params_json, r.status,
                          r.error) + (r.values if r.values is not None else blank) + (r.method, run_id, now))
         marks = ", ".join("?" * len(POINT_COLUMNS))
+        insert = f"INSERT OR REPLACE INTO points ({', '.join(POINT_COLUMNS)}) VALUES ({marks})"
+        try:
+            with self.db:
+                self.db.executemany(insert, rows)
+        except (OverflowError, sqlite3.InterfaceError):     # some value SQLite cannot hold: row by row
+            with self.db:
+                for row in rows:
+                    try:
+                        self.db.execute(insert, row)
+                    except (OverflowError, sqlite3.InterfaceError) as err:
+                        self.db.execute(insert, row[:6] + ("error", f"result not storable: {err}") + blank
+                                        + row[-3:])
         with self.db:
-            self.db.executemany(f"INSERT OR REPLACE INTO points ({', '.join(POINT_COLUMNS)}) VALUES ({marks})", rows)
+            self.db.executemany("DELETE FROM claims WHERE key = ? AND run_id = ?", [(r.key, run_id) for r in results])
 
     def start_run(self, run_id: str, backend: str, spec_json: str, n_points: int, n_done_before: int) -> None:
         with self.db:
