@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -187,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="accelsim", description="Simulate neural networks on mobile and "
                                      "embedded accelerators.")
+    from accelsim import __version__
+    parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="simulate a workload on a hardware profile and print a per-layer report")
@@ -258,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--json", default=None, metavar="PATH", help="write rows, median_ape, within_2x as JSON")
     val.add_argument("--plot", default=None, metavar="PATH", help="write a log-log scatter plot (PNG)")
     val.set_defaults(func=cmd_validate)
+    for command in sub.choices.values():
+        command.add_argument("--profile-dir", action="append", default=None, metavar="DIR",
+                             help="a folder of profile YAML files searched before the built-ins (repeatable)")
     return parser
 
 
@@ -267,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    saved = os.environ.get("ACCELSIM_PROFILE_PATH")
+    if getattr(args, "profile_dir", None):   # via the environment so that sweep worker processes see it too
+        os.environ["ACCELSIM_PROFILE_PATH"] = os.pathsep.join(args.profile_dir + ([saved] if saved else []))
     try:
         return args.func(args)
     except AccelsimError as err:
@@ -277,9 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours; silence the flush at exit.
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if getattr(args, "profile_dir", None):
+            if saved is None:
+                os.environ.pop("ACCELSIM_PROFILE_PATH", None)
+            else:
+                os.environ["ACCELSIM_PROFILE_PATH"] = saved
 
 
 if __name__ == "__main__":

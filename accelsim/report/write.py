@@ -73,16 +73,25 @@ def _check_profile(result: dict, profile: Profile) -> None:
                                 f"supported by {profile.name}/{u.name}; give the profile the result ran on") from None
 
 
+def embedded_profile(data: dict) -> Profile | None:
+    """The profile a result recorded in ``inputs.profile.content`` (as run, calibrated), or None."""
+    content = ((data.get("inputs") or {}).get("profile") or {}).get("content")
+    if not isinstance(content, dict):
+        return None
+    from accelsim.validation import validate
+    return validate(Profile, content, "result inputs.profile.content")
+
+
 def write_report(result: dict | RunResult, out_dir: str | Path, profile: str | Path | Profile | None = None
                  ) -> ReportFiles:
     """Write rooflines (one per unit), breakdowns, utilization and ``index.html`` into ``out_dir``.
 
     ``profile`` is the profile the result ran on (object, name or path); by
-    default the one named in the result.
+    default the one the result embeds (``inputs.profile.content``), else the one it names.
     """
     data = result.to_dict() if isinstance(result, RunResult) else result
     check_result(data, "result")
-    prof = load_profile(profile if profile is not None else data["profile"])
+    prof = load_profile(profile if profile is not None else embedded_profile(data) or data["profile"])
     _check_profile(data, prof)
     out = Path(out_dir)
     try:

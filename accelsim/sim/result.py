@@ -4,6 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def _provenance(inputs: dict | None) -> dict:
+    """``accelsim_version`` always, and the ``inputs`` block when the run recorded one."""
+    from accelsim import __version__
+    return {"accelsim_version": __version__, **({"inputs": inputs} if inputs is not None else {})}
+
+
 @dataclass(frozen=True)
 class LayerResult:
     name: str
@@ -39,6 +45,7 @@ class RunResult:
     threads: int | None = None          # simd units: threads used
     calibration: str | None = None      # where the unit's fitted factors came from; None = spec alone
     compression: object | None = None  # accelsim.compress.CompressionSummary when run with compress=
+    inputs: dict | None = None          # accelsim.provenance.run_inputs: version, profile content + hash, options
 
     @property
     def total_cycles(self) -> int:
@@ -86,4 +93,5 @@ class RunResult:
         }
         if self.compression is not None:
             d["compression"] = self.compression.to_dict()
+        d.update(_provenance(self.inputs))
         return d
