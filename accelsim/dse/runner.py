@@ -4,6 +4,7 @@ Output folder::
 
     sweep.db      every finished point (SQLite; the resume state)
     results.csv   the spec's points with their parameters and metrics (errors included)
+    results.parquet  the same table as parquet (when pandas and pyarrow are installed: accelsim[frames])
     pareto.csv    the non-dominated points, per workload
     pareto.png    the fronts: first objective against each of the others
 """
@@ -54,6 +55,11 @@ class SweepOutcome:
     def rows(self) -> list[dict]:
         """Every point as a dict (parameters and metrics as columns)."""
         return self.table.rows() if self.table is not None else []
+
+    def to_pandas(self):
+        """Every point of the spec as a DataFrame (parameters and metrics as columns)."""
+        from accelsim.frames import sweep_frame
+        return sweep_frame(self.table)
 
     @property
     def points_per_minute(self) -> float:
@@ -144,6 +150,9 @@ def _write_outputs(spec: SweepSpec, outcome: SweepOutcome) -> None:
     outcome.files["results_csv"] = outcome.table.to_csv(out / "results.csv")
     outcome.files["pareto_csv"] = outcome.front.to_csv(out / "pareto.csv")
     outcome.files["pareto_png"] = write_pareto_png(out / "pareto.png", outcome.table, front, objectives)
+    from accelsim.frames import write_parquet
+    if write_parquet(outcome.table, out / "results.parquet"):   # with pandas + pyarrow (accelsim[frames])
+        outcome.files["results_parquet"] = out / "results.parquet"
     summary = {"name": spec.name, "points": outcome.n_points, "done_before": outcome.n_done_before,
                "computed": outcome.n_computed, "failed_this_run": outcome.n_failed,
                "ok": outcome.n_ok, "errors": outcome.n_points - outcome.n_ok, "pareto_points": len(front),

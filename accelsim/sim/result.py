@@ -95,3 +95,16 @@ class RunResult:
             d["compression"] = self.compression.to_dict()
         d.update(_provenance(self.inputs))
         return d
+
+    def to_pandas(self):
+        """One row per layer (every LayerResult field, ``bound``, ``share`` of latency); totals in ``.attrs``."""
+        from accelsim.frames import layers_frame
+        return layers_frame(self)
+
+    def __repr__(self) -> str:
+        from accelsim.frames import short_repr
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        from accelsim.frames import html_repr
+        return html_repr(self)

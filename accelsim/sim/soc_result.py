@@ -80,3 +80,16 @@ class SocRunResult:
             "copies": [c.to_dict() for c in self.copies], "layers": [x.to_dict() for x in self.layers],
             **_provenance(self.inputs),
         }
+
+    def to_pandas(self):
+        """One row per layer (each on its unit), with ``bound`` and ``share``; totals in ``.attrs``."""
+        from accelsim.frames import layers_frame
+        return layers_frame(self)
+
+    def __repr__(self) -> str:
+        from accelsim.frames import short_repr
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        from accelsim.frames import html_repr
+        return html_repr(self)
