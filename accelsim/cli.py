@@ -34,7 +34,9 @@ def _positive_int(text: str) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.api import simulate
     from accelsim.cli_stream import make_timeline, run_kwargs, run_text, write_timeline
+    from accelsim.output_paths import check_outputs
 
+    check_outputs({"--json": args.json, "--trace": args.trace, "--gantt": args.gantt}, {"--report": args.report})
     timeline = make_timeline(args)
     workload = args.workload
     if str(workload).lower().endswith(".onnx"):
@@ -50,17 +52,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
-    if args.report:
-        from accelsim.hardware import load_profile
-        from accelsim.report import write_report
-        from accelsim.sim.soc_result import SocRunResult
-
-        if isinstance(result, SocRunResult):
-            raise AccelsimError("--report: rooflines are drawn per unit for one-unit runs; give --unit NAME "
-                                "(with --unit auto use --trace / --gantt for the timeline)")
-        files = write_report(result, args.report, profile=load_profile(args.profile))
-        print(f"wrote report {files.index_html}")
     write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+    if args.report:
+        from accelsim.report import write_report
+
+        files = write_report(result, args.report)   # the result embeds the profile it ran on
+        print(f"wrote report {files.index_html}")
     return 0
 
 
@@ -72,8 +69,10 @@ def _peak_tops(unit) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from accelsim.output_paths import check_outputs
     from accelsim.report import load_result_json, write_report
 
+    check_outputs({}, {"--out": args.out})
     files = write_report(load_result_json(args.result), args.out, profile=args.profile)
     print(f"wrote {len(files.pngs)} plots and {files.index_html}")
     return 0

@@ -30,8 +30,9 @@ def layer_bound(layer) -> str:
     if own:
         return own
     get = layer.get if isinstance(layer, dict) else (lambda k, d=0: getattr(layer, k, d))
-    parts = {"compute": get("compute_cycles", 0) or 0, "memory": get("stall_cycles", 0) or 0,
-             "overhead": get("overhead_cycles", 0) or 0}
+    overhead = get("overhead_cycles", 0) or 0    # part of the stall cycles when the cost model records it
+    parts = {"compute": get("compute_cycles", 0) or 0, "memory": max(0, (get("stall_cycles", 0) or 0) - overhead),
+             "overhead": overhead}
     return max(parts, key=parts.get)
 
 

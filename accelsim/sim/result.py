@@ -28,6 +28,7 @@ class LayerResult:
     sram_bytes: int
     utilization: float
     cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
+    op_class: str = ""                # conv, depthwise, pointwise, fc or elementwise (accelsim/cost/opclass.py)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -22,14 +22,14 @@ def _profile(**dram):
 def test_report_files_and_self_contained_html(tmp_path):
     files = write_report(accelsim.simulate(), tmp_path / "rep")     # snapdragon855: its default unit is the DSP
     names = sorted(p.name for p in (tmp_path / "rep").iterdir())
-    assert names == ["energy.png", "index.html", "latency.png", "roofline_dsp.png", "rooflines.json",
+    assert names == ["energy.png", "index.html", "latency.png", "roofline_dsp.png", "rooflines.json", "time_budget.png",
                      "utilization.png"]
     for png in files.pngs.values():
         img = imread(png)
         assert img.shape[0] > 300 and img.shape[1] > 500
     page = files.index_html.read_text()
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', page)
-    assert len(images) == len(files.pngs) == 4
+    assert len(images) == len(files.pngs) == 5
     assert base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing fetched from the network: no external sources, links, scripts or stylesheets
     assert not re.search(r'(src|href)="(https?:)?//', page) and "<script" not in page and "<link" not in page
@@ -80,7 +80,7 @@ def test_cli_run_report_and_report_command(tmp_path, capsys):
     assert main(["run", "--workload", "tiny_cnn", "--json", str(out_json), "--report", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a" / "index.html").is_file()
     assert main(["report", str(out_json), "--out", str(tmp_path / "b")]) == 0
-    assert "wrote 4 plots" in capsys.readouterr().out
+    assert "wrote 5 plots" in capsys.readouterr().out
     assert (tmp_path / "b" / "roofline_dsp.png").is_file()
 
 
