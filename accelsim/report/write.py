@@ -150,9 +150,10 @@ def _totals(data: dict, prof: Profile) -> str:
     inputs = data.get("inputs") or {}
     if inputs:
         p = inputs.get("profile") or {}
-        cal = (p.get("calibration") or {}).get("file")
+        cal = p.get("calibration") or {}
+        cal_text = f"{Path(cal['file']).name} (sha256 {(cal.get('sha256') or '')[:12]})" if cal.get("file") else None
         rows += [["accelsim", inputs.get("accelsim_version", data.get("accelsim_version", ""))],
-                 ["profile sha256", (p.get("sha256") or "")[:16]], ["calibration", cal or "none (spec figures)"]]
+                 ["profile sha256", (p.get("sha256") or "")[:16]], ["calibration", cal_text or "none (spec figures)"]]
     return html.table(["quantity", "value"], rows, numeric={1})
 
 
