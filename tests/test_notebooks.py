@@ -56,6 +56,18 @@ CLAIMS = {
         "the fastest array is not the biggest": 'fastest["pe_count"] < max(sizes) ** 2',
         "more scratchpad never costs DRAM energy": "all(a >= b for a, b in zip(energies, energies[1:]))",
     },
+    "05_my_npu_idea": {
+        "on the array alone, depthwise layers take most of the time": 'budget_before.by_op_class[0].key == "depthwise" '
+                                                                      "and budget_before.by_op_class[0].share > 0.5",
+        "the vector unit makes it several times faster": "speedup > 2",
+        "then pointwise layers are the budget": 'budget_after.by_op_class[0].key == "pointwise"',
+        "every design ran": "sweep.n_ok == sweep.n_points == len(ideas)",
+        "the idea is faster than every phone unit": 'best_idea["latency_ms"] < best_phone["latency_ms"]',
+        "a phone CPU spends less energy than any idea": 'frugal_phone["kind"] == "cpu" and '
+                                                       'frugal_phone["energy_mj"] < frugal_idea["energy_mj"]',
+        "the front mixes ideas and phone units": "0 < idea_share < 1",
+        "DRAM is most of the idea's energy": "dram_share > 0.5",
+    },
     "04_realtime_video": {
         "the Nano carries one detector camera": 'capacity["jetson_nano", 1] == 1',
         "the 855 carries more": 'capacity["snapdragon855", 1] > capacity["jetson_nano", 1]',
