@@ -90,6 +90,17 @@ def test_inputs_record_calibration_options_and_change_with_the_profile():
     assert soc["inputs"]["options"]["unit"] == "auto" and soc["accelsim_version"] == accelsim.__version__
 
 
+def test_stream_and_sweep_outputs_record_the_version(tmp_path):
+    from accelsim.dse.runner import run_sweep
+    from accelsim.dse.spec import SweepSpec
+    from accelsim.sim.stream_spec import StreamsSpec
+
+    streams = accelsim.run_streams(StreamsSpec(streams=[{"workload": "tiny_cnn"}], seconds=0.2), "snapdragon855")
+    assert streams.to_dict()["accelsim_version"] == accelsim.__version__
+    run_sweep(SweepSpec(workloads=["tiny_cnn"], parameters={"units.npu.array.cols": [8]}), tmp_path, backend="serial")
+    assert json.loads((tmp_path / "summary.json").read_text())["accelsim_version"] == accelsim.__version__
+
+
 @pytest.mark.slow
 def test_wheel_ships_the_data_and_runs_with_no_repository_beside_it(tmp_path):
     """Build the wheel, install it (no deps: they come from this venv via a .pth) in a fresh venv, smoke test."""

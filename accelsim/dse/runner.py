@@ -143,6 +143,7 @@ def run_sweep(spec: SweepSpec | str | Path, out_dir: str | Path, *, backend: str
 
 
 def _write_outputs(spec: SweepSpec, outcome: SweepOutcome) -> None:
+    from accelsim import __version__
     objectives = list(spec.objectives)
     front = pareto_indices(outcome.table, objectives)
     outcome.front = outcome.table.take(front)
@@ -156,6 +157,7 @@ def _write_outputs(spec: SweepSpec, outcome: SweepOutcome) -> None:
     summary = {"name": spec.name, "points": outcome.n_points, "done_before": outcome.n_done_before,
                "computed": outcome.n_computed, "failed_this_run": outcome.n_failed,
                "ok": outcome.n_ok, "errors": outcome.n_points - outcome.n_ok, "pareto_points": len(front),
-               "objectives": objectives, "elapsed_s": outcome.elapsed_s, "run_id": outcome.run_id}
+               "objectives": objectives, "elapsed_s": outcome.elapsed_s, "run_id": outcome.run_id,
+               "accelsim_version": __version__}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     outcome.files["summary"] = out / "summary.json"
