@@ -121,3 +121,16 @@ def test_run_report_takes_unit_auto_and_checks_every_output_before_simulating(tm
     assert main(ok) == 0
     for f in ("r/index.html", "g.png", "t.json", "r.json"):
         assert (tmp_path / f).stat().st_size > 0, f
+
+
+def test_report_of_a_scalesim_cfg_result_needs_no_cfg(tmp_path, monkeypatch):
+    """Issue 12: `report` of a result from a custom profile failed with "profile 'scale' not found"."""
+    from tests.helpers import write_scalesim_cfg
+
+    cfg = write_scalesim_cfg(tmp_path / "scale.cfg", 16, 16, "ws")
+    out = tmp_path / "r.json"
+    assert main(["run", "--profile", str(cfg), "--workload", "tiny_cnn", "--json", str(out)]) == 0
+    cfg.unlink()
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", str(out), "--out", str(tmp_path / "rep")]) == 0
+    assert "scale" in (tmp_path / "rep" / "index.html").read_text()
