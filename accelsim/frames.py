@@ -101,3 +101,18 @@ def html_repr(result, top: int = 5) -> str:
             f"<table><thead><tr><th>slowest layers</th><th>op</th><th>unit</th><th>ms</th><th>share</th>"
             f"<th>bound</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<small>result.to_pandas() has every layer</small></div>")
+
+
+class ResultViews:
+    """``to_pandas()``, a one-line ``repr`` and a notebook ``_repr_html_`` for results with ``layers``
+    (mixed into RunResult and SocRunResult, whose dataclasses use ``repr=False`` to keep this one)."""
+
+    def to_pandas(self):
+        """One row per layer (every LayerResult field, ``bound``, ``share`` of latency); totals in ``.attrs``."""
+        return layers_frame(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_repr(self)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accelsim.frames import ResultViews
+
 
 def _provenance(inputs: dict | None) -> dict:
     """``accelsim_version`` always, and the ``inputs`` block when the run recorded one."""
@@ -34,8 +36,8 @@ class LayerResult:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
-class RunResult:
+@dataclass(frozen=True, repr=False)   # repr: ResultViews' one line
+class RunResult(ResultViews):
     profile: str
     workload: str
     fidelity: str
@@ -96,16 +98,3 @@ class RunResult:
             d["compression"] = self.compression.to_dict()
         d.update(_provenance(self.inputs))
         return d
-
-    def to_pandas(self):
-        """One row per layer (every LayerResult field, ``bound``, ``share`` of latency); totals in ``.attrs``."""
-        from accelsim.frames import layers_frame
-        return layers_frame(self)
-
-    def __repr__(self) -> str:
-        from accelsim.frames import short_repr
-        return short_repr(self)
-
-    def _repr_html_(self) -> str:
-        from accelsim.frames import html_repr
-        return html_repr(self)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accelsim.frames import ResultViews
+
 from accelsim.sim.result import LayerResult, _provenance
 
 
@@ -22,8 +24,8 @@ class CopyResult:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
-class SocRunResult:
+@dataclass(frozen=True, repr=False)   # repr: ResultViews' one line
+class SocRunResult(ResultViews):
     """Per-layer results (each on its own unit and clock) plus the copies between units.
 
     ``latency_ms`` is end to end: layers and copies back to back (analytical) or
@@ -81,15 +83,3 @@ class SocRunResult:
             **_provenance(self.inputs),
         }
 
-    def to_pandas(self):
-        """One row per layer (each on its unit), with ``bound`` and ``share``; totals in ``.attrs``."""
-        from accelsim.frames import layers_frame
-        return layers_frame(self)
-
-    def __repr__(self) -> str:
-        from accelsim.frames import short_repr
-        return short_repr(self)
-
-    def _repr_html_(self) -> str:
-        from accelsim.frames import html_repr
-        return html_repr(self)
