@@ -30,9 +30,11 @@ def layer_bound(layer) -> str:
     if own:
         return own
     get = layer.get if isinstance(layer, dict) else (lambda k, d=0: getattr(layer, k, d))
-    overhead = get("overhead_cycles", 0) or 0    # part of the stall cycles when the cost model records it
-    parts = {"compute": get("compute_cycles", 0) or 0, "memory": max(0, (get("stall_cycles", 0) or 0) - overhead),
-             "overhead": overhead}
+    compute = get("compute_cycles", 0) or 0
+    overhead = get("overhead_cycles", 0) or 0    # fixed per-layer cost, when the cost model records it
+    total = get("total_cycles", None)
+    total = compute + (get("stall_cycles", 0) or 0) if total is None else total
+    parts = {"compute": compute, "memory": max(0, total - compute - overhead), "overhead": overhead}
     return max(parts, key=parts.get)
 
 

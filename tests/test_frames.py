@@ -29,6 +29,7 @@ def test_bound_names_the_largest_of_compute_stall_and_overhead():
     assert layer_bound({"compute_cycles": 10, "stall_cycles": 3}) == "compute"
     assert layer_bound({"compute_cycles": 10, "stall_cycles": 14, "overhead_cycles": 11}) == "overhead"
     assert layer_bound({"compute_cycles": 10, "stall_cycles": 14, "overhead_cycles": 6}) == "compute"   # 8 memory
+    assert layer_bound({"compute_cycles": 10, "stall_cycles": 14, "total_cycles": 24, "overhead_cycles": 11}) == "overhead"
     assert layer_bound({"compute_cycles": 10, "stall_cycles": 30, "bound": "compute"}) == "compute"
     starved = accelsim.simulate("generic_npu", "mobilenet_v1", fidelity="event").to_pandas()
     memory = starved[starved["stall_cycles"] > starved["compute_cycles"]]
