@@ -105,8 +105,13 @@ def test_stream_and_sweep_outputs_record_the_version(tmp_path):
 def test_wheel_ships_the_data_and_runs_with_no_repository_beside_it(tmp_path):
     """Build the wheel, install it (no deps: they come from this venv via a .pth) in a fresh venv, smoke test."""
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-                    str(wheels), str(REPO_ROOT)], check=True, capture_output=True)
+    leftovers = [p for p in (REPO_ROOT / "build", REPO_ROOT / "accelsim.egg-info") if not p.exists()]
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                        str(wheels), str(REPO_ROOT)], check=True, capture_output=True)
+    finally:   # the in-tree build's scratch folders, unless they were there before
+        for p in leftovers:
+            shutil.rmtree(p, ignore_errors=True)
     whl = next(wheels.glob("accelsim-*.whl"))
     names = set(zipfile.ZipFile(whl).namelist())
     for f in ("accelsim/py.typed", "accelsim/__main__.py", "accelsim/_data/hw_profiles/calibration.yaml",
