@@ -75,6 +75,12 @@ def test_profile_dir_flag_and_report_without_the_profile(tmp_path, capsys):
     shutil.rmtree(tmp_path / "mine")
     assert main(["report", str(out), "--out", str(tmp_path / "rep")]) == 0
     assert "my_npu" in (tmp_path / "rep" / "index.html").read_text()
+    # content another schema cannot read: the report falls back to the profile the result names
+    data["inputs"]["profile"]["content"]["units"] = "not a list"
+    data["profile"] = "generic_npu"
+    out.write_text(json.dumps(data))
+    assert main(["report", str(out), "--out", str(tmp_path / "rep2")]) == 0
+    assert "generic_npu" in (tmp_path / "rep2" / "index.html").read_text()
 
 
 def test_inputs_record_calibration_options_and_change_with_the_profile():

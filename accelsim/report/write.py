@@ -82,7 +82,10 @@ def embedded_profile(data: dict) -> Profile | None:
     if not isinstance(content, dict):
         return None
     from accelsim.validation import validate
-    return validate(Profile, content, "result inputs.profile.content")
+    try:
+        return validate(Profile, content, "result inputs.profile.content")
+    except AccelsimError:   # written by another accelsim version whose schema differs: use the named profile
+        return None
 
 
 def write_report(result: dict | RunResult | SocRunResult, out_dir: str | Path, profile: str | Path | Profile | None = None
