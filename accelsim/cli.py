@@ -15,6 +15,8 @@ from accelsim.errors import AccelsimError
 
 
 def _write_json(path: str, data: dict) -> None:
+    from accelsim import __version__
+    data = data if "accelsim_version" in data else {**data, "accelsim_version": __version__}
     try:
         Path(path).write_text(json.dumps(data, indent=2) + "\n")
     except OSError as err:
