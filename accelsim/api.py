@@ -9,6 +9,7 @@ from accelsim.compress import CompressionSummary, Transform, parse_spec, workloa
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
+from accelsim.provenance import run_inputs
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
@@ -52,12 +53,17 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         wl = wl.with_precision(precision)
     if dataflow is not None:
         _check_dataflow_applies(prof, unit, dataflow)
+    inputs = run_inputs(profile, prof, workload, wl, calibrated, dataflow=dataflow, fidelity=fidelity, unit=unit,
+                        precision=precision, threads=threads,
+                        compress=compress if compress is None or isinstance(compress, str) else pipeline.spec(),
+                        seed=seed, objective=objective, latency_bound_ms=latency_bound_ms)
     if unit == "auto":
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         from accelsim.sim.soc_run import run_partitioned
-        return run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms, fidelity=fidelity,
-                               dataflow=dataflow, timeline=timeline)
+        return dataclasses.replace(run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
+                                                   fidelity=fidelity, dataflow=dataflow, timeline=timeline),
+                                   inputs=inputs)
     u = prof.unit(unit)
     if threads is not None:
         if u.cost_model != "simd":
@@ -68,8 +74,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
                                 f"allowed: 1..{u.core_count}")
     run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline)
     if pipeline is not None:
-        return _simulate_compressed(prof, wl, u, pipeline, compress, **run)
-    return _simulate_workload(prof, wl, u, **run)
+        return dataclasses.replace(_simulate_compressed(prof, wl, u, pipeline, compress, **run), inputs=inputs)
+    return dataclasses.replace(_simulate_workload(prof, wl, u, **run), inputs=inputs)
 
 
 def _check_dataflow_applies(prof: Profile, unit: str | None, dataflow: str) -> None:

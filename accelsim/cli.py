@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from accelsim.errors import AccelsimError
 
 
 def _write_json(path: str, data: dict) -> None:
+    from accelsim import __version__
+    data = data if "accelsim_version" in data else {**data, "accelsim_version": __version__}
     try:
         Path(path).write_text(json.dumps(data, indent=2) + "\n")
     except OSError as err:
@@ -43,7 +46,9 @@ def _positive_int(text: str) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from accelsim.api import simulate
     from accelsim.cli_stream import make_timeline, run_kwargs, run_text, write_timeline
+    from accelsim.output_paths import check_outputs
 
+    check_outputs({"--json": args.json, "--trace": args.trace, "--gantt": args.gantt}, {"--report": args.report})
     timeline = make_timeline(args)
     workload = args.workload
     if args.resolution is not None or args.width is not None:
@@ -64,17 +69,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, result.to_dict())
         print(f"\nwrote {args.json}")
-    if args.report:
-        from accelsim.hardware import load_profile
-        from accelsim.report import write_report
-        from accelsim.sim.soc_result import SocRunResult
-
-        if isinstance(result, SocRunResult):
-            raise AccelsimError("--report: rooflines are drawn per unit for one-unit runs; give --unit NAME "
-                                "(with --unit auto use --trace / --gantt for the timeline)")
-        files = write_report(result, args.report, profile=load_profile(args.profile))
-        print(f"wrote report {files.index_html}")
     write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+    if args.report:
+        from accelsim.report import write_report
+
+        files = write_report(result, args.report)   # the result embeds the profile it ran on
+        print(f"wrote report {files.index_html}")
     return 0
 
 
@@ -103,8 +103,10 @@ def _peak_tops(unit) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from accelsim.output_paths import check_outputs
     from accelsim.report import load_result_json, write_report
 
+    check_outputs({}, {"--out": args.out})
     files = write_report(load_result_json(args.result), args.out, profile=args.profile)
     print(f"wrote {len(files.pngs)} plots and {files.index_html}")
     return 0
@@ -226,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _OneLineParser(prog="accelsim", description="Simulate neural networks on mobile and "
                                      "embedded accelerators.")
+    from accelsim import __version__
+    parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="simulate a workload on a hardware profile and print a per-layer report")
@@ -306,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--json", default=None, metavar="PATH", help="write rows, median_ape, within_2x as JSON")
     val.add_argument("--plot", default=None, metavar="PATH", help="write a log-log scatter plot (PNG)")
     val.set_defaults(func=cmd_validate)
+    for command in sub.choices.values():
+        command.add_argument("--profile-dir", action="append", default=None, metavar="DIR",
+                             help="a folder of profile YAML files searched before the built-ins (repeatable)")
     return parser
 
 
@@ -315,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    saved = os.environ.get("ACCELSIM_PROFILE_PATH")
+    if getattr(args, "profile_dir", None):   # via the environment so that sweep worker processes see it too
+        os.environ["ACCELSIM_PROFILE_PATH"] = os.pathsep.join(args.profile_dir + ([saved] if saved else []))
     try:
         return args.func(args)
     except AccelsimError as err:
@@ -325,9 +335,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours; silence the flush at exit.
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if getattr(args, "profile_dir", None):
+            if saved is None:
+                os.environ.pop("ACCELSIM_PROFILE_PATH", None)
+            else:
+                os.environ["ACCELSIM_PROFILE_PATH"] = saved
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from accelsim.calibration.table import read_table
 from accelsim.calibration.terms import build_terms, predict_ms
 from accelsim.errors import AccelsimError
 from accelsim.hardware.calibration import CALIBRATION_FILE
-from accelsim.paths import REPO_ROOT
+from accelsim.paths import REPO_ROOT, builtin_dir
 
-DEFAULT_OUT = REPO_ROOT / "hw_profiles" / CALIBRATION_FILE
+DEFAULT_OUT = builtin_dir("hw_profiles") / CALIBRATION_FILE
 HEADER = """\
 # Written by `accelsim calibrate` from the measurement table below: do not edit by hand.
 # factors: multipliers of each unit's spec efficiencies (efficiency; depthwise on top) and

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from accelsim.errors import AccelsimError
 from accelsim.textio import read_text
-from accelsim.paths import REPO_ROOT
+from accelsim.paths import builtin_dir
 
 COLUMNS = ("id", "soc", "unit", "model", "input", "precision", "threads", "latency_ms")
-DEFAULT_TABLE = REPO_ROOT / "hw_profiles" / "device_latency_calibration.csv"
+DEFAULT_TABLE = builtin_dir("hw_profiles") / "device_latency_calibration.csv"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Output folder::
 
     sweep.db      every finished point (SQLite; the resume state)
     results.csv   the spec's points with their parameters and metrics (errors included)
+    results.parquet  the same table as parquet (when pandas and pyarrow are installed: accelsim[frames])
     pareto.csv    the non-dominated points, per workload
     pareto.png    the fronts: first objective against each of the others
 """
@@ -58,6 +59,11 @@ class SweepOutcome:
     def rows(self) -> list[dict]:
         """Every point as a dict (parameters and metrics as columns)."""
         return self.table.rows() if self.table is not None else []
+
+    def to_pandas(self):
+        """Every point of the spec as a DataFrame (parameters and metrics as columns)."""
+        from accelsim.frames import sweep_frame
+        return sweep_frame(self.table)
 
     @property
     def points_per_minute(self) -> float:
@@ -211,6 +217,7 @@ def _atomic(path: Path, run_id: str, write: Callable[[Path], object]) -> Path:
 
 
 def _write_outputs(spec: SweepSpec, outcome: SweepOutcome) -> None:
+    from accelsim import __version__
     objectives = list(spec.objectives)
     front = pareto_indices(outcome.table, objectives)
     outcome.front = outcome.table.take(front)
@@ -223,9 +230,14 @@ def _write_outputs(spec: SweepSpec, outcome: SweepOutcome) -> None:
                                                                                    objectives))
     else:
         png.unlink(missing_ok=True)        # no point to plot: no (empty or stale) plot
+    from accelsim.frames import write_parquet
+    if outcome.n_ok and write_parquet(outcome.table, out / f".results.{rid}.tmp.parquet"):   # accelsim[frames]
+        os.replace(out / f".results.{rid}.tmp.parquet", out / "results.parquet")
+        outcome.files["results_parquet"] = out / "results.parquet"
     summary = {"name": spec.name, "points": outcome.n_points, "done_before": outcome.n_done_before,
                "computed": outcome.n_computed, "failed_this_run": outcome.n_failed,
                "ok": outcome.n_ok, "errors": outcome.n_points - outcome.n_ok, "pareto_points": len(front),
-               "objectives": objectives, "elapsed_s": outcome.elapsed_s, "run_id": outcome.run_id}
+               "objectives": objectives, "elapsed_s": outcome.elapsed_s, "run_id": outcome.run_id,
+               "accelsim_version": __version__}
     outcome.files["summary"] = _atomic(out / "summary.json", rid,
                                        lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))

@@ -60,6 +60,11 @@ class SweepTable:
         names = self.names
         return [dict(zip(names, values)) for values in zip(*self.columns.values())]
 
+    def to_pandas(self):
+        """One row per point (needs pandas: ``accelsim[frames]``)."""
+        from accelsim.frames import sweep_frame
+        return sweep_frame(self)
+
     def to_csv(self, path: str | Path) -> Path:
         path = Path(path)
         with path.open("w", newline="") as f:

@@ -46,6 +46,6 @@ def layer_breakdowns(result: dict, profile: Profile) -> list[LayerBreakdown]:
         scale = layer["energy_mj"] / (compute_mj + sram_mj + dram_mj + static_mj) if layer["energy_mj"] > 0 else 0.0
         parts = {"compute": compute_mj * scale, "sram": sram_mj * scale, "dram": dram_mj * scale,
                  "static": static_mj * scale}
-        out.append(LayerBreakdown(layer["name"], layer["op"], layer["unit"], compute_ms, ms - compute_ms, parts,
-                                  layer["utilization"]))
+        out.append(LayerBreakdown(layer["name"], layer.get("op_class") or layer["op"], layer["unit"], compute_ms,
+                                  ms - compute_ms, parts, layer["utilization"]))
     return out

@@ -53,6 +53,8 @@ class RooflinePoint:
     precision: str
     intensity_ops_per_byte: float
     attained_gops: float
+    op_class: str = ""               # conv, depthwise, pointwise, fc (colours the point); "" in old results
+    latency_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def roofline(result: dict, profile: Profile, unit: str) -> Roofline:
             continue
         ops = OPS_PER_MAC * macs
         points.append(RooflinePoint(layer["name"], layer["op"], layer["precision"], ops / dram,
-                                    ops / (ms * 1e-3) / 1e9))
+                                    ops / (ms * 1e-3) / 1e9, layer.get("op_class") or "", ms))
     dram_gbps = None if profile.dram.unlimited else float(profile.dram.bandwidth_gbps)
     return Roofline(profile.name, u.name, u.clock_ghz, ceilings, slopes, profile.dram.name, dram_gbps, points,
                     skipped, unlimited, vector, cores if u.cost_model == "simd" else None, aliases)

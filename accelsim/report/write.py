@@ -10,10 +10,13 @@ from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.report import html
 from accelsim.report.breakdown import ENERGY_PARTS, layer_breakdowns
-from accelsim.report.plots import energy_figure, latency_figure, roofline_figure, save_png, utilization_figure
+from accelsim.report.explain import PARTS, time_budget
+from accelsim.report.plots import (energy_figure, latency_figure, roofline_figure, save_png, time_budget_figure,
+                                   utilization_figure)
 from accelsim.report.roofline import Roofline, roofline, units_in
 from accelsim.report.table import _si
 from accelsim.sim.result import RunResult
+from accelsim.sim.soc_result import SocRunResult
 
 RESULT_KEYS = ("profile", "workload", "fidelity", "latency_ms", "energy_mj", "layers")
 LAYER_KEYS = ("name", "op", "unit", "precision", "macs", "compute_cycles", "total_cycles", "latency_ms",
@@ -73,16 +76,28 @@ def _check_profile(result: dict, profile: Profile) -> None:
                                 f"supported by {profile.name}/{u.name}; give the profile the result ran on") from None
 
 
-def write_report(result: dict | RunResult, out_dir: str | Path, profile: str | Path | Profile | None = None
+def embedded_profile(data: dict) -> Profile | None:
+    """The profile a result recorded in ``inputs.profile.content`` (as run, calibrated), or None."""
+    content = ((data.get("inputs") or {}).get("profile") or {}).get("content")
+    if not isinstance(content, dict):
+        return None
+    from accelsim.validation import validate
+    try:
+        return validate(Profile, content, "result inputs.profile.content")
+    except AccelsimError:   # written by another accelsim version whose schema differs: use the named profile
+        return None
+
+
+def write_report(result: dict | RunResult | SocRunResult, out_dir: str | Path, profile: str | Path | Profile | None = None
                  ) -> ReportFiles:
     """Write rooflines (one per unit), breakdowns, utilization and ``index.html`` into ``out_dir``.
 
     ``profile`` is the profile the result ran on (object, name or path); by
-    default the one named in the result.
+    default the one the result embeds (``inputs.profile.content``), else the one it names.
     """
-    data = result.to_dict() if isinstance(result, RunResult) else result
+    data = result.to_dict() if isinstance(result, (RunResult, SocRunResult)) else result
     check_result(data, "result")
-    prof = load_profile(profile if profile is not None else data["profile"])
+    prof = load_profile(profile if profile is not None else embedded_profile(data) or data["profile"])
     _check_profile(data, prof)
     out = Path(out_dir)
     try:
@@ -102,24 +117,116 @@ def write_report(result: dict | RunResult, out_dir: str | Path, profile: str | P
                                                           f"{data['latency_ms']:.3f} ms"), out / "latency.png")
     files.pngs["energy"] = save_png(energy_figure(rows, f"Per-layer energy of {what}: {data['energy_mj']:.3f} mJ"),
                                     out / "energy.png")
-    overall = data.get("utilization", 0.0)
+    overall = data["utilization"] if "utilization" in data else _mac_weighted_utilization(data["layers"])
     files.pngs["utilization"] = save_png(utilization_figure(rows, overall), out / "utilization.png")
+    budget = time_budget(data)
+    files.pngs["time_budget"] = save_png(time_budget_figure(budget, f"Where the time goes: {what}, "
+                                                                    f"{budget.total_ms:.3f} ms of layers"),
+                                         out / "time_budget.png")
     (out / "rooflines.json").write_text(json.dumps({u: rf.to_dict() for u, rf in files.rooflines.items()},
                                                    indent=1) + "\n")
-    files.index_html.write_text(_index(data, prof, files, rows))
+    files.index_html.write_text(_index(data, prof, files, rows, budget))
     return files
 
 
-def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
+def _mac_weighted_utilization(layers: list[dict]) -> float:
+    """Utilization of a run over several units/clocks: each layer's utilization weighted by its time."""
+    ms = sum(x["latency_ms"] for x in layers)
+    return sum(x["utilization"] * x["latency_ms"] for x in layers) / ms if ms else 0.0
+
+
+def _totals(data: dict, prof: Profile) -> str:
     df = f", dataflow {data['dataflow']}" if data.get("dataflow") else ""
-    totals = html.table(["quantity", "value"], [
-        ["workload", data["workload"]], ["profile / unit", f"{prof.name} / {data.get('unit', '')}"],
-        ["fidelity", f"{data['fidelity']}{df}"], ["latency", f"{data['latency_ms']:.4f} ms"],
-        ["energy", f"{data['energy_mj']:.4f} mJ"], ["total cycles", f"{data.get('total_cycles', 0):,}"],
-        ["compute / stall cycles", f"{data.get('compute_cycles', 0):,} / {data.get('stall_cycles', 0):,}"],
-        ["DRAM traffic", f"{_si(data.get('dram_bytes', 0))}B"], ["MACs", _si(data.get("macs", 0))],
-        ["utilization", f"{100 * data.get('utilization', 0.0):.1f}%"]], numeric={1})
+    rows = [["workload", data["workload"]], ["profile / unit", f"{prof.name} / {data.get('unit', '')}"],
+            ["fidelity", f"{data['fidelity']}{df}"], ["latency", f"{data['latency_ms']:.4f} ms"],
+            ["energy", f"{data['energy_mj']:.4f} mJ"]]
+    if "total_cycles" in data:
+        rows += [["total cycles", f"{data['total_cycles']:,}"],
+                 ["compute / stall cycles", f"{data.get('compute_cycles', 0):,} / {data.get('stall_cycles', 0):,}"]]
+    else:   # several units with their own clocks: cycles do not add up, time does
+        rows += [["layer time (all units)", f"{sum(x['latency_ms'] for x in data['layers']):.4f} ms"],
+                 ["copies between units", f"{len(data.get('copies', []))}, "
+                                          f"{sum(c['latency_ms'] for c in data.get('copies', [])):.4f} ms"]]
+    util = data["utilization"] if "utilization" in data else _mac_weighted_utilization(data["layers"])
+    rows += [["DRAM traffic", f"{_si(data.get('dram_bytes', 0))}B"], ["MACs", _si(data.get("macs", 0))],
+             ["utilization", f"{100 * util:.1f}%" + ("" if "utilization" in data else " (time-weighted over units)")]]
+    inputs = data.get("inputs") or {}
+    if inputs:
+        p = inputs.get("profile") or {}
+        cal = p.get("calibration") or {}
+        cal_text = f"{Path(cal['file']).name} (sha256 {(cal.get('sha256') or '')[:12]})" if cal.get("file") else None
+        rows += [["accelsim", inputs.get("accelsim_version", data.get("accelsim_version", ""))],
+                 ["profile sha256", (p.get("sha256") or "")[:16]], ["calibration", cal_text or "none (spec figures)"]]
+    return html.table(["quantity", "value"], rows, numeric={1})
+
+
+def _time_section(budget, files: ReportFiles) -> str:
+    def ms_cells(g):
+        return [f"{g.ms[p]:.4f}" for p in PARTS]
+
+    classes = html.table(["op class", "layers", "ms", "share", "compute ms", "memory ms", "overhead ms", "mJ"],
+                         [[g.key, g.layers, f"{g.latency_ms:.4f}", f"{100 * g.share:.1f}%", *ms_cells(g),
+                           f"{g.energy_mj:.4f}"] for g in budget.by_op_class])
+    top = html.table(["#", "layer", "op class", "unit", "ms", "share", "compute ms", "memory ms", "overhead ms",
+                      "bound"],
+                     [[i + 1, x.name, x.op_class, x.unit, f"{x.latency_ms:.4f}",
+                       f"{100 * x.latency_ms / budget.total_ms:.1f}%" if budget.total_ms else "-", *ms_cells(x),
+                       x.bound] for i, x in enumerate(budget.top)], numeric={0, 4, 5, 6, 7, 8})
+    return (f"<p><b>{html.esc(budget.sentence())}.</b></p>"
+            + html.img_tag(files.pngs["time_budget"], "where the time goes")
+            + '<p class="note">compute: the unit busy on MACs or element operations; memory: waiting for DRAM or '
+              "on-chip memory beyond the compute time; overhead: fixed per-layer launch / dispatch cost (when the "
+              "cost model records it). bound: the largest of the three.</p>"
+            + "<h3>By op class</h3>" + classes + f"<h3>The {len(budget.top)} slowest layers</h3>" + top)
+
+
+def _soc_sections(data: dict, budget) -> list[tuple[str, str]]:
+    """Mapping, copies and per-unit time and utilization of a run partitioned over several units."""
+    from accelsim.report.soc import mapping_runs
+    mapping = data.get("mapping") or {x["name"]: x["unit"] for x in data["layers"]}
+    runs = html.table(["first layer", "last layer", "layers", "unit"],
+                      [[a, b, n, u] for a, b, n, u in mapping_runs(mapping)], numeric={2})
+    end_to_end = data["latency_ms"]
+    per_unit = html.table(["unit", "layers", "busy ms", "busy share of end-to-end", "utilization while busy", "mJ"],
+                          [[g.key, g.layers, f"{g.latency_ms:.4f}",
+                            f"{100 * g.latency_ms / end_to_end:.1f}%" if end_to_end else "-",
+                            f"{100 * _mac_weighted_utilization([x for x in data['layers'] if x['unit'] == g.key]):.1f}%",
+                            f"{g.energy_mj:.4f}"] for g in budget.by_unit])
+    copies = data.get("copies") or []
+    copy_table = html.table(["tensor", "from", "to", "via", "bytes", "ms", "mJ"],
+                            [[c["tensor"], c["src"], c["dst"], c["via"], f"{c['moved_bytes']:,}",
+                              f"{c['latency_ms']:.4f}", f"{c['energy_mj']:.4f}"] for c in copies], numeric={4, 5, 6}) \
+        if copies else "<p>No tensor crosses between units.</p>"
+    bound = ""
+    if data.get("latency_bound_ms") is not None:
+        bound = (f" within {data['latency_bound_ms']:g} ms"
+                 + ("" if data.get("bound_met", True) else " (not met: the fastest mapping is shown)"))
+    head = (f"<p>Partitioned for {html.esc(data.get('objective', 'latency'))}{html.esc(bound)}"
+            f"{'' if data.get('exact', True) else ' (approximate search)'}: consecutive layers on one unit "
+            "are one row.</p>")
+    return [("Mapping", head + runs), ("Units", per_unit), (f"Copies between units ({len(copies)})", copy_table)]
+
+
+def _compression_section(block: dict) -> str:
+    from accelsim.report.compression import ROWS
+    rows = []
+    for label, key, fmt in ROWS:
+        b, a, r = block["before"].get(key), block["after"].get(key), block.get("ratio", {}).get(key)
+        rows.append([label, "-" if b is None else fmt.format(b), "-" if a is None else fmt.format(a),
+                     "-" if r is None else f"{r:.3f}x"])
+    steps = "; ".join(f"{s.get('spec', '')} ({len(s.get('layers', []))} layers)" for s in block.get("lineage", []))
+    return (f"<p>Compression <code>{html.esc(block.get('spec', ''))}</code>: {html.esc(steps)}. The rest of this "
+            "report is the compressed run.</p>" + html.table(["", "before", "after", "after/before"], rows))
+
+
+def _index(data: dict, prof: Profile, files: ReportFiles, rows, budget) -> str:
+    totals = _totals(data, prof)
     sections = [("", f"<p>{html.esc(prof.description)}</p>"), ("Totals", totals)]
+    if data.get("compression"):
+        sections.append(("Compression: before and after", _compression_section(data["compression"])))
+    sections.append(("Where the time goes", _time_section(budget, files)))
+    if "mapping" in data or "copies" in data:
+        sections += _soc_sections(data, budget)
     for unit, rf in files.rooflines.items():
         bounds = html.table(["roof", "value"], [[f"{c.precision} compute ceiling" + (f" ({c.via})" if c.via else ""),
                                                  f"{c.peak_gops:,.1f} GOP/s"] for c in rf.ceilings]
@@ -137,7 +244,8 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
             notes += (f'<p class="note"><b>Warning:</b> {len(bad)} layer(s) above the roof ({html.esc(", ".join(bad))})'
                       ": the profile given is probably not the one this result ran on.</p>")
         sections.append((f"Roofline: {unit}", html.img_tag(files.pngs[f"roofline_{unit}"], f"roofline {unit}")
-                         + '<p class="note">Each point is a layer at its DRAM operational intensity; 1 MAC = 2 ops.'
+                         + '<p class="note">Each point is a layer at its DRAM operational intensity, coloured by op '
+                         "class; the five slowest layers are numbered; 1 MAC = 2 ops."
                          + (f" Peaks count the run's {rf.threads} thread(s)." if rf.threads else "")
                          + "</p>" + bounds + notes))
     sections.append(("Latency per layer", html.img_tag(files.pngs["latency"], "latency per layer")))
@@ -147,10 +255,12 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
                      "cache accesses are in it too).</p>"))
     sections.append(("Utilization per layer", html.img_tag(files.pngs["utilization"], "utilization per layer")))
     headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "total cyc", "ms", "mJ"] + \
-        [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util"]
-    table_rows = [[lr["name"], lr["op"], lr["unit"], lr["precision"], _si(lr["macs"]), f"{lr['compute_cycles']:,}",
-                   f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}", f"{lr['energy_mj']:.4f}"]
+        [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util", "bound"]
+    table_rows = [[lr["name"], lr.get("op_class") or lr["op"], lr["unit"], lr["precision"], _si(lr["macs"]),
+                   f"{lr['compute_cycles']:,}", f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}",
+                   f"{lr['energy_mj']:.4f}"]
                   + [f"{b.energy_mj[p]:.4f}" for p in ENERGY_PARTS]
-                  + [_si(lr["dram_bytes"]), f"{100 * lr['utilization']:.1f}%"] for lr, b in zip(data["layers"], rows)]
-    sections.append(("Layers", html.table(headers, table_rows, numeric=set(range(4, len(headers))))))
+                  + [_si(lr["dram_bytes"]), f"{100 * lr['utilization']:.1f}%", t.bound]
+                  for lr, b, t in zip(data["layers"], rows, budget.layers)]
+    sections.append(("Layers", html.table(headers, table_rows, numeric=set(range(4, len(headers) - 1)))))
     return html.page(f"accelsim report: {data['workload']} on {prof.name}", sections)

@@ -3,6 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accelsim.frames import ResultViews
+
+
+def _provenance(inputs: dict | None) -> dict:
+    """``accelsim_version`` always, and the ``inputs`` block when the run recorded one."""
+    from accelsim import __version__
+    return {"accelsim_version": __version__, **({"inputs": inputs} if inputs is not None else {})}
+
 
 @dataclass(frozen=True)
 class LayerResult:
@@ -22,13 +30,14 @@ class LayerResult:
     sram_bytes: int
     utilization: float
     cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
+    op_class: str = ""                # conv, depthwise, pointwise, fc or elementwise (accelsim/cost/opclass.py)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
-class RunResult:
+@dataclass(frozen=True, repr=False)   # repr: ResultViews' one line
+class RunResult(ResultViews):
     profile: str
     workload: str
     fidelity: str
@@ -39,6 +48,7 @@ class RunResult:
     threads: int | None = None          # simd units: threads used
     calibration: str | None = None      # where the unit's fitted factors came from; None = spec alone
     compression: object | None = None  # accelsim.compress.CompressionSummary when run with compress=
+    inputs: dict | None = None          # accelsim.provenance.run_inputs: version, profile content + hash, options
 
     @property
     def total_cycles(self) -> int:
@@ -86,4 +96,5 @@ class RunResult:
         }
         if self.compression is not None:
             d["compression"] = self.compression.to_dict()
+        d.update(_provenance(self.inputs))
         return d

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accelsim.sim.result import LayerResult
+from accelsim.frames import ResultViews
+
+from accelsim.sim.result import LayerResult, _provenance
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,8 @@ class CopyResult:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
-class SocRunResult:
+@dataclass(frozen=True, repr=False)   # repr: ResultViews' one line
+class SocRunResult(ResultViews):
     """Per-layer results (each on its own unit and clock) plus the copies between units.
 
     ``latency_ms`` is end to end: layers and copies back to back (analytical) or
@@ -41,6 +43,7 @@ class SocRunResult:
     layers: list[LayerResult] = field(default_factory=list)
     copies: list[CopyResult] = field(default_factory=list)
     unit: str = "auto"
+    inputs: dict | None = None          # accelsim.provenance.run_inputs: version, profile content + hash, options
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -77,4 +80,6 @@ class SocRunResult:
             "dram_bytes": self.dram_bytes, "macs": self.macs, "latency_bound_ms": self.latency_bound_ms,
             "bound_met": self.bound_met, "exact": self.exact, "unit_ms": self.unit_ms(), "mapping": self.mapping,
             "copies": [c.to_dict() for c in self.copies], "layers": [x.to_dict() for x in self.layers],
+            **_provenance(self.inputs),
         }
+

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from accelsim.sim.result import _provenance
+
 
 @dataclass(frozen=True)
 class LatencyStats:
@@ -140,5 +142,5 @@ class StreamsResult:
             "dropped_frames": self.dropped_frames, "deadline_misses": self.deadline_misses,
             "energy_mj_per_frame": self.energy_mj_per_frame, "utilization": self.utilization,
             "dram_utilization": self.dram_utilization, "mapping": self.mapping,
-            "streams": [s.to_dict() for s in self.streams],
+            "streams": [s.to_dict() for s in self.streams], **_provenance(None),
         }

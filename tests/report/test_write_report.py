@@ -22,14 +22,14 @@ def _profile(**dram):
 def test_report_files_and_self_contained_html(tmp_path):
     files = write_report(accelsim.simulate(), tmp_path / "rep")     # snapdragon855: its default unit is the DSP
     names = sorted(p.name for p in (tmp_path / "rep").iterdir())
-    assert names == ["energy.png", "index.html", "latency.png", "roofline_dsp.png", "rooflines.json",
+    assert names == ["energy.png", "index.html", "latency.png", "roofline_dsp.png", "rooflines.json", "time_budget.png",
                      "utilization.png"]
     for png in files.pngs.values():
         img = imread(png)
         assert img.shape[0] > 300 and img.shape[1] > 500
     page = files.index_html.read_text()
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', page)
-    assert len(images) == len(files.pngs) == 4
+    assert len(images) == len(files.pngs) == 5
     assert base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing fetched from the network: no external sources, links, scripts or stylesheets
     assert not re.search(r'(src|href)="(https?:)?//', page) and "<script" not in page and "<link" not in page
@@ -63,7 +63,9 @@ def test_breakdown_parts_sum_to_the_layer_totals():
 
 
 def test_a_profile_that_does_not_match_is_refused_or_flagged(tmp_path):
-    result = accelsim.simulate(_profile(bandwidth_gbps=200.0)).to_dict()
+    full = accelsim.simulate(_profile(bandwidth_gbps=200.0)).to_dict()
+    assert not write_report(full, tmp_path / "r0").above_roof   # the embedded profile is the one it ran on
+    result = {k: v for k, v in full.items() if k != "inputs"}  # a result without it: the named profile is used
     # the default generic_npu has 34.1 GB/s: layers that ran at 200 GB/s land above its DRAM roof
     files = write_report(result, tmp_path / "r")
     assert files.above_roof
@@ -78,7 +80,7 @@ def test_cli_run_report_and_report_command(tmp_path, capsys):
     assert main(["run", "--workload", "tiny_cnn", "--json", str(out_json), "--report", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a" / "index.html").is_file()
     assert main(["report", str(out_json), "--out", str(tmp_path / "b")]) == 0
-    assert "wrote 4 plots" in capsys.readouterr().out
+    assert "wrote 5 plots" in capsys.readouterr().out
     assert (tmp_path / "b" / "roofline_dsp.png").is_file()
 
 
