@@ -43,7 +43,7 @@ MAC_PJ_45NM: dict[str, float] = {
 }
 # (SRAM size in bytes, pJ per byte read) at 45 nm
 SRAM_PJ_PER_BYTE_45NM = ((8 * 1024, 10 / 8), (32 * 1024, 20 / 8), (1024 * 1024, 100 / 8))
-DRAM_PJ_PER_BYTE = 1300 / 8   # low end of 1.3-2.6 nJ per 64 bits
+DRAM_PJ_PER_BYTE = 1300 / 8   # low end of 1.3-2.6 nJ per 64 bits; only when a dram names no generation
 # Instruction overhead at 45 nm (Horowitz 2014: 70 pJ instruction = I-cache 25 + register file 6 + control ~39)
 ISSUE_PJ_45NM = 25.0 + 39.0          # fetch, decode and control of one issued instruction
 LANE_PJ_45NM = 6.0                   # register-file access of one 32-bit lane (two reads, one write)
@@ -150,6 +150,9 @@ def fill_energies(data):
             filled.append(m)
         data["memories"] = filled
     dram = data.get("dram")
+    if isinstance(dram, dict):
+        from accelsim.hardware.dram import fill_dram
+        dram = data["dram"] = fill_dram(dram)
     if isinstance(dram, dict) and dram.get("energy_pj_per_byte") is None:
         data["dram"] = {**dram, "energy_pj_per_byte": DRAM_PJ_PER_BYTE}
     return data

@@ -131,19 +131,22 @@ def _width(n_layers: int) -> float:
 
 
 def latency_figure(rows: list[LayerBreakdown], title: str = "") -> Figure:
-    """Stacked bars per layer: compute and stall milliseconds."""
+    """Stacked bars per layer: compute, fixed overhead and memory-stall milliseconds."""
     fig = new_figure(_width(len(rows)), 4.2)
     ax = fig.add_subplot()
     x = np.arange(len(rows))
     compute = np.array([r.compute_ms for r in rows])
     stall = np.array([r.stall_ms for r in rows])
     ax.bar(x, compute, color="#1f77b4", label="compute")
-    ax.bar(x, stall, bottom=compute, color="#ff7f0e", label="stall (waiting for memory)")
-    ax.set_ylim(0, max(1e-12, float((compute + stall).max())) * 1.08)
+    overhead = np.array([r.overhead_ms for r in rows])
+    ax.bar(x, overhead, bottom=compute, color="#2ca02c", label="overhead (launch, dispatch)")
+    ax.bar(x, stall, bottom=compute + overhead, color="#ff7f0e", label="stall (waiting for memory)")
+    ax.set_ylim(0, max(1e-12, float((compute + overhead + stall).max())) * 1.08)
     _layer_axis(ax, [r.name for r in rows])
     ax.set_ylabel("latency (ms)")
     ax.legend(fontsize=8)
-    ax.set_title(title or f"Per-layer latency: {compute.sum() + stall.sum():.3f} ms in total", fontsize=11)
+    ax.set_title(title or f"Per-layer latency: {compute.sum() + overhead.sum() + stall.sum():.3f} ms in total",
+                 fontsize=11)
     return fig
 
 

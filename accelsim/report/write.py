@@ -116,7 +116,10 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
         ["workload", data["workload"]], ["profile / unit", f"{prof.name} / {data.get('unit', '')}"],
         ["fidelity", f"{data['fidelity']}{df}"], ["latency", f"{data['latency_ms']:.4f} ms"],
         ["energy", f"{data['energy_mj']:.4f} mJ"], ["total cycles", f"{data.get('total_cycles', 0):,}"],
-        ["compute / stall cycles", f"{data.get('compute_cycles', 0):,} / {data.get('stall_cycles', 0):,}"],
+        ["compute / overhead / stall cycles", f"{data.get('compute_cycles', 0):,} / "
+                                              f"{data.get('overhead_cycles', 0):,} / {data.get('stall_cycles', 0):,}"],
+        ["board energy", f"{data.get('board_energy_mj', data['energy_mj']):.4f} mJ"],
+        ["average power (SoC + DRAM)", f"{data.get('avg_power_w', 0.0):.3f} W"],
         ["DRAM traffic", f"{_si(data.get('dram_bytes', 0))}B"], ["MACs", _si(data.get("macs", 0))],
         ["utilization", f"{100 * data.get('utilization', 0.0):.1f}%"]], numeric={1})
     sections = [("", f"<p>{html.esc(prof.description)}</p>"), ("Totals", totals)]
@@ -142,14 +145,15 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows) -> str:
                          + "</p>" + bounds + notes))
     sections.append(("Latency per layer", html.img_tag(files.pngs["latency"], "latency per layer")))
     sections.append(("Energy per layer", html.img_tag(files.pngs["energy"], "energy per layer")
-                     + '<p class="note">DRAM, scratchpad and static energy are recomputed from the profile; '
-                     "compute is the rest of each layer's energy (for units with caches rather than a scratchpad, "
-                     "cache accesses are in it too).</p>"))
+                     + '<p class="note">Compute: MACs, instructions and the unit\'s busy power; sram: on-chip '
+                     "memory; DRAM: reads and writes at the DRAM generation's energies; static: leakage, SoC "
+                     "always-on and DRAM background power over the layer's time.</p>"))
     sections.append(("Utilization per layer", html.img_tag(files.pngs["utilization"], "utilization per layer")))
-    headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "total cyc", "ms", "mJ"] + \
-        [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util"]
+    headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "overhead cyc", "stall cyc", "total cyc", "bound",
+               "ms", "mJ"] + [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util"]
     table_rows = [[lr["name"], lr["op"], lr["unit"], lr["precision"], _si(lr["macs"]), f"{lr['compute_cycles']:,}",
-                   f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}", f"{lr['energy_mj']:.4f}"]
+                   f"{lr.get('overhead_cycles', 0):,}", f"{lr['stall_cycles']:,}", f"{lr['total_cycles']:,}",
+                   lr.get("bound", ""), f"{lr['latency_ms']:.4f}", f"{lr['energy_mj']:.4f}"]
                   + [f"{b.energy_mj[p]:.4f}" for p in ENERGY_PARTS]
                   + [_si(lr["dram_bytes"]), f"{100 * lr['utilization']:.1f}%"] for lr, b in zip(data["layers"], rows)]
     sections.append(("Layers", html.table(headers, table_rows, numeric=set(range(4, len(headers))))))
