@@ -41,7 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
-                      compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
+                      compress=args.compress, seed=args.seed, timeline=timeline, power_mode=args.power_mode,
+                      **run_kwargs(args))
     print(run_text(result))
     if getattr(result, "compression", None) is not None:
         from accelsim.report.compression import compression_text
@@ -123,6 +124,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from accelsim.calibration.energy_validate import cmd_validate_energy, is_energy_table
+    if is_energy_table(args.table):
+        return cmd_validate_energy(args)
     from accelsim.calibration.calibrate import DEFAULT_OUT
     from accelsim.calibration.validate import plot_validation, validate_table
     from accelsim.report import format_table
@@ -212,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", default=None, type=_positive_int, metavar="N",
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
+    run.add_argument("--power-mode", default=None, metavar="NAME",
+                     help="a power mode of the profile (nvpmodel preset, phone governor); default: the profile's")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     add_run_options(run)
     run.set_defaults(func=cmd_run)
