@@ -138,7 +138,7 @@ def test_fewer_bits_never_cost_more_energy(threads):
 
 @settings(max_examples=8, deadline=None)
 @given(lo=st.floats(0.0, 0.85), step=st.floats(0.05, 0.5))
-def test_more_sparsity_never_costs_more_energy_on_a_zero_skipping_npu(lo, step):
+def test_more_sparsity_never_costs_more_energy_on_an_npu(lo, step):
     hi = min(0.95, lo + step)
     def energy(s):
         spec = f"prune={s:.3f}" if s > 0 else None
