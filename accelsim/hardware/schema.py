@@ -152,6 +152,7 @@ class CoreCluster(_Strict):
     clock_ghz: PositiveFloat
     macs_scale: PositiveFloat = Field(
         default=1.0, description="per-cycle throughput relative to the unit's precisions table (little cores < 1)")
+    core: str | None = Field(default=None, description="core type (name or alias) in hw_profiles/core_types.yaml")
 
 
 class SimtSpec(_Strict):

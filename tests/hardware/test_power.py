@@ -5,10 +5,9 @@ from hypothesis import strategies as st
 
 import accelsim
 from accelsim.calibration.energy_validate import scope_energy_mj
-from accelsim.hardware import load_profile
+from accelsim.hardware import available_profiles, load_profile
 from accelsim.hardware.dram import GENERATIONS, channels_x16
 from accelsim.hardware.power_mode import apply_power_mode, unit_at_clock, voltage_at
-from accelsim.paths import REPO_ROOT
 from tests.sim.profiles import chain_workload
 
 # Cited ranges, pJ per byte read including I/O: LPDDR4/4X 30-60 pJ/B (3.75-7.5 pJ/bit: Micron LPDDR4 power
@@ -29,12 +28,10 @@ def test_dram_energy_per_byte_within_cited_range(gen):
 def test_generations_order_and_every_profile_names_one():
     pj = {k: g.read_pj_per_byte for k, g in GENERATIONS.items()}
     assert pj["lpddr5"] < pj["lpddr4x"] < pj["lpddr4"] < pj["lpddr3"] < pj["lpddr2"] < pj["ddr4"]
-    for path in sorted((REPO_ROOT / "hw_profiles").glob("*.yaml")):
-        if "calibration" in path.name:
-            continue
-        prof = load_profile(path, calibrated=False)
+    for name in available_profiles():
+        prof = load_profile(name, calibrated=False)
         gen = GENERATIONS[prof.dram.generation]
-        assert prof.dram.energy_pj_per_byte == pytest.approx(gen.read_pj_per_byte, rel=1e-3), path.name
+        assert prof.dram.energy_pj_per_byte == pytest.approx(gen.read_pj_per_byte, rel=1e-3), name
         assert prof.dram.energy_pj_per_byte != 162.5
         assert prof.dram.background_power_mw > 0
 
