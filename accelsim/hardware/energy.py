@@ -35,9 +35,11 @@ kind (estimates, mW = pJ/cycle x GHz): CPU cores 400 pJ per core-cycle at 7 nm
 (the low end: SPEC power includes DRAM); DSP / VPU vector cores (in-order
 VLIW) 150 pJ per core-cycle at 28 nm (a 12-SHAVE Myriad 2 at 600 MHz: ~1 W,
 its published class); GPUs 10 pJ per ALU lane-cycle at 12 nm (a 512-lane Volta
-at 1.38 GHz: 7 W, the order of its share of Xavier's 30 W budget); each scaled
-to the profile's node by its supply voltage squared; systolic NPU / DLA arrays
-none beyond their per-MAC and scratchpad energies. Leakage left out
+at 1.38 GHz: 7 W, the order of its share of Xavier's 30 W budget). A GPU lane
+is the same small design from node to node, so its figure is node-scaled like
+a MAC (C V^2 with C ~ feature size); CPU and vector cores grew wider as nodes
+shrank, so theirs scale by the supply voltage squared only. Systolic NPU / DLA
+arrays have none beyond their per-MAC and scratchpad energies. Leakage left out
 (``static_power_mw`` absent) is 10% of the busy power (estimate: leakage is
 10-20% of active power in 28-7 nm mobile SoCs at operating temperature).
 """
@@ -64,7 +66,7 @@ ISSUE_PJ_45NM = 25.0 + 39.0          # fetch, decode and control of one issued i
 LANE_PJ_45NM = 6.0                   # register-file access of one 32-bit lane (two reads, one write)
 SIMT_LANES_PER_ISSUE = 32            # estimate: threads sharing one issued instruction (an NVIDIA warp)
 # busy power by unit kind, pJ per cycle (per core for simd units, per ALU lane for simt units)
-# (pJ, anchor node in nm): scaled to a profile's node by (V(node) / V(anchor))^2
+# (pJ, anchor node in nm): scaled to a profile's node (GPUs: node_scale; others: (V(node) / V(anchor))^2)
 BUSY_PJ_PER_CYCLE = {"cpu": (400.0, 7), "dsp": (150.0, 28), "vpu": (150.0, 28), "gpu": (10.0, 12)}
 LEAKAGE_SHARE = 0.10
 _SUPPLY_V = ((7, 0.7), (10, 0.75), (16, 0.8), (28, 0.9), (45, 0.9), (90, 1.0))
@@ -131,7 +133,9 @@ def default_instruction_energy(cost_model: str, node_nm: float | None = None) ->
 def default_busy_power_mw(unit: dict, node_nm: float | None = None) -> float:
     """Busy power of a raw unit mapping by its kind (0 for systolic arrays and unknown shapes)."""
     pj, anchor = BUSY_PJ_PER_CYCLE.get(unit.get("kind"), (0.0, 16))
-    if node_nm is not None:
+    if node_nm is not None and unit.get("cost_model") == "simt":
+        pj *= node_scale(node_nm) / node_scale(anchor)
+    elif node_nm is not None:
         pj *= (supply_voltage(node_nm) / supply_voltage(anchor)) ** 2
     clock = unit.get("clock_ghz")
     if unit.get("cost_model") == "systolic" or not isinstance(clock, (int, float)) or clock <= 0:
