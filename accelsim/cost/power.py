@@ -3,8 +3,11 @@
 Energy of a layer (accelsim.sim.analytical.layer_result) is
 
 - compute: the cost model's per-operation energy (MACs, instructions) plus the
-  unit's ``busy_power_mw`` over the layer's time (clock tree, pipeline control,
-  cache activity a per-operation figure misses; per core for simd units);
+  unit's ``busy_power_mw`` while it works (clock tree, pipeline control, cache
+  activity a per-operation figure misses; per core for simd units): the whole
+  layer on a CPU (its cores spin through thread-pool sync), the layer minus its
+  fixed dispatch overhead on a GPU, DSP, VPU or NPU (it idles while the host
+  launches the next kernel);
 - on-chip memory: scratchpad / cache bytes x their energy per byte;
 - DRAM: bytes read x read energy + bytes written x write energy of the DRAM's generation;
 - static: the unit's leakage (``static_power_mw``) + the SoC's always-on power +
@@ -25,6 +28,12 @@ def active_cores(unit: Unit, threads: int | None = None) -> float:
 def busy_power_mw(unit: Unit, threads: int | None = None) -> float:
     """Dynamic power of the unit while it runs, beyond its per-operation energies."""
     return unit.busy_power_mw * active_cores(unit, threads)
+
+
+def busy_ns(unit: Unit, total_cycles: int, overhead_cycles: int) -> float:
+    """Nanoseconds of a layer the unit spends busy (see the module docstring)."""
+    cycles = total_cycles if unit.kind == "cpu" else total_cycles - overhead_cycles
+    return cycles / unit.clock_ghz
 
 
 def system_static_mw(profile: Profile) -> float:

@@ -327,7 +327,9 @@ def evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     busy_mw = zeros if d.busy_power_mw is None else d.busy_power_mw
     system_mw = zeros if d.system_static_mw is None else d.system_static_mw
     ns = latency_ms * 1e6
-    energy_pj = ((out["compute_pj"] + busy_mw[None, :] * ns) + out["sram_pj"]
+    # cost/power.busy_ns: a systolic (non-CPU) unit is busy for the layer minus its dispatch overhead
+    busy = (total - layer_overhead) / d.clock_ghz[None, :]
+    energy_pj = ((out["compute_pj"] + busy_mw[None, :] * busy) + out["sram_pj"]
                  + (out["dram_read"] * d.dram_pj_per_byte[None, :] + out["dram_write"] * write_pj[None, :])
                  + (d.static_power_mw[None, :] + system_mw[None, :]) * ns)
     energy_mj = energy_pj * 1e-9

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from accelsim.cost.base import LayerCost
-from accelsim.cost.power import busy_power_mw, dram_energy_pj, system_static_mw
+from accelsim.cost.power import busy_ns, busy_power_mw, dram_energy_pj, system_static_mw
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.sim.memory import transfer_cycles
 from accelsim.sim.result import LayerResult
@@ -18,13 +18,13 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
     """
     latency_ms = total_cycles / (unit.clock_ghz * 1e6)
     ns = latency_ms * 1e6                               # mW * ns = pJ
-    compute_pj = cost.compute_energy_pj + busy_power_mw(unit, cost.threads) * ns
+    overhead = max(0, min(cost.overhead_cycles, total_cycles - cost.compute_cycles))
+    stall = max(0, total_cycles - cost.compute_cycles - overhead)
+    compute_pj = cost.compute_energy_pj + busy_power_mw(unit, cost.threads) * busy_ns(unit, total_cycles, overhead)
     dram_pj = dram_energy_pj(profile, cost.dram_read_bytes, cost.dram_write_bytes)
     static_pj = (unit.static_power_mw + system_static_mw(profile)) * ns
     energy_pj = compute_pj + cost.sram_energy_pj + dram_pj + static_pj
     util = cost.macs / (total_cycles * cost.peak_macs_per_cycle) if total_cycles else 0.0
-    overhead = max(0, min(cost.overhead_cycles, total_cycles - cost.compute_cycles))
-    stall = max(0, total_cycles - cost.compute_cycles - overhead)
     bound = "compute" if cost.compute_cycles >= max(stall, overhead) else ("memory" if stall >= overhead
                                                                             else "overhead")
     return LayerResult(name=cost.name, op=cost.op, unit=cost.unit, precision=cost.precision, macs=cost.macs,

@@ -172,8 +172,10 @@ class SocEngine:
         self.busy_ns[unit.name] += end - start
         # mW * ns = pJ; as in layer_result each layer carries the SoC always-on and DRAM background power
         # over its span (layers overlapping on two units both count it: an upper bound)
-        time_mw = unit.static_power_mw + busy_power_mw(unit, cost.threads) + system_static_mw(self.profile)
-        energy = self._dynamic_pj(cost, unit) + time_mw * (end - start)
+        span = end - start
+        busy = span if unit.kind == "cpu" else max(0.0, span - cost.overhead_cycles / unit.clock_ghz)  # power.busy_ns
+        energy = (self._dynamic_pj(cost, unit) + busy_power_mw(unit, cost.threads) * busy
+                  + (unit.static_power_mw + system_static_mw(self.profile)) * span)
         job.energy_pj += energy
         if job.keep_layers:
             job.layers.append(LayerRecord(cost.name, unit.name, start, end, energy, cost))
