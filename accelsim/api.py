@@ -58,8 +58,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         from accelsim.sim.soc_run import run_partitioned
-        return run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms, fidelity=fidelity,
-                               dataflow=dataflow, timeline=timeline)
+        result = run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
+                                 fidelity=fidelity, dataflow=dataflow, timeline=timeline)
+        return dataclasses.replace(result, power_mode=mode, board_extra_mw=board_extra_mw(prof))
     u = prof.unit(unit)
     if threads is not None:
         if u.cost_model != "simd":

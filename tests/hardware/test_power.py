@@ -141,3 +141,10 @@ def test_more_sparsity_never_costs_more_energy_on_an_npu(lo, step):
         spec = f"prune={s:.3f}" if s > 0 else None
         return accelsim.simulate("generic_npu", "mobilenet_v1", precision="int8", compress=spec).energy_mj
     assert energy(hi) <= energy(lo) * (1 + 1e-9)
+
+
+def test_partitioned_runs_carry_board_energy_and_mode():
+    run = accelsim.simulate("jetson_nano", "mobilenet_v2", unit="auto", power_mode="5W")
+    assert run.power_mode == "5W"
+    assert run.board_energy_mj == pytest.approx(run.energy_mj + (1.08 - 0.35) * run.latency_ms, rel=1e-9)
+    assert run.to_dict()["avg_power_w"] == pytest.approx(run.energy_mj / run.latency_ms)
