@@ -198,9 +198,47 @@ def cmd_validate_energy(args: argparse.Namespace) -> int:
         print(f"\n{len(v.rows)} rows: energy median APE {100 * d['median_ape']:.1f}%, within 2x "
               f"{100 * d['within_2x']:.0f}%; average power median APE {100 * d['power_median_ape']:.1f}%, within 2x "
               f"{100 * d['power_within_2x']:.0f}%; latency median APE {100 * d['latency_median_ape']:.1f}%")
+    if getattr(args, "plot", None) and v.rows:
+        print(f"wrote {plot_energy_validation(v, args.plot)}")
     if getattr(args, "json", None):
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(d, indent=2) + "\n")
         print(f"wrote {path}")
     return 0
+
+
+def plot_energy_validation(v: EnergyValidation, path: str | Path) -> Path:
+    """Log-log scatters of predicted vs measured energy and average power, with y = x and the 2x band."""
+    from accelsim.report.plots import new_figure, save_png  # matplotlib: only when a plot is asked for
+
+    fig = new_figure(11.0, 5.2)
+    axes = fig.subplots(1, 2)
+    d = v.to_dict()
+    for ax, attr, unit, label in ((axes[0], "mj", "mJ", "energy per inference"),
+                                  (axes[1], "w", "W", "average power")):
+        scopes = sorted({r.scope for r in v.rows})
+        for scope, marker in zip(scopes, "osD"):
+            pts = [r for r in v.rows if r.scope == scope]
+            ax.scatter([getattr(r, f"measured_{attr}") for r in pts], [getattr(r, f"predicted_{attr}") for r in pts],
+                       marker=marker, s=30, alpha=0.8, label=scope)
+            for r in pts:
+                ax.annotate(r.id, (getattr(r, f"measured_{attr}"), getattr(r, f"predicted_{attr}")), fontsize=6,
+                            xytext=(3, 2), textcoords="offset points")
+        vals = [getattr(r, f"{k}_{attr}") for r in v.rows for k in ("measured", "predicted")]
+        lo, hi = min(vals) / 1.5, max(vals) * 1.5
+        ax.plot([lo, hi], [lo, hi], "k-", lw=1)
+        ax.plot([lo, hi], [2 * lo, 2 * hi], "k:", lw=0.8)
+        ax.plot([lo, hi], [lo / 2, hi / 2], "k:", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo, hi)
+        ax.set_xlabel(f"measured {label} ({unit})")
+        ax.set_ylabel(f"accelsim {label} ({unit})")
+        key = "" if attr == "mj" else "power_"
+        ax.set_title(f"{label}: median APE {100 * d[key + 'median_ape']:.0f}%, "
+                     f"{100 * d[key + 'within_2x']:.0f}% within 2x", fontsize=10)
+        ax.grid(True, which="both", lw=0.3, alpha=0.5)
+        ax.legend(fontsize=8, loc="upper left")
+    return save_png(fig, Path(path), dpi=120)
