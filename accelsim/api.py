@@ -8,8 +8,10 @@ from pathlib import Path
 from accelsim.compress import CompressionSummary, Transform, parse_spec, workload_figures
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
+from accelsim.cost.power import board_extra_mw
 from accelsim.hardware import Profile, load_profile
 from accelsim.provenance import run_inputs
+from accelsim.hardware.power_mode import apply_power_mode
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
@@ -22,7 +24,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
              precision: str | None = None, threads: int | None = None, calibrated: bool = True,
              compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
              objective: str = "latency", latency_bound_ms: float | None = None,
-             timeline=None) -> RunResult | SocRunResult:
+             timeline=None, power_mode: str | None = None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -38,7 +40,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     ``unit="auto"`` partitions the layers over all units for ``objective``
     (``latency``, or ``energy`` within ``latency_bound_ms``) and returns a
     ``SocRunResult``; an event run fills ``timeline`` (an
-    ``accelsim.sim.timeline.Timeline``) when one is given.
+    ``accelsim.sim.timeline.Timeline``) when one is given. ``power_mode`` runs the
+    chip in one of its profile's named power modes (DVFS points; None: the
+    default mode, whose clocks the profile lists).
     """
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
@@ -47,7 +51,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     pipeline = None
     if compress is not None:
         pipeline = compress if isinstance(compress, Transform) else parse_spec(compress)
-    prof = load_profile(profile, calibrated=calibrated)
+    prof, mode = apply_power_mode(load_profile(profile, calibrated=calibrated), power_mode)
     wl = load_workload(workload)
     if precision is not None:
         wl = wl.with_precision(precision)
@@ -61,9 +65,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         from accelsim.sim.soc_run import run_partitioned
-        return dataclasses.replace(run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
-                                                   fidelity=fidelity, dataflow=dataflow, timeline=timeline),
-                                   inputs=inputs)
+        result = run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
+                                 fidelity=fidelity, dataflow=dataflow, timeline=timeline)
+        return dataclasses.replace(result, power_mode=mode, board_extra_mw=board_extra_mw(prof), inputs=inputs)
     u = prof.unit(unit)
     if threads is not None:
         if u.cost_model != "simd":
@@ -74,8 +78,10 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
                                 f"allowed: 1..{u.core_count}")
     run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline)
     if pipeline is not None:
-        return dataclasses.replace(_simulate_compressed(prof, wl, u, pipeline, compress, **run), inputs=inputs)
-    return dataclasses.replace(_simulate_workload(prof, wl, u, **run), inputs=inputs)
+        result = _simulate_compressed(prof, wl, u, pipeline, compress, **run)
+    else:
+        result = _simulate_workload(prof, wl, u, **run)
+    return dataclasses.replace(result, power_mode=mode, board_extra_mw=board_extra_mw(prof), inputs=inputs)
 
 
 def _check_dataflow_applies(prof: Profile, unit: str | None, dataflow: str) -> None:

@@ -59,7 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
-                      compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
+                      compress=args.compress, seed=args.seed, timeline=timeline, power_mode=args.power_mode,
+                      **run_kwargs(args))
     if args.scalesim_reports:
         _write_scalesim_reports(args, workload)
     print(run_text(result))
@@ -164,6 +165,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from accelsim.calibration.energy_validate import cmd_validate_energy, is_energy_table
+    if is_energy_table(args.table):
+        return cmd_validate_energy(args)
     from accelsim.calibration.calibrate import DEFAULT_OUT
     from accelsim.calibration.validate import plot_validation, validate_table
     from accelsim.report import format_table
@@ -259,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="square input size in pixels of a zoo network or ncnn .param model (default: its own)")
     run.add_argument("--width", default=None, metavar="W",
                      help="channel width multiplier of a zoo network that has one, e.g. 0.5 (default 1.0)")
+    run.add_argument("--power-mode", default=None, metavar="NAME",
+                     help="a power mode of the profile (nvpmodel preset, phone governor); default: the profile's")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     run.add_argument("--scalesim-reports", default=None, metavar="DIR",
                      help="with a SCALE-Sim .cfg in USER bandwidth mode: run SCALE-Sim's memory system (separate "

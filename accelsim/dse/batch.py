@@ -31,6 +31,7 @@ import numpy as np
 from accelsim.cost.compression import plan_layer
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
+from accelsim.cost.power import busy_power_mw, system_static_mw
 from accelsim.cost.systolic import dram_traffic, fold_counts, gemm_cycles, sram_accesses
 from accelsim.dse.area import area_mm2, pe_count, sram_bytes
 from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
@@ -142,6 +143,9 @@ class DesignArrays:
     dram_pj_per_byte: np.ndarray
     pe_total: np.ndarray                 # whole profile, for the area proxy
     sram_total_bytes: np.ndarray
+    dram_write_pj_per_byte: np.ndarray | None = None   # None: as read (from_profiles sets it)
+    busy_power_mw: np.ndarray | None = None            # the unit's busy power (accelsim/cost/power.py)
+    system_static_mw: np.ndarray | None = None         # SoC always-on + DRAM background
 
     PER_KEY = ("efficiency", "macs_per_cycle", "vector_macs_per_cycle", "energy_pj_per_mac")
 
@@ -195,7 +199,10 @@ class DesignArrays:
             dram_latency_ns=col((p.dram.latency_ns for p in profiles), F64),
             dram_pj_per_byte=col((p.dram.energy_pj_per_byte for p in profiles), F64),
             pe_total=col((pe_count(p) for p in profiles), I64),
-            sram_total_bytes=col((sram_bytes(p) for p in profiles), I64))
+            sram_total_bytes=col((sram_bytes(p) for p in profiles), I64),
+            dram_write_pj_per_byte=col((p.dram.write_pj_per_byte for p in profiles), F64),
+            busy_power_mw=col((busy_power_mw(u) for u in units), F64),
+            system_static_mw=col((system_static_mw(p) for p in profiles), F64))
 
 
 @dataclass(frozen=True)
@@ -358,8 +365,16 @@ def _evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     total = np.maximum(compute, _ceil_i64(np.minimum(memory, EXACT_LIMIT))) + layer_overhead
     latency_ms = total / (d.clock_ghz * 1e6)[None, :]
     # sim/analytical.layer_result, term by term in its order
-    energy_pj = (out["compute_pj"] + out["sram_pj"] + dram * d.dram_pj_per_byte[None, :]
-                 + d.static_power_mw[None, :] * latency_ms * 1e6)
+    zeros = np.zeros(len(d))
+    write_pj = d.dram_pj_per_byte if d.dram_write_pj_per_byte is None else d.dram_write_pj_per_byte
+    busy_mw = zeros if d.busy_power_mw is None else d.busy_power_mw
+    system_mw = zeros if d.system_static_mw is None else d.system_static_mw
+    ns = latency_ms * 1e6
+    # cost/power.busy_ns: a systolic (non-CPU) unit is busy for the layer minus its dispatch overhead
+    busy = (total - layer_overhead) / d.clock_ghz[None, :]
+    energy_pj = ((out["compute_pj"] + busy_mw[None, :] * busy) + out["sram_pj"]
+                 + (out["dram_read"] * d.dram_pj_per_byte[None, :] + out["dram_write"] * write_pj[None, :])
+                 + (d.static_power_mw[None, :] + system_mw[None, :]) * ns)
     energy_mj = energy_pj * 1e-9
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(total > 0, t.macs[:, None] / (total * k["mpc"]), 0.0)
@@ -374,7 +389,8 @@ def _evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     with np.errstate(divide="ignore", invalid="ignore"):
         run_util = np.where(total_cycles > 0, busy / total_cycles, 0.0)
     return BatchTotals(
-        total_cycles=total_cycles, compute_cycles=compute_cycles, stall_cycles=total_cycles - compute_cycles,
+        total_cycles=total_cycles, compute_cycles=compute_cycles,
+        stall_cycles=total_cycles - compute_cycles - (layer_overhead * np.ones_like(total)).sum(axis=0),
         latency_ms=total_cycles / (d.clock_ghz * 1e6), energy_mj=np.cumsum(energy_mj, axis=0)[-1],
         dram_bytes=dram.sum(axis=0), macs=np.full(n_points, int(t.macs.sum()), dtype=I64), utilization=run_util,
         pe_count=d.pe_total, sram_bytes=d.sram_total_bytes, area_mm2=area_mm2(d.pe_total, d.sram_total_bytes),

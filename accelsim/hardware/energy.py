@@ -25,6 +25,23 @@ amortise the sum over the MACs one instruction does
 (:mod:`accelsim.cost.instruction_energy`). Systolic units have no
 instruction stream per MAC; their scratchpads, when a profile gives no
 access energy, get the Horowitz SRAM figure of their average buffer size.
+
+Per-operation energies miss most of what a programmable core burns while it
+runs (clock tree, out-of-order and pipeline control, cache and TLB activity):
+a big Arm core draws 1-2 W at 2-2.8 GHz in AnandTech's SPEC2006 power runs
+(Kirin 970 / 980, Snapdragon 835 / 855 reviews), 400-700 pJ per cycle, where
+its arithmetic is a few pJ. A unit's ``busy_power_mw`` left out is filled by
+kind (estimates, mW = pJ/cycle x GHz): CPU cores 400 pJ per core-cycle at 7 nm
+(the low end: SPEC power includes DRAM); DSP / VPU vector cores (in-order
+VLIW) 150 pJ per core-cycle at 28 nm (a 12-SHAVE Myriad 2 at 600 MHz: ~1 W,
+its published class); GPUs 10 pJ per ALU lane-cycle at 12 nm (a 512-lane Volta
+at 1.38 GHz: 7 W, the order of its share of Xavier's 30 W budget). A GPU lane
+is the same small design from node to node, so its figure is node-scaled like
+a MAC (C V^2 with C ~ feature size); CPU and vector cores grew wider as nodes
+shrank, so theirs scale by the supply voltage squared only. Systolic NPU / DLA
+arrays have none beyond their per-MAC and scratchpad energies. Leakage left out
+(``static_power_mw`` absent) is 10% of the busy power (estimate: leakage is
+10-20% of active power in 28-7 nm mobile SoCs at operating temperature).
 """
 from __future__ import annotations
 
@@ -43,11 +60,15 @@ MAC_PJ_45NM: dict[str, float] = {
 }
 # (SRAM size in bytes, pJ per byte read) at 45 nm
 SRAM_PJ_PER_BYTE_45NM = ((8 * 1024, 10 / 8), (32 * 1024, 20 / 8), (1024 * 1024, 100 / 8))
-DRAM_PJ_PER_BYTE = 1300 / 8   # low end of 1.3-2.6 nJ per 64 bits
+DRAM_PJ_PER_BYTE = 1300 / 8   # low end of 1.3-2.6 nJ per 64 bits; only when a dram names no generation
 # Instruction overhead at 45 nm (Horowitz 2014: 70 pJ instruction = I-cache 25 + register file 6 + control ~39)
 ISSUE_PJ_45NM = 25.0 + 39.0          # fetch, decode and control of one issued instruction
 LANE_PJ_45NM = 6.0                   # register-file access of one 32-bit lane (two reads, one write)
 SIMT_LANES_PER_ISSUE = 32            # estimate: threads sharing one issued instruction (an NVIDIA warp)
+# busy power by unit kind, pJ per cycle (per core for simd units, per ALU lane for simt units)
+# (pJ, anchor node in nm): scaled to a profile's node (GPUs: node_scale; others: (V(node) / V(anchor))^2)
+BUSY_PJ_PER_CYCLE = {"cpu": (400.0, 7), "dsp": (150.0, 28), "vpu": (150.0, 28), "gpu": (10.0, 12)}
+LEAKAGE_SHARE = 0.10
 _SUPPLY_V = ((7, 0.7), (10, 0.75), (16, 0.8), (28, 0.9), (45, 0.9), (90, 1.0))
 
 
@@ -109,8 +130,32 @@ def default_instruction_energy(cost_model: str, node_nm: float | None = None) ->
     return out
 
 
+def default_busy_power_mw(unit: dict, node_nm: float | None = None) -> float:
+    """Busy power of a raw unit mapping by its kind (0 for systolic arrays and unknown shapes)."""
+    pj, anchor = BUSY_PJ_PER_CYCLE.get(unit.get("kind"), (0.0, 16))
+    if node_nm is not None and unit.get("cost_model") == "simt":
+        pj *= node_scale(node_nm) / node_scale(anchor)
+    elif node_nm is not None:
+        pj *= (supply_voltage(node_nm) / supply_voltage(anchor)) ** 2
+    clock = unit.get("clock_ghz")
+    if unit.get("cost_model") == "systolic" or not isinstance(clock, (int, float)) or clock <= 0:
+        return 0.0
+    if unit.get("cost_model") == "simt":
+        lanes = unit.get("lanes")
+        return pj * lanes * clock if isinstance(lanes, int) and lanes > 0 else 0.0
+    return pj * clock                       # per core
+
+
 def _fill_unit(unit: dict, node: float | None) -> dict:
     unit = dict(unit)
+    if "busy_power_mw" not in unit:
+        unit["busy_power_mw"] = round(default_busy_power_mw(unit, node), 3)
+    if "static_power_mw" not in unit and isinstance(unit["busy_power_mw"], (int, float)):
+        cores = unit.get("cores") if unit.get("cost_model") == "simd" and isinstance(unit.get("cores"), int) else 1
+        clusters = unit.get("clusters")
+        if unit.get("cost_model") == "simd" and isinstance(clusters, list):
+            cores = sum(c.get("count", 1) for c in clusters if isinstance(c, dict))
+        unit["static_power_mw"] = round(LEAKAGE_SHARE * unit["busy_power_mw"] * cores, 3)
     if isinstance(unit.get("precisions"), dict):
         precs = {}
         for name, spec in unit["precisions"].items():
@@ -150,6 +195,9 @@ def fill_energies(data):
             filled.append(m)
         data["memories"] = filled
     dram = data.get("dram")
+    if isinstance(dram, dict):
+        from accelsim.hardware.dram import fill_dram
+        dram = data["dram"] = fill_dram(dram)
     if isinstance(dram, dict) and dram.get("energy_pj_per_byte") is None:
         data["dram"] = {**dram, "energy_pj_per_byte": DRAM_PJ_PER_BYTE}
     return data

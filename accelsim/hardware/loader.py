@@ -5,6 +5,7 @@ from pathlib import Path
 
 from accelsim.errors import AccelsimError
 from accelsim.hardware.calibration import CALIBRATION_FILE, apply_calibration
+from accelsim.hardware.energy_calibration import ENERGY_CALIBRATION_FILE, apply_energy_calibration
 from accelsim.hardware.scalesim_cfg import load_scalesim_cfg
 from accelsim.hardware.schema import Profile
 from accelsim.paths import profile_dirs
@@ -20,7 +21,8 @@ def available_profiles() -> list[str]:
     names = set()
     for d in profile_dirs():
         if d.is_dir():
-            names.update(p.stem for p in d.glob("*.yaml") if p.name not in (CALIBRATION_FILE, CORE_TYPES_FILE))
+            names.update(p.stem for p in d.glob("*.yaml")
+                         if p.name not in (CALIBRATION_FILE, CORE_TYPES_FILE, ENERGY_CALIBRATION_FILE))
     return sorted(names)
 
 
@@ -51,7 +53,7 @@ def load_profile(profile: str | Path | Profile | None = None, *, calibrated: boo
     path = find_profile(str(profile or DEFAULT_PROFILE))
     if path.suffix == ".cfg":
         return load_scalesim_cfg(path)
-    if path.name == CALIBRATION_FILE:
+    if path.name in (CALIBRATION_FILE, ENERGY_CALIBRATION_FILE):
         raise AccelsimError(f"{path}: a calibration file, not a profile")
     data = read_yaml_mapping(path, "a profile")
     data.setdefault("name", path.stem)
@@ -59,4 +61,7 @@ def load_profile(profile: str | Path | Profile | None = None, *, calibrated: boo
     calibration = path.parent / CALIBRATION_FILE
     if calibrated and calibration.is_file():
         prof = apply_calibration(prof, calibration)
+    energy_calibration = path.parent / ENERGY_CALIBRATION_FILE
+    if calibrated and energy_calibration.is_file():
+        prof = apply_energy_calibration(prof, energy_calibration)
     return prof

@@ -137,6 +137,13 @@ class InstructionEnergy(_Strict):
                                   "simd units issue one instruction per vector of 'lanes'")
 
 
+class OperatingPoint(_Strict):
+    """A DVFS point of a unit: clock and the supply voltage it runs at."""
+
+    clock_ghz: PositiveFloat = Field(allow_inf_nan=False)
+    voltage_v: float = Field(gt=0, le=2, allow_inf_nan=False)
+
+
 class CoreCluster(_Strict):
     """Identical cores at one clock (a big.LITTLE cluster); threads fill clusters in listed order."""
 
@@ -182,6 +189,13 @@ class Unit(_Strict):
     layer_overhead_us: float = Field(default=0.0, ge=0, description="fixed cost per layer: kernel launch, "
                                                                      "thread-pool sync, DSP/NPU op dispatch")
     memories: list[str] = Field(default_factory=list, description="on-chip memory levels used, inner to outer")
+    busy_power_mw: float = Field(
+        default=0.0, ge=0, allow_inf_nan=False,
+        description="dynamic power beyond the per-operation energies while the unit runs (clock tree, pipeline "
+                    "control, cache activity), at clock_ghz and its voltage: per core for simd units (times the "
+                    "cores a layer uses), the whole unit otherwise")
+    operating_points: list[OperatingPoint] | None = Field(
+        default=None, description="DVFS points (clock, voltage); power modes pick clocks among them")
     calibration_group: str | None = Field(
         default=None, description="units that share group-level calibration factors (default: the unit's kind)")
     calibration: str | None = Field(default=None, description="set when fitted factors were applied")
@@ -204,6 +218,14 @@ class Unit(_Strict):
                 self.cost_model != "simt":
             raise ValueError("'instruction_energy.lanes_per_issue' is for simt units; a simd instruction "
                              "covers the unit's 'lanes'")
+        if self.operating_points is not None:
+            if not self.operating_points:
+                raise ValueError("'operating_points' must list at least one (clock_ghz, voltage_v) point")
+            clocks = [p.clock_ghz for p in self.operating_points]
+            if clocks != sorted(clocks) or len(set(clocks)) != len(clocks):
+                raise ValueError(f"'operating_points' must be in rising clock order without repeats, got {clocks}")
+            if self.clock_ghz > clocks[-1] * (1 + 1e-9):
+                raise ValueError(f"clock_ghz {self.clock_ghz} is above the highest operating point {clocks[-1]}")
         return self
 
     @property
@@ -251,10 +273,55 @@ class MemoryLevel(_Strict):
     latency_ns: float = Field(default=0.0, ge=0)
     energy_pj_per_byte: float = Field(default=0.0, ge=0)
     shared_by: list[str] | None = None
+    generation: Literal["lpddr2", "lpddr3", "lpddr4", "lpddr4x", "lpddr5", "ddr4"] | None = Field(
+        default=None, description="dram: the memory generation; fills read/write energy and background power "
+                                  "(accelsim/hardware/dram.py) unless given")
+    write_energy_pj_per_byte: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="dram: energy per byte written (default: as read)")
+    background_power_mw: float = Field(
+        default=0.0, ge=0, allow_inf_nan=False, description="dram: active-standby + refresh power while a run "
+                                                           "keeps the memory awake (DRAM and PHY)")
+
+    @property
+    def write_pj_per_byte(self) -> float:
+        return self.energy_pj_per_byte if self.write_energy_pj_per_byte is None else self.write_energy_pj_per_byte
 
     @property
     def unlimited(self) -> bool:
         return self.bandwidth_gbps is None or math.isinf(self.bandwidth_gbps)
+
+
+class PowerMode(_Strict):
+    """A named operating mode (an nvpmodel preset, a phone governor): the clock of each unit it changes."""
+
+    clocks_ghz: dict[str, PositiveFloat] = Field(description="unit name -> clock; unlisted units keep clock_ghz")
+    note: str | None = None
+    source: str | None = None
+
+
+class PowerSpec(_Strict):
+    """Power beyond the units' own: SoC always-on rails, the board around the chip, power modes.
+
+    ``board_idle_w`` is the whole board measured idle at its DC input (regulators,
+    carrier, fan, the SoC idling); ``soc_always_on_mw`` is the part of the SoC that
+    stays on during a run whatever unit works (fabric, memory controller, always-on
+    island) and is counted in a run's ``energy_mj``; a board-scope energy adds the
+    rest of the idle board, ``board_idle_w - soc_always_on_mw``, over the run.
+    """
+
+    soc_always_on_mw: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    board_idle_w: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    psu_efficiency: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False,
+                                  description="wall adapter efficiency, for wall-scope energy")
+    power_modes: dict[str, PowerMode] = Field(default_factory=dict)
+    default_power_mode: str | None = Field(
+        default=None, description="the mode whose clocks the units list (the one the cited measurements used)")
+    sources: list[str] = Field(default_factory=list)
+
+    @property
+    def board_extra_mw(self) -> float:
+        """Board idle power not already in a run's SoC energy."""
+        return max(0.0, self.board_idle_w * 1e3 - self.soc_always_on_mw)
 
 
 class Profile(_Strict):
@@ -269,6 +336,7 @@ class Profile(_Strict):
     sources: list[Source]
     default_unit: str | None = None
     use_calibration: bool = Field(default=True, description="false: always priced from the spec alone")
+    power: PowerSpec | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -296,7 +364,36 @@ class Profile(_Strict):
             unknown = [m for m in u.memories if m not in mems]
             if unknown:
                 raise ValueError(f"unit {u.name!r} uses unknown memory levels {unknown}; known: {sorted(mems)}")
+        if self.power is not None:
+            self._check_power(names, ids)
         return self
+
+    def _check_power(self, names: list[str], ids: set[str]) -> None:
+        power = self.power
+        missing = [s for s in power.sources if s not in ids]
+        if missing:
+            raise ValueError(f"power cites unknown source ids {missing}; known: {sorted(ids)}")
+        if power.default_power_mode is not None and power.default_power_mode not in power.power_modes:
+            raise ValueError(f"power.default_power_mode {power.default_power_mode!r} is not one of the power_modes "
+                             f"{sorted(power.power_modes)}")
+        units = {u.name: u for u in self.units}
+        if power.default_power_mode is not None:
+            for unit_name, clock in power.power_modes[power.default_power_mode].clocks_ghz.items():
+                if unit_name in units and abs(units[unit_name].clock_ghz - clock) > 1e-9:
+                    raise ValueError(f"power.default_power_mode {power.default_power_mode!r} sets unit "
+                                     f"{unit_name!r} to {clock} GHz; the unit lists {units[unit_name].clock_ghz} "
+                                     f"(a profile's clocks are its default mode's)")
+        for mode_name, mode in power.power_modes.items():
+            for unit_name, clock in mode.clocks_ghz.items():
+                if unit_name not in units:
+                    raise ValueError(f"power mode {mode_name!r} sets unknown unit {unit_name!r}; units are {names}")
+                ops = units[unit_name].operating_points
+                if not ops:
+                    raise ValueError(f"power mode {mode_name!r} sets unit {unit_name!r}'s clock, but the unit has "
+                                     f"no operating_points to take its voltage from")
+                if clock > ops[-1].clock_ghz * (1 + 1e-9):
+                    raise ValueError(f"power mode {mode_name!r}: unit {unit_name!r} clock {clock} GHz is above its "
+                                     f"highest operating point {ops[-1].clock_ghz} GHz")
 
     def memory(self, name: str) -> MemoryLevel:
         return next(m for m in self.memories if m.name == name)

@@ -152,7 +152,8 @@ def roofline_figure(rf: Roofline, title: str = "", label: int = 5) -> Figure:
     return fig
 
 
-def chart_rows(rows: list[LayerBreakdown], key=lambda r: r.compute_ms + r.stall_ms) -> list[LayerBreakdown]:
+def chart_rows(rows: list[LayerBreakdown], key=lambda r: r.compute_ms + r.overhead_ms + r.stall_ms
+               ) -> list[LayerBreakdown]:
     """The bars of a per-layer chart: every layer up to MAX_LAYER_BARS, else the TOP_BARS largest by ``key``
     (in layer order) and one bar ``other (N layers)`` summing the rest."""
     if len(rows) <= MAX_LAYER_BARS:
@@ -162,7 +163,7 @@ def chart_rows(rows: list[LayerBreakdown], key=lambda r: r.compute_ms + r.stall_
     other = LayerBreakdown(f"other ({len(rest)} layers)", "other", "", sum(r.compute_ms for r in rest),
                            sum(r.stall_ms for r in rest),
                            {p: sum(r.energy_mj[p] for r in rest) for p in ENERGY_PARTS},
-                           sum(r.utilization for r in rest) / len(rest))
+                           sum(r.utilization for r in rest) / len(rest), sum(r.overhead_ms for r in rest))
     return [r for i, r in enumerate(rows) if i in keep] + [other]
 
 
@@ -186,20 +187,22 @@ def _height(n_bars: int) -> float:
 
 
 def latency_figure(rows: list[LayerBreakdown], title: str = "") -> Figure:
-    """Horizontal stacked bars per layer: compute and stall milliseconds (largest layers beyond 60)."""
+    """Horizontal stacked bars per layer: compute, overhead and stall milliseconds (largest layers beyond 60)."""
     bars = chart_rows(rows)
     fig = new_figure(9.0, _height(len(bars)))
     ax = fig.add_subplot()
     y = np.arange(len(bars))
     compute = np.array([r.compute_ms for r in bars])
     stall = np.array([r.stall_ms for r in bars])
+    overhead = np.array([r.overhead_ms for r in bars])
     ax.barh(y, compute, color=PART_COLOURS["compute"], label="compute")
-    ax.barh(y, stall, left=compute, color=PART_COLOURS["memory"], label="stall (memory, overhead)")
-    ax.set_xlim(0, max(1e-12, float((compute + stall).max())) * 1.08)
+    ax.barh(y, overhead, left=compute, color=PART_COLOURS["overhead"], label="overhead (launch, dispatch)")
+    ax.barh(y, stall, left=compute + overhead, color=PART_COLOURS["memory"], label="stall (waiting for memory)")
+    ax.set_xlim(0, max(1e-12, float((compute + overhead + stall).max())) * 1.08)
     _layer_axis(ax, [r.name for r in bars], len(rows))
     ax.set_xlabel("latency (ms)")
     _legend_on_top(ax)
-    total = sum(r.compute_ms + r.stall_ms for r in rows)
+    total = sum(r.compute_ms + r.overhead_ms + r.stall_ms for r in rows)
     fig.suptitle(title or f"Per-layer latency: {total:.3f} ms in total", fontsize=11)
     return fig
 

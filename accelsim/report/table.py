@@ -25,24 +25,32 @@ def format_table(headers: list[str], rows: list[list[str]], right: set[int] | No
 
 
 def layer_table(result: RunResult) -> str:
-    headers = ["layer", "op", "prec", "MACs", "compute cyc", "stall cyc", "total cyc", "ms", "mJ", "DRAM B", "util"]
-    rows = [[lr.name, lr.op, lr.precision, _si(lr.macs), f"{lr.compute_cycles:,}", f"{lr.stall_cycles:,}",
-             f"{lr.total_cycles:,}", f"{lr.latency_ms:.4f}", f"{lr.energy_mj:.4f}", _si(lr.dram_bytes),
-             f"{100 * lr.utilization:.1f}%"] for lr in result.layers]
+    headers = ["layer", "op", "prec", "MACs", "compute cyc", "overhead cyc", "stall cyc", "total cyc", "bound", "ms",
+               "mJ", "DRAM B", "util"]
+    rows = [[lr.name, lr.op, lr.precision, _si(lr.macs), f"{lr.compute_cycles:,}", f"{lr.overhead_cycles:,}",
+             f"{lr.stall_cycles:,}", f"{lr.total_cycles:,}", lr.bound, f"{lr.latency_ms:.4f}", f"{lr.energy_mj:.4f}",
+             _si(lr.dram_bytes), f"{100 * lr.utilization:.1f}%"] for lr in result.layers]
     return format_table(headers, rows, right=set(range(3, len(headers))))
+
+
+def _parts(result: RunResult) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in result.energy_parts_mj().items())
 
 
 def totals(result: RunResult) -> str:
     df = f", dataflow {result.dataflow}" if result.dataflow else ""
     th = f", {result.threads} thread{'s' if result.threads != 1 else ''}" if result.threads else ""
+    mode = f" (power mode {result.power_mode})" if result.power_mode else ""
     cal = (f"  calibrated    fitted factors from {result.calibration}\n" if result.calibration
            else "  calibrated    no (spec figures alone)\n")
     return (f"{result.workload} on {result.profile}/{result.unit} ({result.fidelity}{df}{th}, "
             f"{result.clock_ghz:g} GHz)\n" + cal +
             f"  total cycles  {result.total_cycles:,} (compute {result.compute_cycles:,}, "
-            f"stall {result.stall_cycles:,})\n"
+            f"overhead {result.overhead_cycles:,}, stall {result.stall_cycles:,})\n"
             f"  latency       {result.latency_ms:.3f} ms\n"
-            f"  energy        {result.energy_mj:.3f} mJ\n"
+            f"  energy        {result.energy_mj:.3f} mJ (SoC + DRAM; {_parts(result)}), "
+            f"avg {result.avg_power_w:.2f} W\n"
+            f"  board energy  {result.board_energy_mj:.3f} mJ{mode}\n"
             f"  DRAM traffic  {_si(result.dram_bytes)}B\n"
             f"  MACs          {_si(result.macs)}\n"
             f"  utilization   {100 * result.utilization:.1f}%")

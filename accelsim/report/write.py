@@ -142,12 +142,16 @@ def _totals(data: dict, prof: Profile) -> str:
             ["energy", f"{data['energy_mj']:.4f} mJ"]]
     if "total_cycles" in data:
         rows += [["total cycles", f"{data['total_cycles']:,}"],
-                 ["compute / stall cycles", f"{data.get('compute_cycles', 0):,} / {data.get('stall_cycles', 0):,}"]]
+                 ["compute / overhead / stall cycles", f"{data.get('compute_cycles', 0):,} / "
+                                                       f"{data.get('overhead_cycles', 0):,} / "
+                                                       f"{data.get('stall_cycles', 0):,}"]]
     else:   # several units with their own clocks: cycles do not add up, time does
         rows += [["layer time (all units)", f"{sum(x['latency_ms'] for x in data['layers']):.4f} ms"],
                  ["copies between units", f"{len(data.get('copies', []))}, "
                                           f"{sum(c['latency_ms'] for c in data.get('copies', [])):.4f} ms"]]
     util = data["utilization"] if "utilization" in data else _mac_weighted_utilization(data["layers"])
+    rows += [["board energy", f"{data.get('board_energy_mj', data['energy_mj']):.4f} mJ"],
+             ["average power (SoC + DRAM)", f"{data.get('avg_power_w', 0.0):.3f} W"]]
     rows += [["DRAM traffic", f"{_si(data.get('dram_bytes', 0))}B"], ["MACs", _si(data.get("macs", 0))],
              ["utilization", f"{100 * util:.1f}%" + ("" if "utilization" in data else " (time-weighted over units)")]]
     inputs = data.get("inputs") or {}
@@ -250,15 +254,15 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows, budget) -> str:
                          + "</p>" + bounds + notes))
     sections.append(("Latency per layer", html.img_tag(files.pngs["latency"], "latency per layer")))
     sections.append(("Energy per layer", html.img_tag(files.pngs["energy"], "energy per layer")
-                     + '<p class="note">DRAM, scratchpad and static energy are recomputed from the profile; '
-                     "compute is the rest of each layer's energy (for units with caches rather than a scratchpad, "
-                     "cache accesses are in it too).</p>"))
+                     + '<p class="note">Compute: MACs, instructions and the unit\'s busy power; sram: on-chip '
+                     "memory; DRAM: reads and writes at the DRAM generation's energies; static: leakage, SoC "
+                     "always-on and DRAM background power over the layer's time.</p>"))
     sections.append(("Utilization per layer", html.img_tag(files.pngs["utilization"], "utilization per layer")))
-    headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "total cyc", "ms", "mJ"] + \
-        [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util", "bound"]
+    headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "overhead cyc", "stall cyc", "total cyc", "ms",
+               "mJ"] + [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util", "bound"]
     table_rows = [[lr["name"], lr.get("op_class") or lr["op"], lr["unit"], lr["precision"], _si(lr["macs"]),
-                   f"{lr['compute_cycles']:,}", f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}",
-                   f"{lr['energy_mj']:.4f}"]
+                   f"{lr['compute_cycles']:,}", f"{lr.get('overhead_cycles', 0):,}", f"{lr['stall_cycles']:,}",
+                   f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}", f"{lr['energy_mj']:.4f}"]
                   + [f"{b.energy_mj[p]:.4f}" for p in ENERGY_PARTS]
                   + [_si(lr["dram_bytes"]), f"{100 * lr['utilization']:.1f}%", t.bound]
                   for lr, b, t in zip(data["layers"], rows, budget.layers)]

@@ -31,6 +31,12 @@ class LayerResult:
     utilization: float
     cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
     op_class: str = ""                # conv, depthwise, pointwise, fc or elementwise (accelsim/cost/opclass.py)
+    overhead_cycles: int = 0          # fixed per-layer cost (launch, sync, dispatch); stall_cycles is memory only
+    bound: str = ""                   # compute | memory | overhead: the largest of the three parts
+    compute_energy_mj: float = 0.0    # MACs, instructions and the unit's busy power
+    sram_energy_mj: float = 0.0       # on-chip memory (scratchpads, caches)
+    dram_energy_mj: float = 0.0       # DRAM reads and writes
+    static_energy_mj: float = 0.0     # leakage, SoC always-on and DRAM background over the layer's time
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -49,6 +55,8 @@ class RunResult(ResultViews):
     calibration: str | None = None      # where the unit's fitted factors came from; None = spec alone
     compression: object | None = None  # accelsim.compress.CompressionSummary when run with compress=
     inputs: dict | None = None          # accelsim.provenance.run_inputs: version, profile content + hash, options
+    power_mode: str | None = None       # the profile's power mode the run used (None: the profile has none)
+    board_extra_mw: float = 0.0         # board power beyond the SoC's (profile power.board_idle_w - always-on)
 
     @property
     def total_cycles(self) -> int:
@@ -63,12 +71,33 @@ class RunResult(ResultViews):
         return sum(layer.stall_cycles for layer in self.layers)
 
     @property
+    def overhead_cycles(self) -> int:
+        return sum(layer.overhead_cycles for layer in self.layers)
+
+    @property
     def latency_ms(self) -> float:
         return self.total_cycles / (self.clock_ghz * 1e6)
 
     @property
     def energy_mj(self) -> float:
         return sum(layer.energy_mj for layer in self.layers)
+
+    @property
+    def board_energy_mj(self) -> float:
+        """Energy at the board's DC input: the SoC + DRAM energy plus the rest of the idle board over the run."""
+        return self.energy_mj + self.board_extra_mw * self.latency_ms * 1e-3   # mW * ms = uJ
+
+    @property
+    def avg_power_w(self) -> float:
+        """SoC + DRAM average power over the run (mJ / ms = W)."""
+        return self.energy_mj / self.latency_ms if self.latency_ms > 0 else 0.0
+
+    def energy_parts_mj(self) -> dict[str, float]:
+        """The run's energy split into compute, on-chip memory (sram), DRAM and static."""
+        return {"compute": sum(x.compute_energy_mj for x in self.layers),
+                "sram": sum(x.sram_energy_mj for x in self.layers),
+                "dram": sum(x.dram_energy_mj for x in self.layers),
+                "static": sum(x.static_energy_mj for x in self.layers)}
 
     @property
     def dram_bytes(self) -> int:
@@ -90,7 +119,10 @@ class RunResult(ResultViews):
             "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "threads": self.threads,
             "calibration": self.calibration, "total_cycles": self.total_cycles,
             "compute_cycles": self.compute_cycles, "stall_cycles": self.stall_cycles,
-            "latency_ms": self.latency_ms, "energy_mj": self.energy_mj, "dram_bytes": self.dram_bytes,
+            "overhead_cycles": self.overhead_cycles,
+            "latency_ms": self.latency_ms, "energy_mj": self.energy_mj, "board_energy_mj": self.board_energy_mj,
+            "avg_power_w": self.avg_power_w, "power_mode": self.power_mode, "energy_parts_mj": self.energy_parts_mj(),
+            "dram_bytes": self.dram_bytes,
             "macs": self.macs, "utilization": self.utilization,
             "layers": [layer.to_dict() for layer in self.layers],
         }

@@ -39,6 +39,7 @@ import simpy
 
 from accelsim.cost.base import LayerCost
 from accelsim.errors import AccelsimError
+from accelsim.cost.power import busy_power_mw, system_static_mw
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.sim.analytical import layer_result
 from accelsim.sim.bandwidth import SharedBandwidth
@@ -169,7 +170,12 @@ class SocEngine:
             yield from self._layer_fluid(unit, cost, job)
         end = env.now
         self.busy_ns[unit.name] += end - start
-        energy = self._dynamic_pj(cost, unit) + unit.static_power_mw * (end - start)  # mW * ns = pJ
+        # mW * ns = pJ; as in layer_result each layer carries the SoC always-on and DRAM background power
+        # over its span (layers overlapping on two units both count it: an upper bound)
+        span = end - start
+        busy = span if unit.kind == "cpu" else max(0.0, span - cost.overhead_cycles / unit.clock_ghz)  # power.busy_ns
+        energy = (self._dynamic_pj(cost, unit) + busy_power_mw(unit, cost.threads) * busy
+                  + (unit.static_power_mw + system_static_mw(self.profile)) * span)
         job.energy_pj += energy
         if job.keep_layers:
             job.layers.append(LayerRecord(cost.name, unit.name, start, end, energy, cost))

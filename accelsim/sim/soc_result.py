@@ -44,6 +44,8 @@ class SocRunResult(ResultViews):
     copies: list[CopyResult] = field(default_factory=list)
     unit: str = "auto"
     inputs: dict | None = None          # accelsim.provenance.run_inputs: version, profile content + hash, options
+    power_mode: str | None = None       # the profile's power mode the run used
+    board_extra_mw: float = 0.0         # board power beyond the SoC's (accelsim/cost/power.py)
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -52,6 +54,15 @@ class SocRunResult(ResultViews):
     @property
     def energy_mj(self) -> float:
         return sum(x.energy_mj for x in self.layers) + sum(c.energy_mj for c in self.copies)
+
+    @property
+    def board_energy_mj(self) -> float:
+        """Energy at the board's DC input: SoC + DRAM plus the rest of the idle board over the run."""
+        return self.energy_mj + self.board_extra_mw * self.latency_ms * 1e-3
+
+    @property
+    def avg_power_w(self) -> float:
+        return self.energy_mj / self.latency_ms if self.latency_ms > 0 else 0.0
 
     @property
     def dram_bytes(self) -> int:
@@ -77,6 +88,7 @@ class SocRunResult(ResultViews):
         return {
             "profile": self.profile, "workload": self.workload, "fidelity": self.fidelity, "unit": self.unit,
             "objective": self.objective, "latency_ms": self.latency_ms, "energy_mj": self.energy_mj,
+            "board_energy_mj": self.board_energy_mj, "avg_power_w": self.avg_power_w, "power_mode": self.power_mode,
             "dram_bytes": self.dram_bytes, "macs": self.macs, "latency_bound_ms": self.latency_bound_ms,
             "bound_met": self.bound_met, "exact": self.exact, "unit_ms": self.unit_ms(), "mapping": self.mapping,
             "copies": [c.to_dict() for c in self.copies], "layers": [x.to_dict() for x in self.layers],

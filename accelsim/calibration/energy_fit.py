@@ -1,0 +1,105 @@
+"""Fit one busy-power factor per unit kind to measured average power; write ``energy_calibration.yaml``.
+
+    python -m accelsim.calibration.energy_fit [--table CSV] [--out PATH]
+
+The quantity fitted is the average power at each row's scope (energy /
+latency), the part the energy model owns: a row's predicted power is
+``A + f x B`` where ``B`` is what the unit's busy power and leakage add at
+the row's scope and ``f`` the factor of the unit's kind. Each kind's factor
+minimises the squared log error over its rows (bounded to [0.2, 5]). Board idle
+power, PSU efficiency and DRAM energies are cited figures and not fitted.
+Held-back devices (Jetson Xavier NX, AGX Orin, Orin NX, the Myriad X stick)
+are refused.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import yaml
+from scipy.optimize import minimize_scalar
+
+from accelsim.calibration.calibrate import DEFAULT_OUT
+from accelsim.calibration.energy_validate import (DEFAULT_ENERGY_CALIBRATION, DEFAULT_ENERGY_TABLE, measured_mj,
+                                                  predict_row, scope_of)
+from accelsim.calibration.table import read_table
+from accelsim.calibration.terms import resolve_row
+from accelsim.errors import AccelsimError
+from accelsim.hardware.calibration import apply_calibration
+from accelsim.hardware.energy_calibration import apply_factors
+
+HELD_BACK = ("jetson_xavier_nx", "jetson_agx_orin", "jetson_orin_nx", "myriadx")
+BOUNDS = (0.2, 5.0)
+HEADER = """\
+# Written by `python -m accelsim.calibration.energy_fit` from the energy table below: do not edit by hand.
+# busy_power_factor: multiplier of each unit's busy power and leakage, per unit kind, fitted to the
+# measured average power at each row's scope (accelsim/hardware/energy_calibration.py).
+"""
+
+
+def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, str, float, float]]:
+    """(row id, unit kind, A, B) per usable row: predicted power = A + f * B; and the measured power."""
+    terms = []
+    profiles: dict = {}
+    for row in read_table(table):
+        if row.soc in HELD_BACK:
+            raise AccelsimError(f"row {row.id}: {row.soc} is held back for validation; never fit to it")
+        try:
+            prof, unit, wl = resolve_row(row, profiles)
+            scope_of(row)
+            meas_w = measured_mj(row) / row.latency_ms
+        except AccelsimError:
+            continue
+        prof = apply_calibration(prof, calibration) if calibration else prof
+        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.kind: 1e-9}), unit, wl)
+        e1, ms1, _ = predict_row(row, prof, unit, wl)
+        a, p1 = e0 / ms0, e1 / ms1
+        terms.append((row.id, unit.kind, a, p1 - a, meas_w))
+    return terms
+
+
+def fit_factors(table: str | Path, calibration: Path | None) -> dict:
+    """Fitted factors per kind, the rows used, and the power error before and after."""
+    terms = _row_terms(table, calibration)
+    factors, rows_used = {}, {}
+    for kind in sorted({t[1] for t in terms}):
+        mine = [t for t in terms if t[1] == kind]
+
+        def loss(f, mine=mine):
+            return sum((math.log(a + f * b) - math.log(m)) ** 2 for _, _, a, b, m in mine)
+
+        res = minimize_scalar(loss, bounds=BOUNDS, method="bounded")
+        factors[kind] = round(float(res.x), 4)
+        rows_used[kind] = [t[0] for t in mine]
+
+    def median_ape(f_of):
+        apes = sorted(abs(a + f_of(k) * b - m) / m for _, k, a, b, m in terms)
+        return round(apes[len(apes) // 2], 4) if apes else None
+
+    return {"busy_power_factor": factors, "rows_used": rows_used,
+            "power_median_ape_before": median_ape(lambda k: 1.0),
+            "power_median_ape_after": median_ape(lambda k: factors[k])}
+
+
+def write(result: dict, out: Path, table: str | Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    body = {"table": Path(table).name, **result}
+    out.write_text(HEADER + yaml.safe_dump(body, sort_keys=False))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m accelsim.calibration.energy_fit", description=__doc__.split("\n")[0])
+    ap.add_argument("--table", default=str(DEFAULT_ENERGY_TABLE), metavar="CSV")
+    ap.add_argument("--out", default=str(DEFAULT_ENERGY_CALIBRATION), metavar="PATH")
+    args = ap.parse_args(argv)
+    result = fit_factors(args.table, DEFAULT_OUT if DEFAULT_OUT.is_file() else None)
+    path = write(result, Path(args.out), args.table)
+    print(f"busy_power_factor {result['busy_power_factor']}; average power median APE "
+          f"{result['power_median_ape_before']} -> {result['power_median_ape_after']}; wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Energy validation against measured energy per inference (tests/data/energy_calibration.csv)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from accelsim.calibration.energy_fit import fit_factors
+from accelsim.calibration.energy_validate import is_energy_table, mode_of, validate_energy
+from accelsim.calibration.table import read_table
+from accelsim.cli import main
+from accelsim.errors import AccelsimError
+from accelsim.hardware import load_profile
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+TABLE = DATA / "energy_calibration.csv"
+
+
+def test_energy_table_is_told_from_a_latency_table():
+    assert is_energy_table(TABLE) and not is_energy_table(DATA / "device_latency_calibration.csv")
+
+
+def test_power_mode_is_read_from_the_row_conditions():
+    rows = {r.id: r for r in read_table(TABLE)}
+    xavier = load_profile("jetson_agx_xavier")
+    assert mode_of(rows["AGXX-1"], xavier) == "MaxQ" and mode_of(rows["AGXX-C1"], xavier) == "MAXN"
+    assert mode_of(rows["NANO-1"], load_profile("jetson_nano")) is None     # "power mode not stated"
+    assert mode_of(rows["RPI4-7"], load_profile("raspberrypi4")) is None    # not named: the default mode
+
+
+@pytest.mark.slow
+def test_validate_energy_table_cli_json(tmp_path, capsys):
+    out = tmp_path / "v.json"
+    assert main(["validate", "--table", str(TABLE), "--json", str(out)]) == 0
+    d = json.loads(out.read_text())
+    assert len(d["rows"]) == 21 and not d["skipped"]
+    for r in d["rows"]:
+        assert r["ape"] == pytest.approx(abs(r["predicted_mj"] - r["measured_mj"]) / r["measured_mj"])
+        assert r["measured_w"] == pytest.approx(r["measured_mj"] / r["measured_ms"])
+    # the power model (energy / latency at each row's scope) holds every row within 2x
+    assert d["power_within_2x"] == 1.0 and d["power_median_ape"] < 0.3
+    assert "energy median APE" in capsys.readouterr().out
+
+
+def test_held_back_devices_are_never_fitted(tmp_path):
+    lines = TABLE.read_text().splitlines()
+    bad = tmp_path / "held.csv"
+    bad.write_text("\n".join([lines[0], lines[1].replace("AGXX-1,jetson_agx_xavier", "NX-1,jetson_xavier_nx")]))
+    with pytest.raises(AccelsimError, match="held back"):
+        fit_factors(bad, None)
+
+
+def test_board_scope_row_by_hand():
+    # NANO-4 at board scope: the run's SoC + DRAM energy plus (1.08 W idle board - 0.35 W always-on) x latency
+    v = validate_energy(TABLE, None, None)
+    row = next(r for r in v.rows if r.id == "NANO-4")
+    import accelsim
+    run = accelsim.simulate(load_profile("jetson_nano", calibrated=False), "mobilenet_v2", unit="cpu",
+                            precision="int8", threads=4)
+    assert row.predicted_mj == pytest.approx(run.energy_mj + 0.73 * run.latency_ms, rel=1e-9)
