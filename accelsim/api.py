@@ -9,6 +9,7 @@ from accelsim.compress import CompressionSummary, Transform, parse_spec, workloa
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
+from accelsim.map import MAPPINGS
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
@@ -21,7 +22,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
              precision: str | None = None, threads: int | None = None, calibrated: bool = True,
              compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
              objective: str = "latency", latency_bound_ms: float | None = None,
-             timeline=None) -> RunResult | SocRunResult:
+             timeline=None, mapping: str | None = None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -37,12 +38,17 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     ``unit="auto"`` partitions the layers over all units for ``objective``
     (``latency``, or ``energy`` within ``latency_bound_ms``) and returns a
     ``SocRunResult``; an event run fills ``timeline`` (an
-    ``accelsim.sim.timeline.Timeline``) when one is given.
+    ``accelsim.sim.timeline.Timeline``) when one is given. ``mapping`` sets how
+    systolic units map layers onto their arrays: ``auto`` (the fastest legal
+    mapping, accelsim/map) or ``scalesim`` (SCALE-Sim v3's, cycle-exact);
+    default: each unit's own (``auto`` for profile units, ``scalesim`` for .cfg files).
     """
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
     if dataflow is not None and dataflow not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
+    if mapping is not None and mapping not in MAPPINGS:
+        raise AccelsimError(f"mapping: got {mapping!r}; allowed: {', '.join(MAPPINGS)}")
     pipeline = None
     if compress is not None:
         pipeline = compress if isinstance(compress, Transform) else parse_spec(compress)
@@ -55,7 +61,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         from accelsim.sim.soc_run import run_partitioned
         return run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms, fidelity=fidelity,
-                               dataflow=dataflow, timeline=timeline)
+                               dataflow=dataflow, timeline=timeline, mapping=mapping)
     u = prof.unit(unit)
     if threads is not None:
         if u.cost_model != "simd":
@@ -64,15 +70,19 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         if not isinstance(threads, int) or not 1 <= threads <= u.core_count:
             raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
                                 f"allowed: 1..{u.core_count}")
-    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline)
+    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline,
+               mapping=mapping)
     if pipeline is not None:
         return _simulate_compressed(prof, wl, u, pipeline, compress, **run)
     return _simulate_workload(prof, wl, u, **run)
 
 
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
-                       threads: int | None, seed: int, weights: Mapping | None, timeline=None) -> RunResult:
-    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
+                       threads: int | None, seed: int, weights: Mapping | None, timeline=None,
+                       mapping: str | None = None) -> RunResult:
+    if fidelity == "cycle":
+        mapping = "scalesim"  # the kernels' PE array runs SCALE-Sim's folds (accelsim/kernels/cycles.py)
+    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping) for info in wl]
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,

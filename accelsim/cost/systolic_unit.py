@@ -10,15 +10,32 @@ from accelsim.cost.opclass import op_class
 from accelsim.cost.systolic import cycles_per_fold, dram_traffic, fold_counts, gemm_cycles, sram_accesses
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
+from accelsim.map import MAPPINGS, best_mapping
 from accelsim.workload.graph import LayerInfo
 
 
-def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> LayerCost:
-    """Cycles, scratchpad and DRAM traffic of ``info`` on systolic ``unit``."""
+def resolve_mapping(unit: Unit, mapping: str | None) -> str:
+    """The mapping a systolic unit uses: the explicit choice, else the unit's own (schema field ``mapping``)."""
+    chosen = mapping or unit.mapping
+    if chosen not in MAPPINGS:
+        raise AccelsimError(f"mapping: got {chosen!r}; allowed: {', '.join(MAPPINGS)}")
+    return chosen
+
+
+def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapping: str | None = None,
+                  dram_bytes_per_cycle: float | None = None) -> LayerCost:
+    """Cycles, scratchpad and DRAM traffic of ``info`` on systolic ``unit``.
+
+    ``mapping``: 'scalesim' (SCALE-Sim v3's mapping, cycle-exact) or 'auto'
+    (the fastest legal mapping, accelsim/map/array_mapping.py); default: the unit's.
+    ``dram_bytes_per_cycle`` lets the auto mapper weigh DRAM refetches against cycles.
+    """
     array = unit.array
     df = dataflow or array.dataflow
     if df not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {df!r}; allowed: os, ws, is")
+    auto = resolve_mapping(unit, mapping) == "auto"
+    chosen = None
     plan = plan_layer(info, unit, dataflow=df)  # format, emulation, zero skipping (accelsim/cost/compression.py)
     spec = plan.spec
     bpe = info.act_bytes_per_elem
@@ -41,14 +58,22 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
         energy = (info.macs + plan.overhead_ops) * plan.energy_pj_per_mac
     elif g is not None:
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
+        if auto:
+            chosen = _auto_mapping(info, unit, g, dataflow, plan, eff, (cap_i, cap_f, cap_o),
+                                   (ifmap_b, weights_b, ofmap_b), dram_bytes_per_cycle)
+            df = chosen.dataflow
         base = int(gemm_cycles(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups))
         fr, fc, t = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
         n_tiles = int(fr * fc) * g.groups
-        ri, rf, wo = sram_accesses(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups)
+        tile_r, tile_c = array.rows, array.cols
+        if chosen is not None:
+            base, fr, fc, n_tiles = chosen.cycles, chosen.row_folds, chosen.col_folds, chosen.folds
+            tile_r, tile_c = chosen.tile_rows, chosen.tile_cols  # per-group tiles give the same fold counts
+        ri, rf, wo = sram_accesses(g.m, g.n, g.kw, tile_r, tile_c, df, g.groups)
         dense_weights_b = info.weight_params * plan.weight_word_bits / 8
         fetches = 1 if dense_weights_b <= cap_f else {"os": int(fr), "ws": 1, "is": int(fc)}[df]
         plan = plan_layer(info, unit, weight_fetches=fetches, dataflow=df)
-        if plan.stream_fraction < 1.0:  # zero skipping shortens each fold's stream, not its fill and drain
+        if plan.stream_fraction < 1.0 and chosen is None:  # zero skipping shortens each fold's stream, not its fill and drain
             t_kept = math.ceil(int(t) * plan.stream_fraction)
             base = g.groups * (int(fr * fc) * int(cycles_per_fold(t_kept, array.rows, array.cols, df)) - 1)
         # unpack / decode / hash work on the vector lanes is pipelined with the array (cost/compression.py)
@@ -75,4 +100,25 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
                      sram_write_bytes=int(math.ceil(sram_writes)), compute_energy_pj=float(energy),
                      sram_energy_pj=float(sram_pj), peak_macs_per_cycle=plan.macs_per_cycle, op_class=cls,
                      efficiency=eff, overhead_cycles=math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz),
-                     compress_cycles=compress_cycles)
+                     compress_cycles=compress_cycles, mapping=chosen.to_dict() if chosen is not None else None,
+                     emulated=bool(plan.emulation), effective_macs=_effective_macs(info, plan))
+
+
+def _effective_macs(info: LayerInfo, plan) -> int:
+    """MACs the unit executes: zero skipping leaves out the skipped ones."""
+    return int(round(info.macs * plan.mac_fraction)) if info.macs else 0
+
+
+def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes_per_cycle):
+    """The fastest mapping of ``g`` on the unit's array against its DRAM rate (accelsim/map)."""
+    array = unit.array
+    dataflows = (dataflow,) if dataflow else tuple(dict.fromkeys([array.dataflow, *(array.dataflows or ())]))
+    scale = unit.pe_count / plan.macs_per_cycle / eff
+
+    def traffic(fr, fc, df):
+        reads, writes = dram_traffic(*operand_bytes, fr, fc, df, *caps)
+        return reads + writes
+
+    return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows,
+                        stream_fraction=plan.stream_fraction, compute_scale=scale, dram_bytes=traffic,
+                        bytes_per_cycle=bytes_per_cycle)

@@ -14,13 +14,15 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
     latency_ms = total_cycles / (unit.clock_ghz * 1e6)
     energy_pj = (cost.compute_energy_pj + cost.sram_energy_pj + cost.dram_bytes * profile.dram.energy_pj_per_byte
                  + unit.static_power_mw * latency_ms * 1e6)  # mW * ms = uJ = 1e6 pJ
-    util = cost.macs / (total_cycles * cost.peak_macs_per_cycle) if total_cycles else 0.0
+    done = cost.macs if cost.effective_macs is None else cost.effective_macs  # MACs executed (zero skipping)
+    util = done / (total_cycles * cost.peak_macs_per_cycle) if total_cycles else 0.0
     return LayerResult(name=cost.name, op=cost.op, unit=cost.unit, precision=cost.precision, macs=cost.macs,
                        compute_cycles=cost.compute_cycles, stall_cycles=total_cycles - cost.compute_cycles,
                        total_cycles=total_cycles, latency_ms=latency_ms, energy_mj=energy_pj * 1e-9,
                        dram_bytes=cost.dram_bytes, dram_read_bytes=cost.dram_read_bytes,
                        dram_write_bytes=cost.dram_write_bytes,
-                       sram_bytes=cost.sram_read_bytes + cost.sram_write_bytes, utilization=util)
+                       sram_bytes=cost.sram_read_bytes + cost.sram_write_bytes, utilization=util,
+                       mapping=cost.mapping, emulated=cost.emulated)
 
 
 def analytical_cycles(cost: LayerCost, unit: Unit, profile: Profile) -> int:

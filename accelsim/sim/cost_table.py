@@ -45,7 +45,8 @@ def cpu_format(info: LayerInfo, unit: Unit) -> LayerInfo:
 class CostTable:
     """Analytical cost, latency and energy of each (layer index, unit name) pair."""
 
-    def __init__(self, workload: Workload, profile: Profile, *, dataflow: str | None = None):
+    def __init__(self, workload: Workload, profile: Profile, *, dataflow: str | None = None,
+                 mapping: str | None = None):
         self.workload = workload
         self.profile = profile
         self.units: list[Unit] = list(profile.units)
@@ -63,7 +64,7 @@ class CostTable:
                 if unit.kind == "cpu" and info.precision not in unit.precisions:
                     info = cpu_format(info, unit)
                 try:
-                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile)
+                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile, mapping=mapping)
                 except AccelsimError as err:
                     self.why_not[i, unit.name] = str(err)
                     continue

@@ -22,6 +22,8 @@ class LayerResult:
     sram_bytes: int
     utilization: float
     cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
+    mapping: dict | None = None       # systolic auto mapping chosen (accelsim/map/array_mapping.py)
+    emulated: bool = False            # the layer's format ran in a wider one the unit has
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
