@@ -19,13 +19,18 @@ A mapping of a GEMM (``groups`` x (m x kw) by (kw x n)) under a dataflow is
   held per fold, with ``p * tile_rows <= rows`` and ``p * tile_cols <= cols``.
 
 Cycles: the folds run back to back, the next fold's stationary tile loading
-behind the current one (double-buffered PE registers), so a fold takes
+(ws, is) or the last fold's outputs draining (os) behind the current fold's
+stream (double-buffered PE registers), so every fold but the last takes
 ``max(T, used_rows)`` cycles; the pipeline fills and drains once per layer
-(``used_rows + used_cols - 2``, plus the first stationary load ``used_rows``
+(``used_rows + used_cols - 2``), after the first stationary load (``used_rows``
 for ws and is)::
 
     folds  = ceil(groups / p) * ceil(held_rows / tile_rows) * ceil(held_cols / tile_cols)
-    cycles = folds * max(T, p*tile_rows) + p*tile_rows + p*tile_cols - 2 + (p*tile_rows if ws/is)
+    cycles = preload + (folds - 1) * max(T, used_rows) + T + used_rows + used_cols - 2
+
+With one fold this is SCALE-Sim's per-fold count (plus the one cycle SCALE-Sim
+leaves out), and SCALE-Sim's own mapping is a candidate, so the mapper is never
+slower than SCALE-Sim by more than that cycle per group.
 
 The tile sizes searched are the distinct values ``ceil(held / k)`` (the
 balanced tiles of every fold count k) and the p values the distinct
@@ -104,7 +109,7 @@ def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
     """Array cycles of a layer run as ``folds`` pipelined folds (module docstring)."""
     folds, t, ur, uc = (np.asarray(x, dtype=I64) for x in (folds, t, used_rows, used_cols))
     preload = ur if dataflow in ("ws", "is") else 0
-    return folds * np.maximum(t, ur) + ur + uc - 2 + preload
+    return preload + (folds - 1) * np.maximum(t, ur) + t + ur + uc - 2
 
 
 TrafficFn = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
