@@ -10,6 +10,7 @@ from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.map import MAPPINGS
+from accelsim.map.memory_plan import plan_for_unit
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
@@ -83,6 +84,7 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
     if fidelity == "cycle":
         mapping = "scalesim"  # the kernels' PE array runs SCALE-Sim's folds (accelsim/kernels/cycles.py)
     costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping) for info in wl]
+    costs = plan_for_unit(costs, wl, u, mapping)  # activations kept on chip (auto mapping, accelsim/map)
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,

@@ -32,6 +32,7 @@ class LayerCost:
     mapping: dict | None = None  # systolic auto mapping: dataflow, tile, spatial dims (accelsim/map/array_mapping.py)
     emulated: bool = False       # the layer's format is computed in a wider one the unit has
     effective_macs: int | None = None  # MACs executed (zero skipping skips some); None: all of ``macs``
+    dram_parts: dict | None = None  # systolic: DRAM bytes by operand (ifmap_read, weight_read, psum_read, ofmap_write)
 
     @property
     def dram_bytes(self) -> int:

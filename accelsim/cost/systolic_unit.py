@@ -7,10 +7,12 @@ from accelsim.cost.base import LayerCost
 from accelsim.cost.compression import plan_layer
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
-from accelsim.cost.systolic import cycles_per_fold, dram_traffic, fold_counts, gemm_cycles, sram_accesses
+from accelsim.cost.systolic import (cycles_per_fold, dram_traffic, dram_traffic_parts, fold_counts, gemm_cycles,
+                                    sram_accesses)
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
 from accelsim.map import MAPPINGS, best_mapping
+from accelsim.map.traffic import loop_order_traffic
 from accelsim.workload.graph import LayerInfo
 
 
@@ -55,6 +57,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapp
         n_tiles = max(1, math.ceil(info.ofmap_elems / max(1, unit.non_mac_lanes * 64)))
         sram_reads, sram_writes = ifmap_b + weights_b, ofmap_b
         dr, dw = math.ceil(ifmap_b + weights_b), math.ceil(ofmap_b)
+        parts = (ifmap_b, weights_b, 0.0, ofmap_b)
         energy = (info.macs + plan.overhead_ops) * plan.energy_pj_per_mac
     elif g is not None:
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
@@ -82,6 +85,10 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapp
         sram_reads = int(ri) * bpe + int(rf) * plan.weight_word_bits / 8
         sram_writes = int(wo) * bpe
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
+        parts = dram_traffic_parts(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
+        if chosen is not None:  # the mapping's loop order (accelsim/map/traffic.py)
+            parts = loop_order_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)[:4]
+            dr, dw = math.ceil(float(parts[0] + parts[1] + parts[2])), math.ceil(float(parts[3]))
         energy = (info.macs * plan.mac_fraction + plan.overhead_ops) * plan.energy_pj_per_mac
     else:
         # Pooling, add, concat: element operations on the array's vector lanes.
@@ -92,6 +99,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapp
         view = bool(getattr(info.layer, "is_view", False))
         sram_reads, sram_writes = (0, 0) if view else (ifmap_b, ofmap_b)
         dr, dw = (0, 0) if view else (math.ceil(ifmap_b), math.ceil(ofmap_b))
+        parts = (dr, 0.0, 0.0, dw)
         energy = (info.elem_ops + plan.overhead_ops) * plan.energy_pj_per_mac
     sram_pj = (sram.energy_pj_per_byte if sram else 0.0) * (sram_reads + sram_writes)
     return LayerCost(name=info.name, op=info.op, unit=unit.name, precision=info.precision, macs=info.macs,
@@ -101,7 +109,9 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapp
                      sram_energy_pj=float(sram_pj), peak_macs_per_cycle=plan.macs_per_cycle, op_class=cls,
                      efficiency=eff, overhead_cycles=math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz),
                      compress_cycles=compress_cycles, mapping=chosen.to_dict() if chosen is not None else None,
-                     emulated=bool(plan.emulation), effective_macs=_effective_macs(info, plan))
+                     emulated=bool(plan.emulation), effective_macs=_effective_macs(info, plan),
+                     dram_parts=dict(zip(("ifmap_read", "weight_read", "psum_read", "ofmap_write"),
+                                         (float(x) for x in parts))))
 
 
 def _effective_macs(info: LayerInfo, plan) -> int:
@@ -114,11 +124,6 @@ def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes
     array = unit.array
     dataflows = (dataflow,) if dataflow else tuple(dict.fromkeys([array.dataflow, *(array.dataflows or ())]))
     scale = unit.pe_count / plan.macs_per_cycle / eff
-
-    def traffic(fr, fc, df):
-        reads, writes = dram_traffic(*operand_bytes, fr, fc, df, *caps)
-        return reads + writes
-
     return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows,
-                        stream_fraction=plan.stream_fraction, compute_scale=scale, dram_bytes=traffic,
-                        bytes_per_cycle=bytes_per_cycle)
+                        stream_fraction=plan.stream_fraction, compute_scale=scale, operand_bytes=operand_bytes,
+                        capacities=caps, bytes_per_cycle=bytes_per_cycle)

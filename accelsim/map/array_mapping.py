@@ -43,10 +43,11 @@ priced in one vectorized NumPy expression (tens of microseconds per layer).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from accelsim.map.traffic import ORDERS, loop_order_traffic
 
 I64 = np.int64
 DATAFLOWS = ("os", "ws", "is")
@@ -83,6 +84,7 @@ class ArrayMapping:
     folds: int               # all folds of the layer
     stream: int              # T: cycles one fold streams
     cycles: int              # array cycles of the layer
+    stays: str = "fold"      # loop order: which operand stays in its scratchpad (accelsim/map/traffic.py)
 
     @property
     def used_rows(self) -> int:
@@ -112,20 +114,18 @@ def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
     return preload + (folds - 1) * np.maximum(t, ur) + t + ur + uc - 2
 
 
-TrafficFn = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
-
-
 def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
-                 stream_fraction: float = 1.0, compute_scale: float = 1.0, dram_bytes: TrafficFn | None = None,
+                 stream_fraction: float = 1.0, compute_scale: float = 1.0, operand_bytes=None, capacities=None,
                  bytes_per_cycle: float | None = None) -> ArrayMapping:
     """The fastest mapping of ``groups`` GEMMs (m x kw by kw x n) on a ``rows`` x ``cols`` array.
 
     ``stream_fraction`` shortens each fold's stream (zero skipping);
     ``compute_scale`` turns array cycles into unit cycles (precision rate,
-    efficiency); ``dram_bytes(row_folds, col_folds, dataflow)`` gives a
-    candidate's DRAM bytes and ``bytes_per_cycle`` the DRAM rate, so the
-    objective is the roofline ``max(compute, transfer)`` (compute alone when
-    either is None).
+    efficiency). With ``operand_bytes`` (ifmap, weights, ofmap) and the
+    scratchpad ``capacities`` (ifmap, filter, ofmap) each candidate takes its
+    cheapest loop order's DRAM bytes (accelsim/map/traffic.py); with
+    ``bytes_per_cycle`` (the DRAM rate) the objective is the roofline
+    ``max(compute, transfer)``, else compute alone.
     """
     best, best_key = None, None
     g = max(1, int(groups))
@@ -142,16 +142,16 @@ def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dat
         folds = (-(-g // p)) * fr * fc
         cyc = mapping_cycles(folds, t_kept, p * tr, p * tc, df)
         compute = np.ceil(cyc * compute_scale)
-        if dram_bytes is not None and bytes_per_cycle:
-            traffic = np.asarray(dram_bytes(fr, fc, df), dtype=np.float64) * np.ones_like(compute)
-            objective = np.maximum(compute, traffic / bytes_per_cycle)
-        else:
-            traffic = np.zeros_like(compute)
-            objective = compute
+        order = np.zeros(compute.shape, dtype=I64)
+        traffic = np.zeros_like(compute)
+        if operand_bytes is not None:
+            ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities)
+            traffic = ri + rw + rp + wo
+        objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
         i = int(np.lexsort((traffic, cyc, objective))[0])
         key = (float(objective[i]), int(cyc[i]), float(traffic[i]))
         if best_key is None or key < best_key:
             best_key = key
             best = ArrayMapping(df, int(tr[i]), int(tc[i]), int(p[i]), int(fr[i]), int(fc[i]), int(folds[i]),
-                                int(t_kept), int(cyc[i]))
+                                int(t_kept), int(cyc[i]), ORDERS[int(order[i])])
     return best
