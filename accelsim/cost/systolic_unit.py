@@ -1,6 +1,7 @@
 """Price one layer on a systolic unit (a MAC array with three scratchpads)."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from accelsim.cost.base import LayerCost
@@ -32,11 +33,20 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapp
     (the fastest legal mapping, accelsim/map/array_mapping.py); default: the unit's.
     ``dram_bytes_per_cycle`` lets the auto mapper weigh DRAM refetches against cycles.
     """
+    auto = resolve_mapping(unit, mapping) == "auto"
+    if auto:
+        plan = plan_layer(info, unit, dataflow=dataflow or unit.array.dataflow)
+        if plan.emulation and plan.overhead_ops:
+            return _packed_or_unpacked(info, unit, dataflow, dram_bytes_per_cycle, plan.format)
+    return _price(info, unit, dataflow, auto, dram_bytes_per_cycle)
+
+
+def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_bytes_per_cycle: float | None
+           ) -> LayerCost:
     array = unit.array
     df = dataflow or array.dataflow
     if df not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {df!r}; allowed: os, ws, is")
-    auto = resolve_mapping(unit, mapping) == "auto"
     chosen = None
     plan = plan_layer(info, unit, dataflow=df)  # format, emulation, zero skipping (accelsim/cost/compression.py)
     spec = plan.spec
@@ -127,3 +137,28 @@ def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes
     return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows,
                         stream_fraction=plan.stream_fraction, compute_scale=scale, operand_bytes=operand_bytes,
                         capacities=caps, bytes_per_cycle=bytes_per_cycle)
+
+
+def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, fmt: str) -> LayerCost:
+    """An emulated format, priced both ways a compiler can run it: packed in memory and unpacked on the vector
+    lanes at every weight fetch, or stored already unpacked in ``fmt`` (no unpacking, wider tensors).
+    The faster one is kept (never slower than running the layer in ``fmt``); both are flagged emulated."""
+    comp = info.compression
+    unpacked_comp = dataclasses.replace(
+        comp, weight_format=None if comp.weight_format not in (None, fmt) and comp.weight_format not in
+        unit.precisions else comp.weight_format,
+        act_format=None if comp.act_format not in (None, fmt) and comp.act_format not in unit.precisions
+        else comp.act_format)
+    unpacked_info = dataclasses.replace(info, layer=dataclasses.replace(info.layer, compression=unpacked_comp),
+                                        precision=fmt)
+    options = [_price(unpacked_info, unit, dataflow, True, bytes_per_cycle),
+               _price(info, unit, dataflow, True, bytes_per_cycle)]
+
+    def time(c: LayerCost) -> tuple:
+        transfer = c.dram_bytes / bytes_per_cycle if bytes_per_cycle else 0.0
+        return max(c.compute_cycles, transfer), c.compute_cycles, c.dram_bytes
+
+    best = min(options, key=time)
+    stored = "unpacked" if best is options[0] else "packed"
+    record = dict(best.mapping or {}, stored=stored, runs_as=fmt)
+    return dataclasses.replace(best, name=info.name, precision=info.precision, emulated=True, mapping=record)
