@@ -83,3 +83,27 @@ def test_mapping_choice_is_recorded_and_scalesim_stays_exact(tmp_path):
     convs = [lr for lr in auto.to_dict()["layers"] if lr["macs"]]
     assert convs and all(set(lr["mapping"]) >= {"dataflow", "tile_rows", "tile_cols", "spatial"} for lr in convs)
     assert auto.latency_ms < scale.latency_ms
+
+
+def test_auto_units_leave_the_batch_model_and_bad_mapping_is_a_clear_error(tmp_path):
+    import pytest
+
+    from accelsim.dse.batch import LayerTable, NotVectorizable
+    from accelsim.errors import AccelsimError
+    from accelsim.workload import load_workload
+
+    prof = accelsim.load_profile("generic_npu")
+    auto_unit = prof.unit().model_copy(update={"mapping": "auto"})
+    with pytest.raises(NotVectorizable, match="auto mapper"):
+        LayerTable.from_workload(load_workload("tiny_cnn"), auto_unit)
+    with pytest.raises(AccelsimError, match="mapping"):
+        accelsim.simulate("generic_npu", "tiny_cnn", mapping="best")
+    from accelsim.paths import profile_dirs
+    text = next(d / "generic_npu.yaml" for d in profile_dirs() if (d / "generic_npu.yaml").is_file()).read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("cost_model: systolic", "cost_model: systolic\n    mapping: fastest"))
+    with pytest.raises(AccelsimError, match="mapping"):
+        accelsim.load_profile(bad)
+    good = tmp_path / "good.yaml"
+    good.write_text(text.replace("cost_model: systolic", "cost_model: systolic\n    mapping: auto"))
+    assert accelsim.simulate(good, "tiny_cnn").layers[0].mapping is not None
