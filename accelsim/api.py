@@ -10,7 +10,7 @@ from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.map import MAPPINGS
-from accelsim.map.memory_plan import plan_for_unit
+from accelsim.map.memory_plan import residency_for_unit
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
@@ -50,6 +50,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         raise AccelsimError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
     if mapping is not None and mapping not in MAPPINGS:
         raise AccelsimError(f"mapping: got {mapping!r}; allowed: {', '.join(MAPPINGS)}")
+    if mapping == "auto" and fidelity == "cycle":
+        raise AccelsimError("mapping: 'auto' is not available with fidelity 'cycle' (the kernels' PE array runs "
+                            "SCALE-Sim's folds); use mapping 'scalesim' or the analytical / event fidelity")
     pipeline = None
     if compress is not None:
         pipeline = compress if isinstance(compress, Transform) else parse_spec(compress)
@@ -83,8 +86,9 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
                        mapping: str | None = None) -> RunResult:
     if fidelity == "cycle":
         mapping = "scalesim"  # the kernels' PE array runs SCALE-Sim's folds (accelsim/kernels/cycles.py)
-    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping) for info in wl]
-    costs = plan_for_unit(costs, wl, u, mapping)  # activations kept on chip (auto mapping, accelsim/map)
+    kept = residency_for_unit(wl, u, mapping) or [None] * len(wl)  # activations on chip (auto mapping, accelsim/map)
+    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping, residency=r)
+             for info, r in zip(wl, kept)]
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,

@@ -6,7 +6,8 @@ Every systolic unit of every profile (calibrated), square arrays 8x8 .. 512x512 
 cycle scaled with the PE count), eight zoo networks in int8 (fp16 where a unit lacks int8): a "step" is one
 doubling of the array side, and it "gets slower" when the network's analytical latency rises. Also records
 generic_npu MobileNet-V2 int8 latencies, the Kirin 980 NPU ResNet-50 DRAM bytes against the compulsory
-count, and the time the mapper takes per network.
+count, the time the mapper takes per network, and how many systolic unit x network pairs run ternary or
+binary slower than int8.
 """
 from __future__ import annotations
 
@@ -84,8 +85,32 @@ def figures() -> dict:
     return out
 
 
+
+
+def low_bit_pairs() -> dict:
+    """Systolic unit x network x {ternary, binary}: runs slower than the unit's int8 (fp16 where it lacks int8)."""
+    counts = {m: {"pairs": 0, "slower": 0} for m in ("scalesim", "auto")}
+    for name in PROFILES:
+        prof = load_profile(name)
+        for unit in prof.units:
+            if unit.cost_model != "systolic":
+                continue
+            base_fmt = "int8" if "int8" in unit.precisions else "fp16"
+            for net in NETWORKS:
+                wl = load_workload(net)
+                for mapping in counts:
+                    base = accelsim.simulate(prof, wl.with_precision(base_fmt), unit=unit.name,
+                                             mapping=mapping).latency_ms
+                    for fmt in ("ternary", "binary"):
+                        ms = accelsim.simulate(prof, wl.with_precision(fmt), unit=unit.name,
+                                               mapping=mapping).latency_ms
+                        counts[mapping]["pairs"] += 1
+                        counts[mapping]["slower"] += ms > base * (1 + 1e-9)
+    return counts
+
+
 if __name__ == "__main__":
-    result = {"figures": figures(), "array_steps": steps()}
+    result = {"figures": figures(), "array_steps": steps(), "low_bit_pairs": low_bit_pairs()}
     print(json.dumps(result, indent=1))
     path = ROOT / "benchmarks" / "results" / "mapper_array_steps.json"
     path.write_text(json.dumps(result, indent=1) + "\n")

@@ -13,7 +13,7 @@ from accelsim.cost.systolic import (cycles_per_fold, dram_traffic, dram_traffic_
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
 from accelsim.map import MAPPINGS, best_mapping
-from accelsim.map.traffic import loop_order_traffic
+from accelsim.map.traffic import loop_order_traffic, resident_shares
 from accelsim.workload.graph import LayerInfo
 
 
@@ -26,23 +26,26 @@ def resolve_mapping(unit: Unit, mapping: str | None) -> str:
 
 
 def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapping: str | None = None,
-                  dram_bytes_per_cycle: float | None = None) -> LayerCost:
+                  dram_bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None
+                  ) -> LayerCost:
     """Cycles, scratchpad and DRAM traffic of ``info`` on systolic ``unit``.
 
     ``mapping``: 'scalesim' (SCALE-Sim v3's mapping, cycle-exact) or 'auto'
     (the fastest legal mapping, accelsim/map/array_mapping.py); default: the unit's.
-    ``dram_bytes_per_cycle`` lets the auto mapper weigh DRAM refetches against cycles.
+    ``dram_bytes_per_cycle`` lets the auto mapper weigh DRAM refetches against cycles;
+    ``residency`` (share of input bytes kept on chip, output kept on chip) is the
+    memory plan's for this layer (accelsim/map/memory_plan.py; auto mapping only).
     """
     auto = resolve_mapping(unit, mapping) == "auto"
     if auto:
         plan = plan_layer(info, unit, dataflow=dataflow or unit.array.dataflow)
         if plan.emulation and plan.overhead_ops:
-            return _packed_or_unpacked(info, unit, dataflow, dram_bytes_per_cycle, plan.format)
-    return _price(info, unit, dataflow, auto, dram_bytes_per_cycle)
+            return _packed_or_unpacked(info, unit, dataflow, dram_bytes_per_cycle, plan.format, residency)
+    return _price(info, unit, dataflow, auto, dram_bytes_per_cycle, residency if auto else None)
 
 
-def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_bytes_per_cycle: float | None
-           ) -> LayerCost:
+def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_bytes_per_cycle: float | None,
+           residency: tuple[float, bool] | None = None) -> LayerCost:
     array = unit.array
     df = dataflow or array.dataflow
     if df not in ("os", "ws", "is"):
@@ -73,7 +76,7 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
         if auto:
             chosen = _auto_mapping(info, unit, g, dataflow, plan, eff, (cap_i, cap_f, cap_o),
-                                   (ifmap_b, weights_b, ofmap_b), dram_bytes_per_cycle)
+                                   (ifmap_b, weights_b, ofmap_b), dram_bytes_per_cycle, residency)
             df = chosen.dataflow
         base = int(gemm_cycles(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups))
         fr, fc, t = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
@@ -97,7 +100,8 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
         parts = dram_traffic_parts(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
         if chosen is not None:  # the mapping's loop order (accelsim/map/traffic.py)
-            parts = loop_order_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)[:4]
+            parts = loop_order_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o,
+                                       residency)[:4]
             dr, dw = math.ceil(float(parts[0] + parts[1] + parts[2])), math.ceil(float(parts[3]))
         energy = (info.macs * plan.mac_fraction + plan.overhead_ops) * plan.energy_pj_per_mac
     else:
@@ -111,6 +115,10 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
         dr, dw = (0, 0) if view else (math.ceil(ifmap_b), math.ceil(ofmap_b))
         parts = (dr, 0.0, 0.0, dw)
         energy = (info.elem_ops + plan.overhead_ops) * plan.energy_pj_per_mac
+    if residency is not None and chosen is None:  # layers the mapper does not tile: inputs / output on chip
+        in_dram, out_dram = resident_shares(residency)
+        parts = (parts[0] * in_dram, parts[1], parts[2] * out_dram, parts[3] * out_dram)
+        dr, dw = math.ceil(float(parts[0] + parts[1] + parts[2])), math.ceil(float(parts[3]))
     sram_pj = (sram.energy_pj_per_byte if sram else 0.0) * (sram_reads + sram_writes)
     return LayerCost(name=info.name, op=info.op, unit=unit.name, precision=info.precision, macs=info.macs,
                      compute_cycles=int(compute), n_tiles=max(1, n_tiles), dram_read_bytes=int(dr),
@@ -129,17 +137,17 @@ def _effective_macs(info: LayerInfo, plan) -> int:
     return int(round(info.macs * plan.mac_fraction)) if info.macs else 0
 
 
-def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes_per_cycle):
+def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes_per_cycle, residency):
     """The fastest mapping of ``g`` on the unit's array against its DRAM rate (accelsim/map)."""
     array = unit.array
     dataflows = (dataflow,) if dataflow else tuple(dict.fromkeys([array.dataflow, *(array.dataflows or ())]))
     scale = unit.pe_count / plan.macs_per_cycle / eff
     return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows,
                         stream_fraction=plan.stream_fraction, compute_scale=scale, operand_bytes=operand_bytes,
-                        capacities=caps, bytes_per_cycle=bytes_per_cycle)
+                        capacities=caps, bytes_per_cycle=bytes_per_cycle, residency=residency)
 
 
-def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, fmt: str) -> LayerCost:
+def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, fmt: str, residency) -> LayerCost:
     """An emulated format, priced both ways a compiler can run it: packed in memory and unpacked on the vector
     lanes at every weight fetch, or stored already unpacked in ``fmt`` (no unpacking, wider tensors).
     The faster one is kept (never slower than running the layer in ``fmt``); both are flagged emulated."""
@@ -151,8 +159,8 @@ def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, 
         else comp.act_format)
     unpacked_info = dataclasses.replace(info, layer=dataclasses.replace(info.layer, compression=unpacked_comp),
                                         precision=fmt)
-    options = [_price(unpacked_info, unit, dataflow, True, bytes_per_cycle),
-               _price(info, unit, dataflow, True, bytes_per_cycle)]
+    options = [_price(unpacked_info, unit, dataflow, True, bytes_per_cycle, residency),
+               _price(info, unit, dataflow, True, bytes_per_cycle, residency)]
 
     def time(c: LayerCost) -> tuple:
         transfer = c.dram_bytes / bytes_per_cycle if bytes_per_cycle else 0.0

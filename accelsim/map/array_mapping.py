@@ -116,7 +116,8 @@ def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
 
 def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
                  stream_fraction: float = 1.0, compute_scale: float = 1.0, operand_bytes=None, capacities=None,
-                 bytes_per_cycle: float | None = None) -> ArrayMapping:
+                 bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None
+                 ) -> ArrayMapping:
     """The fastest mapping of ``groups`` GEMMs (m x kw by kw x n) on a ``rows`` x ``cols`` array.
 
     ``stream_fraction`` shortens each fold's stream (zero skipping);
@@ -125,7 +126,8 @@ def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dat
     scratchpad ``capacities`` (ifmap, filter, ofmap) each candidate takes its
     cheapest loop order's DRAM bytes (accelsim/map/traffic.py); with
     ``bytes_per_cycle`` (the DRAM rate) the objective is the roofline
-    ``max(compute, transfer)``, else compute alone.
+    ``max(compute, transfer)``, else compute alone. ``residency`` is the memory
+    plan's (share of input bytes on chip, output on chip) for the layer.
     """
     best, best_key = None, None
     g = max(1, int(groups))
@@ -145,7 +147,7 @@ def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dat
         order = np.zeros(compute.shape, dtype=I64)
         traffic = np.zeros_like(compute)
         if operand_bytes is not None:
-            ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities)
+            ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities, residency)
             traffic = ri + rw + rp + wo
         objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
         i = int(np.lexsort((traffic, cyc, objective))[0])

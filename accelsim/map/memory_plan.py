@@ -10,18 +10,19 @@ and every consumer reads it back. Graph inputs arrive from DRAM and tensors no
 layer consumes (the network's outputs) are written to DRAM. A view (reshape,
 flatten) is its input under another name: it shares its input's residency.
 
-Per layer the cost model's DRAM bytes are split by operand (``dram_parts``).
-The plan removes only activation traffic: the input reads (with their
-refetches) of inputs kept on chip, and the output writes with their partial
-sums of an output kept on chip (the loop accumulates in the resident output,
-so partial sums that fit never spill). Weights move as the mapping says. So a
-planned layer never moves more than it does alone (the no-reuse count), and a
-network never moves less than its weights once, its inputs once and its
-outputs once (the compulsory count).
+The plan depends on tensor sizes and the scratchpad only, so it is made
+before the layers are priced: the cost model takes each layer's residency
+(:func:`layer_residency`) and the mapper picks its mapping and loop order for
+the traffic that is left (accelsim/map/traffic.py). The plan removes only
+activation traffic: the input reads (with their refetches) of inputs kept on
+chip, and the output writes with their partial sums of an output kept on chip
+(the loop accumulates in the resident output, so partial sums that fit never
+spill). Weights move as the mapping says. So a planned layer never moves more
+than it does alone (the no-reuse count), and a network never moves less than
+its weights once, its inputs once and its outputs once (the compulsory count).
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -84,32 +85,14 @@ def plan_memory(wl: Workload, budget_bytes: float) -> MemoryPlan:
     return MemoryPlan(budget_bytes, full, sources, max(used, default=0.0))
 
 
-def planned_dram_bytes(parts: dict, inputs_resident: float, output_resident: bool) -> tuple[int, int]:
-    """(read, write) DRAM bytes of one layer: ``parts`` by operand, ``inputs_resident`` the share of input
-    bytes kept on chip, ``output_resident`` whether its output stays on chip."""
-    reads = parts["weight_read"] + parts["ifmap_read"] * (1.0 - inputs_resident)
-    writes = 0.0
-    if not output_resident:
-        reads += parts["psum_read"]
-        writes = parts["ofmap_write"]
-    return math.ceil(reads), math.ceil(writes)
-
-
-def apply_memory_plan(costs: list, wl: Workload, plan: MemoryPlan) -> list:
-    """The layers' costs (LayerCost-like, with ``dram_parts``) with the plan's DRAM bytes."""
+def layer_residency(wl: Workload, plan: MemoryPlan) -> list[tuple[float, bool]]:
+    """Per layer: (share of its input bytes kept on chip, its output kept on chip), what the cost model takes."""
     out = []
-    for cost, info, srcs in zip(costs, wl, plan.sources):
-        parts = getattr(cost, "dram_parts", None)
-        if not parts:
-            out.append(cost)
-            continue
-        shapes = info.in_shapes
-        total = sum(math.prod(s) for s in shapes) or 1
-        kept = sum(math.prod(s) for s, name in zip(shapes, srcs) if plan.resident.get(name, False)) / total
-        reads, writes = planned_dram_bytes(parts, kept, plan.resident.get(info.name, False))
-        # never more than the layer moves alone (rounding of the parts included)
-        reads, writes = min(reads, cost.dram_read_bytes), min(writes, cost.dram_write_bytes)
-        out.append(dataclasses.replace(cost, dram_read_bytes=reads, dram_write_bytes=writes))
+    for info, srcs in zip(wl, plan.sources):
+        sizes = [math.prod(s) for s in info.in_shapes]
+        total = sum(sizes) or 1
+        kept = sum(n for n, name in zip(sizes, srcs) if plan.resident.get(name, False)) / total
+        out.append((kept, plan.resident.get(info.name, False)))
     return out
 
 
@@ -119,8 +102,9 @@ def activation_budget_bytes(unit) -> float:
     return float(sram.ifmap_bytes + sram.ofmap_bytes) if sram is not None else 0.0
 
 
-def plan_for_unit(costs: list, wl: Workload, unit, mapping: str | None) -> list:
-    """Costs with the memory plan applied where it belongs: systolic units with scratchpads under auto mapping."""
+def residency_for_unit(wl: Workload, unit, mapping: str | None) -> list[tuple[float, bool]] | None:
+    """The memory plan's per-layer residency where it applies (systolic units with scratchpads under auto
+    mapping), else None: every layer reads its inputs from DRAM and writes its output there."""
     if unit.cost_model != "systolic" or unit.sram is None or (mapping or unit.mapping) != "auto":
-        return costs
-    return apply_memory_plan(costs, wl, plan_memory(wl, activation_budget_bytes(unit)))
+        return None
+    return layer_residency(wl, plan_memory(wl, activation_budget_bytes(unit)))

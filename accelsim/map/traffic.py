@@ -27,8 +27,14 @@ def _refetches(operand, capacity):
     return np.where(operand <= cap, 1.0, np.ceil(operand / np.maximum(cap, 1.0)))
 
 
-def loop_order_traffic(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, cap_i, cap_f, cap_o):
-    """(ifmap reads, weight reads, partial-sum reads, ofmap writes, order index) of the cheapest loop order."""
+def loop_order_traffic(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, cap_i, cap_f, cap_o,
+                       residency: tuple[float, bool] | None = None):
+    """(ifmap reads, weight reads, partial-sum reads, ofmap writes, order index) of the cheapest loop order.
+
+    ``residency`` (share of the input bytes kept on chip, output kept on chip) from the memory plan
+    (accelsim/map/memory_plan.py): resident inputs are read, refetches included, from the scratchpad, and a
+    resident output takes its partial sums too.
+    """
     ifmap, weights, ofmap = (np.asarray(x, dtype=np.float64) for x in (ifmap, weights, ofmap))
     fr, fc = np.asarray(folds_r, dtype=np.float64), np.asarray(folds_c, dtype=np.float64)
     fits_i, fits_f, fits_o = ifmap <= cap_i, weights <= cap_f, ofmap <= cap_o
@@ -42,10 +48,19 @@ def loop_order_traffic(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, c
         fold_i, fold_w = ifmap + 0 * fr, np.where(fits_f, weights, weights * fc)
     stay_w_i, stay_w_w = ifmap * _refetches(weights, cap_f), weights + 0 * fr
     stay_i_i, stay_i_w = ifmap + 0 * fr, weights * _refetches(ifmap, cap_i)
-    cand_i = np.stack(np.broadcast_arrays(fold_i, stay_w_i, stay_i_i))
+    in_dram, out_dram = resident_shares(residency)
+    cand_i = np.stack(np.broadcast_arrays(fold_i, stay_w_i, stay_i_i)) * in_dram
     cand_w = np.stack(np.broadcast_arrays(fold_w, stay_w_w, stay_i_w))
     order = np.argmin(cand_i + cand_w, axis=0)
     pick = order[None, ...]
     reads_i = np.take_along_axis(cand_i, pick, axis=0)[0]
     reads_w = np.take_along_axis(cand_w, pick, axis=0)[0]
-    return reads_i, reads_w, spill + 0 * reads_i, ofmap + spill + 0 * reads_i, order
+    return reads_i, reads_w, (spill + 0 * reads_i) * out_dram, (ofmap + spill + 0 * reads_i) * out_dram, order
+
+
+def resident_shares(residency: tuple[float, bool] | None) -> tuple[float, float]:
+    """(share of the input bytes that come from DRAM, 1.0 if the output goes to DRAM else 0.0)."""
+    if residency is None:
+        return 1.0, 1.0
+    share, out = residency
+    return 1.0 - float(share), 0.0 if out else 1.0
