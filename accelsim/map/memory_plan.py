@@ -24,8 +24,10 @@ its weights once, its inputs once and its outputs once (the compulsory count).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from accelsim.hardware.schema import PRECISION_BITS
 from accelsim.workload.graph import Workload
 
 
@@ -53,8 +55,13 @@ def _sources(wl: Workload) -> list[tuple[str, ...]]:
     return out
 
 
-def plan_memory(wl: Workload, budget_bytes: float) -> MemoryPlan:
-    """Greedy first-fit over lifetimes: keep each output on chip if it fits at every step it lives."""
+def plan_memory(wl: Workload, budget_bytes: float, formats: Iterable[str] | None = None) -> MemoryPlan:
+    """Greedy first-fit over lifetimes: keep each output on chip if it fits at every step it lives.
+
+    ``formats``: the formats a unit computes in; an activation format it lacks is sized at the narrowest
+    wider one (a layer may run it unpacked, and the plan never counts on bytes it may not get).
+    """
+    formats = sorted(formats or (), key=lambda f: PRECISION_BITS[f])
     sources = _sources(wl)
     n = len(wl)
     alias: dict[str, str] = {name: name for name in wl.inputs}
@@ -65,7 +72,7 @@ def plan_memory(wl: Workload, budget_bytes: float) -> MemoryPlan:
         is_view = bool(getattr(info.layer, "is_view", False)) and len(sources[i]) == 1
         alias[info.name] = alias[sources[i][0]] if is_view else info.name
         if not is_view:
-            size[info.name] = info.ofmap_elems * info.act_bytes_per_elem
+            size[info.name] = info.ofmap_elems * _stored_bytes(info, formats)
             born[info.name] = i
             last[info.name] = i
         for s in sources[i]:
@@ -83,6 +90,15 @@ def plan_memory(wl: Workload, budget_bytes: float) -> MemoryPlan:
                 used[j] += size[name]
     full = {name: resident[alias[name]] for name in alias}
     return MemoryPlan(budget_bytes, full, sources, max(used, default=0.0))
+
+
+def _stored_bytes(info, formats: list[str]) -> float:
+    """Bytes per element of a layer's output as the unit may keep it (see :func:`plan_memory`)."""
+    if not formats or info.act_format in formats:
+        return info.act_bytes_per_elem
+    bits = info.act_bytes_per_elem * 8
+    wider = [PRECISION_BITS[f] for f in formats if PRECISION_BITS[f] >= bits]
+    return (min(wider) if wider else bits) / 8
 
 
 def layer_residency(wl: Workload, plan: MemoryPlan) -> list[tuple[float, bool]]:
@@ -107,4 +123,4 @@ def residency_for_unit(wl: Workload, unit, mapping: str | None) -> list[tuple[fl
     mapping), else None: every layer reads its inputs from DRAM and writes its output there."""
     if unit.cost_model != "systolic" or unit.sram is None or (mapping or unit.mapping) != "auto":
         return None
-    return layer_residency(wl, plan_memory(wl, activation_budget_bytes(unit)))
+    return layer_residency(wl, plan_memory(wl, activation_budget_bytes(unit), unit.precisions))

@@ -87,3 +87,15 @@ def test_dram_between_compulsory_and_no_reuse(case):
     outputs = sum(info.ofmap_elems for info in wl if info.name not in consumed)  # int8: one byte each
     compulsory = sum(i.model_bytes for i in wl) + math.prod(next(iter(wl.inputs.values()))) + outputs
     assert compulsory <= planned <= no_reuse
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=random_graphs(), fmt=st.sampled_from(["ternary", "binary", "int4"]))
+def test_emulated_low_bit_network_never_slower_than_int8(case, fmt):
+    """The unit lacks the format: the plan sizes its activations at int8, and every layer may run as int8."""
+    wl, (ifmap_b, filter_b, ofmap_b), array = case
+    prof = npu_profile(rows=array, cols=array, ifmap_b=ifmap_b, filter_b=filter_b, ofmap_b=ofmap_b)
+    int8 = accelsim.simulate(prof, wl.with_precision("int8"))
+    low = accelsim.simulate(prof, wl.with_precision(fmt))
+    assert low.latency_ms <= int8.latency_ms * (1 + 1e-12)
+    assert all(lr.emulated for lr in low.layers)
