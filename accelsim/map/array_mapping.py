@@ -43,6 +43,7 @@ priced in one vectorized NumPy expression (tens of microseconds per layer).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -114,7 +115,22 @@ def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
     return preload + (folds - 1) * np.maximum(t, ur) + t + ur + uc - 2
 
 
-def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
+def best_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), **kw_args
+                 ) -> ArrayMapping:
+    """The fastest mapping of ``groups`` GEMMs (m x kw by kw x n) on a ``rows`` x ``cols`` array.
+
+    Keyword arguments as :func:`search_mapping`; answers are memoized (networks repeat layer shapes).
+    """
+    key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kw_args.items()))
+    return _cached(int(m), int(n), int(kw), int(groups), int(rows), int(cols), tuple(dataflows), key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached(m, n, kw, groups, rows, cols, dataflows, key) -> ArrayMapping:
+    return search_mapping(m, n, kw, groups, rows, cols, dataflows, **dict(key))
+
+
+def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
                  stream_fraction: float = 1.0, compute_scale: float = 1.0, operand_bytes=None, capacities=None,
                  bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None
                  ) -> ArrayMapping:
