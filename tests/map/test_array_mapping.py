@@ -74,11 +74,14 @@ def test_more_dataflows_never_slower():
 
 
 def test_mapping_choice_is_recorded_and_scalesim_stays_exact(tmp_path):
-    """generic_npu (scalesim by default) is unchanged; auto records its mapping in the JSON."""
-    scale = accelsim.simulate("generic_npu", "mobilenet_v2")
-    again = accelsim.simulate("generic_npu", "mobilenet_v2", mapping="scalesim")
-    auto = accelsim.simulate("generic_npu", "mobilenet_v2", mapping="auto")
-    assert scale.total_cycles == again.total_cycles
+    """scalesim prices SCALE-Sim's mapping (the cost/systolic.py formula); auto records its mapping in the JSON."""
+    scale = accelsim.simulate("generic_npu", "mobilenet_v2", mapping="scalesim", precision="int8")
+    auto = accelsim.simulate("generic_npu", "mobilenet_v2", mapping="auto", precision="int8")
+    conv = next(lr for lr in scale.layers if lr.name == "conv1" or lr.op == "conv")
+    info = accelsim.load_workload("mobilenet_v2")[conv.name]
+    c, (k, e, f) = info.in_shapes[0][0], info.out_shape
+    kh, kw_ = info.layer.kernel if isinstance(info.layer.kernel, tuple) else (info.layer.kernel,) * 2
+    assert conv.compute_cycles == int(gemm_cycles(e * f, k, kh * kw_ * c, 32, 32, "ws"))
     assert all(lr.mapping is None for lr in scale.layers)
     convs = [lr for lr in auto.to_dict()["layers"] if lr["macs"]]
     assert convs and all(set(lr["mapping"]) >= {"dataflow", "tile_rows", "tile_cols", "spatial"} for lr in convs)
@@ -107,3 +110,16 @@ def test_auto_units_leave_the_batch_model_and_bad_mapping_is_a_clear_error(tmp_p
     good = tmp_path / "good.yaml"
     good.write_text(text.replace("cost_model: systolic", "cost_model: systolic\n    mapping: auto"))
     assert accelsim.simulate(good, "tiny_cnn").layers[0].mapping is not None
+
+
+def test_a_unit_with_several_dataflows_lets_the_mapper_choose():
+    prof = accelsim.load_profile("generic_npu")
+    unit = prof.unit()
+    multi = unit.model_copy(update={"mapping": "auto", "array": unit.array.model_copy(
+        update={"dataflows": ["os", "is"]})})
+    one = unit.model_copy(update={"mapping": "auto"})
+    runs = [accelsim.simulate(prof.model_copy(update={"units": [u]}), "mobilenet_v2", precision="int8")
+            for u in (one, multi)]
+    assert runs[1].latency_ms <= runs[0].latency_ms
+    assert {lr.mapping["dataflow"] for lr in runs[0].layers if lr.mapping} == {"ws"}
+    assert len({lr.mapping["dataflow"] for lr in runs[1].layers if lr.mapping}) > 1
