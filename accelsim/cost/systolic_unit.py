@@ -13,6 +13,7 @@ from accelsim.cost.systolic import (cycles_per_fold, dram_traffic, dram_traffic_
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Unit
 from accelsim.map import MAPPINGS, best_mapping
+from accelsim.map.array_mapping import out_block_bytes
 from accelsim.map.traffic import loop_order_traffic, resident_shares
 from accelsim.workload.graph import LayerInfo
 
@@ -100,8 +101,9 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
         parts = dram_traffic_parts(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
         if chosen is not None:  # the mapping's loop order (accelsim/map/traffic.py)
+            block = out_block_bytes(ofmap_b, g.m, g.n, g.groups, chosen.used_rows, chosen.used_cols, df)
             parts = loop_order_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o,
-                                       residency)[:4]
+                                       residency, block)[:4]
             dr, dw = math.ceil(float(parts[0] + parts[1] + parts[2])), math.ceil(float(parts[3]))
         energy = (info.macs * plan.mac_fraction + plan.overhead_ops) * plan.energy_pj_per_mac
     else:

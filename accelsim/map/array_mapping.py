@@ -108,6 +108,13 @@ def _spatial(dataflow: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ("G", rows), ("G", cols)
 
 
+def out_block_bytes(ofmap_bytes, m: int, n: int, groups: int, used_rows, used_cols, dataflow: str):
+    """Bytes of the outputs one fold accumulates when the stream is cut to ``used_rows`` steps (ws: M-rows x
+    N-columns; is: N-steps x M-columns); os holds its outputs in the PEs."""
+    per_elem = float(ofmap_bytes) / max(1, groups * m * n)
+    return np.asarray(used_rows, dtype=np.float64) * np.asarray(used_cols, dtype=np.float64) * per_elem
+
+
 def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
     """Array cycles of a layer run as ``folds`` pipelined folds (module docstring)."""
     folds, t, ur, uc = (np.asarray(x, dtype=I64) for x in (folds, t, used_rows, used_cols))
@@ -163,7 +170,8 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
         order = np.zeros(compute.shape, dtype=I64)
         traffic = np.zeros_like(compute)
         if operand_bytes is not None:
-            ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities, residency)
+            block = out_block_bytes(operand_bytes[2], m, n, g, p * tr, p * tc, df)
+            ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities, residency, block)
             traffic = ri + rw + rp + wo
         objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
         i = int(np.lexsort((traffic, cyc, objective))[0])

@@ -10,8 +10,14 @@ Three loop orders are priced and the cheapest kept (vectorized over mapping cand
   block (``ceil(ifmap / ifmap scratchpad)`` times).
 
 Partial sums of a reduction split over row folds (ws, is) go to DRAM and back
-once per extra fold only when the output does not fit its scratchpad; an os
-array accumulates in its PEs and never spills. Parts are
+once per extra fold only when the output does not fit its scratchpad, and,
+when the mapper gives the bytes of one fold's output block, only if the
+stationary operand (weights in ws, the input in is) does not fit its own
+scratchpad either: otherwise the stream is cut into blocks whose partial sums
+fit, and each block runs all its reduction folds with the stationary tiles
+reloaded from the scratchpad (no extra cycles when a block streams at least as
+long as a tile takes to load). An os array accumulates in its PEs and never
+spills. Parts are
 (ifmap reads, weight reads, partial-sum reads, ofmap writes) in bytes.
 """
 from __future__ import annotations
@@ -28,17 +34,21 @@ def _refetches(operand, capacity):
 
 
 def loop_order_traffic(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, cap_i, cap_f, cap_o,
-                       residency: tuple[float, bool] | None = None):
+                       residency: tuple[float, bool] | None = None, out_block_bytes=None):
     """(ifmap reads, weight reads, partial-sum reads, ofmap writes, order index) of the cheapest loop order.
 
     ``residency`` (share of the input bytes kept on chip, output kept on chip) from the memory plan
     (accelsim/map/memory_plan.py): resident inputs are read, refetches included, from the scratchpad, and a
-    resident output takes its partial sums too.
+    resident output takes its partial sums too. ``out_block_bytes``: one fold's output block (module docstring).
     """
     ifmap, weights, ofmap = (np.asarray(x, dtype=np.float64) for x in (ifmap, weights, ofmap))
     fr, fc = np.asarray(folds_r, dtype=np.float64), np.asarray(folds_c, dtype=np.float64)
     fits_i, fits_f, fits_o = ifmap <= cap_i, weights <= cap_f, ofmap <= cap_o
-    spill = np.zeros_like(fr * ofmap) if dataflow == "os" else np.where(fits_o, 0.0, ofmap * (fr - 1))
+    kept = fits_o
+    if out_block_bytes is not None and dataflow != "os":
+        stationary_fits = fits_f if dataflow == "ws" else fits_i
+        kept = kept | (stationary_fits & (np.asarray(out_block_bytes, dtype=np.float64) <= cap_o))
+    spill = np.zeros_like(fr * ofmap) if dataflow == "os" else np.where(kept, 0.0, ofmap * (fr - 1))
     # fold: as cost/systolic.dram_traffic
     if dataflow == "os":
         fold_i, fold_w = ifmap + 0 * fr, np.where(fits_f, weights, weights * fr)
