@@ -123,3 +123,16 @@ def test_a_unit_with_several_dataflows_lets_the_mapper_choose():
     assert runs[1].latency_ms <= runs[0].latency_ms
     assert {lr.mapping["dataflow"] for lr in runs[0].layers if lr.mapping} == {"ws"}
     assert len({lr.mapping["dataflow"] for lr in runs[1].layers if lr.mapping}) > 1
+
+
+def test_emulated_format_is_named_in_table_json_and_report(tmp_path):
+    from accelsim.report import report_text, write_report
+
+    r = accelsim.simulate("generic_npu", "tiny_cnn", precision="ternary", mapping="auto")
+    text = report_text(r)
+    assert "ternary*" in text and "emulated" in text and "in int8" in text
+    assert all(lr["emulated"] for lr in r.to_dict()["layers"])
+    files = write_report(r, tmp_path, profile=accelsim.load_profile("generic_npu"))
+    assert "computes it in a wider one" in files.index_html.read_text()
+    native = accelsim.simulate("generic_npu", "tiny_cnn", precision="int8", mapping="auto")
+    assert "emulated" not in report_text(native) and not any(lr.emulated for lr in native.layers)
