@@ -13,6 +13,7 @@ from dataclasses import replace
 from accelsim.cost import LayerCost, cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
+from accelsim.map.memory_plan import residency_for_unit
 from accelsim.sim.analytical import analytical_cycles, layer_result
 from accelsim.sim.result import LayerResult
 from accelsim.workload.graph import LayerInfo, Workload
@@ -55,6 +56,8 @@ class CostTable:
         self._cost: dict[tuple[int, str], LayerCost] = {}
         self._result: dict[tuple[int, str], LayerResult] = {}
         self.why_not: dict[tuple[int, str], str] = {}
+        # auto-mapped systolic units: activations kept on chip as if the unit ran the whole network (accelsim/map)
+        kept = {u.name: residency_for_unit(workload, u, mapping) for u in self.units}
         for i, layer_info in enumerate(workload):
             for unit in self.units:
                 info = layer_info
@@ -64,7 +67,8 @@ class CostTable:
                 if unit.kind == "cpu" and info.precision not in unit.precisions:
                     info = cpu_format(info, unit)
                 try:
-                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile, mapping=mapping)
+                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile, mapping=mapping,
+                                      residency=kept[unit.name][i] if kept[unit.name] else None)
                 except AccelsimError as err:
                     self.why_not[i, unit.name] = str(err)
                     continue

@@ -99,3 +99,14 @@ def test_emulated_low_bit_network_never_slower_than_int8(case, fmt):
     low = accelsim.simulate(prof, wl.with_precision(fmt))
     assert low.latency_ms <= int8.latency_ms * (1 + 1e-12)
     assert all(lr.emulated for lr in low.layers)
+
+
+def test_streams_and_partitioned_runs_price_the_plan_like_simulate():
+    """The SoC cost table (streams, --unit auto) gives an auto-mapped unit the same per-layer costs as simulate."""
+    from accelsim.sim.cost_table import CostTable
+
+    wl = residual_net()
+    prof = npu_profile()
+    table = CostTable(wl, prof)
+    run = accelsim.simulate(prof, wl)
+    assert [table.analytical(i, "npu").dram_bytes for i in range(len(wl))] == [lr.dram_bytes for lr in run.layers]
