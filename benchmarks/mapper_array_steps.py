@@ -43,25 +43,29 @@ def resized(profile, unit, side: int):
     return profile.model_copy(update={"units": [u], "default_unit": u.name})
 
 
-def steps() -> dict:
-    counts = {m: {"steps": 0, "slower": 0, "examples": []} for m in ("scalesim", "auto")}
+def systolic_units():
+    """(profile name, profile, unit, base format) of every systolic unit: int8, or fp16 where it lacks int8."""
     for name in PROFILES:
         prof = load_profile(name)
         for unit in prof.units:
-            if unit.cost_model != "systolic":
-                continue
-            prec = "int8" if "int8" in unit.precisions else "fp16"
-            for net in NETWORKS:
-                wl = load_workload(net).with_precision(prec)
-                for mapping in counts:
-                    lat = [accelsim.simulate(resized(prof, unit, s), wl, mapping=mapping).latency_ms for s in SIDES]
-                    for a, b, (ms_a, ms_b) in zip(SIDES, SIDES[1:], zip(lat, lat[1:])):
-                        counts[mapping]["steps"] += 1
-                        if ms_b > ms_a * (1 + 1e-9):
-                            counts[mapping]["slower"] += 1
-                            if len(counts[mapping]["examples"]) < 8:
-                                counts[mapping]["examples"].append(f"{name}/{unit.name} {net} {a}->{b}: "
-                                                                   f"{ms_a:.3f} -> {ms_b:.3f} ms")
+            if unit.cost_model == "systolic":
+                yield name, prof, unit, "int8" if "int8" in unit.precisions else "fp16"
+
+
+def steps() -> dict:
+    counts = {m: {"steps": 0, "slower": 0, "examples": []} for m in ("scalesim", "auto")}
+    for name, prof, unit, prec in systolic_units():
+        for net in NETWORKS:
+            wl = load_workload(net).with_precision(prec)
+            for mapping in counts:
+                lat = [accelsim.simulate(resized(prof, unit, s), wl, mapping=mapping).latency_ms for s in SIDES]
+                for a, b, (ms_a, ms_b) in zip(SIDES, SIDES[1:], zip(lat, lat[1:])):
+                    counts[mapping]["steps"] += 1
+                    if ms_b > ms_a * (1 + 1e-9):
+                        counts[mapping]["slower"] += 1
+                        if len(counts[mapping]["examples"]) < 8:
+                            counts[mapping]["examples"].append(f"{name}/{unit.name} {net} {a}->{b}: "
+                                                               f"{ms_a:.3f} -> {ms_b:.3f} ms")
     return counts
 
 
@@ -90,22 +94,17 @@ def figures() -> dict:
 def low_bit_pairs() -> dict:
     """Systolic unit x network x {ternary, binary}: runs slower than the unit's int8 (fp16 where it lacks int8)."""
     counts = {m: {"pairs": 0, "slower": 0} for m in ("scalesim", "auto")}
-    for name in PROFILES:
-        prof = load_profile(name)
-        for unit in prof.units:
-            if unit.cost_model != "systolic":
-                continue
-            base_fmt = "int8" if "int8" in unit.precisions else "fp16"
-            for net in NETWORKS:
-                wl = load_workload(net)
-                for mapping in counts:
-                    base = accelsim.simulate(prof, wl.with_precision(base_fmt), unit=unit.name,
-                                             mapping=mapping).latency_ms
-                    for fmt in ("ternary", "binary"):
-                        ms = accelsim.simulate(prof, wl.with_precision(fmt), unit=unit.name,
-                                               mapping=mapping).latency_ms
-                        counts[mapping]["pairs"] += 1
-                        counts[mapping]["slower"] += ms > base * (1 + 1e-9)
+    for _, prof, unit, base_fmt in systolic_units():
+        for net in NETWORKS:
+            wl = load_workload(net)
+            for mapping in counts:
+                base = accelsim.simulate(prof, wl.with_precision(base_fmt), unit=unit.name,
+                                         mapping=mapping).latency_ms
+                for fmt in ("ternary", "binary"):
+                    ms = accelsim.simulate(prof, wl.with_precision(fmt), unit=unit.name,
+                                           mapping=mapping).latency_ms
+                    counts[mapping]["pairs"] += 1
+                    counts[mapping]["slower"] += ms > base * (1 + 1e-9)
     return counts
 
 

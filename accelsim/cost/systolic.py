@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from accelsim.map.array_mapping import held_dims
+
 DATAFLOWS = ("os", "ws", "is")
 
 
@@ -41,13 +43,7 @@ def _ceil_div(a, b):
 
 def gemm_mapping(m, n, kw, dataflow: str):
     """(rows held, columns held, T) for a GEMM under ``dataflow``."""
-    if dataflow == "os":
-        return m, n, kw
-    if dataflow == "ws":
-        return kw, n, m
-    if dataflow == "is":
-        return kw, m, n
-    raise ValueError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
+    return held_dims(m, n, kw, dataflow)
 
 
 def fold_counts(m, n, kw, rows, cols, dataflow: str):
