@@ -12,6 +12,8 @@ from accelsim.cost.power import board_extra_mw
 from accelsim.hardware import Profile, load_profile
 from accelsim.provenance import run_inputs
 from accelsim.hardware.power_mode import apply_power_mode
+from accelsim.map import MAPPINGS
+from accelsim.map.memory_plan import residency_for_unit
 from accelsim.sim import RunResult, run_analytical, run_event
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
@@ -24,7 +26,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
              precision: str | None = None, threads: int | None = None, calibrated: bool = True,
              compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
              objective: str = "latency", latency_bound_ms: float | None = None,
-             timeline=None, power_mode: str | None = None) -> RunResult | SocRunResult:
+             timeline=None, power_mode: str | None = None, mapping: str | None = None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -42,12 +44,20 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     ``SocRunResult``; an event run fills ``timeline`` (an
     ``accelsim.sim.timeline.Timeline``) when one is given. ``power_mode`` runs the
     chip in one of its profile's named power modes (DVFS points; None: the
-    default mode, whose clocks the profile lists).
+    default mode, whose clocks the profile lists). ``mapping`` sets how
+    systolic units map layers onto their arrays: ``auto`` (the fastest legal
+    mapping, accelsim/map) or ``scalesim`` (SCALE-Sim v3's, cycle-exact);
+    default: each unit's own (``auto`` for profile units, ``scalesim`` for .cfg files).
     """
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
     if dataflow is not None and dataflow not in ("os", "ws", "is"):
         raise AccelsimError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
+    if mapping is not None and mapping not in MAPPINGS:
+        raise AccelsimError(f"mapping: got {mapping!r}; allowed: {', '.join(MAPPINGS)}")
+    if mapping == "auto" and fidelity == "cycle":
+        raise AccelsimError("mapping: 'auto' is not available with fidelity 'cycle' (the kernels' PE array runs "
+                            "SCALE-Sim's folds); use mapping 'scalesim' or the analytical / event fidelity")
     pipeline = None
     if compress is not None:
         pipeline = compress if isinstance(compress, Transform) else parse_spec(compress)
@@ -60,13 +70,14 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     inputs = run_inputs(profile, prof, workload, wl, calibrated, dataflow=dataflow, fidelity=fidelity, unit=unit,
                         precision=precision, threads=threads,
                         compress=compress if compress is None or isinstance(compress, str) else pipeline.spec(),
-                        seed=seed, objective=objective, latency_bound_ms=latency_bound_ms)
+                        seed=seed, objective=objective, latency_bound_ms=latency_bound_ms, power_mode=power_mode,
+                        mapping=mapping)
     if unit == "auto":
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         from accelsim.sim.soc_run import run_partitioned
         result = run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
-                                 fidelity=fidelity, dataflow=dataflow, timeline=timeline)
+                                 fidelity=fidelity, dataflow=dataflow, timeline=timeline, mapping=mapping)
         return dataclasses.replace(result, power_mode=mode, board_extra_mw=board_extra_mw(prof), inputs=inputs)
     u = prof.unit(unit)
     if threads is not None:
@@ -76,7 +87,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
         if not isinstance(threads, int) or not 1 <= threads <= u.core_count:
             raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
                                 f"allowed: 1..{u.core_count}")
-    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline)
+    run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline,
+               mapping=mapping)
     if pipeline is not None:
         result = _simulate_compressed(prof, wl, u, pipeline, compress, **run)
     else:
@@ -95,8 +107,13 @@ def _check_dataflow_applies(prof: Profile, unit: str | None, dataflow: str) -> N
 
 
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
-                       threads: int | None, seed: int, weights: Mapping | None, timeline=None) -> RunResult:
-    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
+                       threads: int | None, seed: int, weights: Mapping | None, timeline=None,
+                       mapping: str | None = None) -> RunResult:
+    if fidelity == "cycle":
+        mapping = "scalesim"  # the kernels' PE array runs SCALE-Sim's folds (accelsim/kernels/cycles.py)
+    kept = residency_for_unit(wl, u, mapping) or [None] * len(wl)  # activations on chip (auto mapping, accelsim/map)
+    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping, residency=r)
+             for info, r in zip(wl, kept)]
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,

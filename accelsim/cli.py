@@ -60,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, power_mode=args.power_mode,
+                      mapping=args.mapping,
                       **run_kwargs(args))
     if args.scalesim_reports:
         _write_scalesim_reports(args, workload)
@@ -245,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--unit", default=None, help="unit of the profile to run on (default: the profile's default), "
                      "or auto to partition the layers over all units")
     run.add_argument("--dataflow", default=None, help="systolic dataflow: os, ws or is (default: the unit's)")
+    run.add_argument("--mapping", default=None, choices=("auto", "scalesim"),
+                     help="systolic array mapping: auto (fastest legal mapping per layer) or scalesim "
+                          "(SCALE-Sim v3's, cycle-exact); default: the unit's (auto; scalesim for .cfg files)")
     run.add_argument("--precision", default=None, help="numeric format of every layer, e.g. int8, fp16")
     run.add_argument("--fidelity", default="analytical",
                      help="analytical, event, or cycle (Numba kernels measure conv / fc cycles on random "

@@ -16,18 +16,24 @@ COST_MODELS: dict[str, Callable[..., LayerCost]] = {"systolic": cost_systolic, "
 
 
 def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, profile: Profile | None = None,
-               threads: int | None = None) -> LayerCost:
+               threads: int | None = None, mapping: str | None = None,
+               residency: tuple[float, bool] | None = None) -> LayerCost:
     """Price one layer on one unit with the unit's cost model.
 
-    ``profile`` supplies the unit's on-chip memory levels (simd, simt);
-    ``threads`` the thread count of a simd unit.
+    ``profile`` supplies the unit's on-chip memory levels (simd, simt) and the
+    DRAM rate the systolic auto mapper weighs; ``threads`` the thread count of
+    a simd unit; ``mapping`` a systolic unit's array mapping ('auto' or
+    'scalesim'; default: the unit's); ``residency`` the memory plan's (share of
+    the layer's input bytes kept on chip, output kept on chip) under auto mapping.
     """
     model = COST_MODELS.get(unit.cost_model)
     if model is None:
         raise AccelsimError(f"unit {unit.name!r}: cost_model {unit.cost_model!r} is not implemented; "
                             f"available: {', '.join(COST_MODELS)}")
     if unit.cost_model == "systolic":
-        return model(info, unit, dataflow)
+        bw = profile.dram.bandwidth_gbps if profile is not None and not profile.dram.unlimited else None
+        return model(info, unit, dataflow, mapping=mapping,
+                     dram_bytes_per_cycle=bw / unit.clock_ghz if bw else None, residency=residency)
     memories = profile.unit_memories(unit) if profile is not None else []
     return model(info, unit, memories=memories, threads=threads)
 

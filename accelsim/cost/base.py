@@ -29,6 +29,10 @@ class LayerCost:
     threads: int | None = None   # simd units: threads the layer ran on
     level_bytes: dict[str, int] = field(default_factory=dict)  # traffic served by each on-chip level
     compress_cycles: int = 0     # unpack / decode / hash work the MAC array overlaps (accelsim/cost/compression.py)
+    mapping: dict | None = None  # systolic auto mapping: dataflow, tile, spatial dims (accelsim/map/array_mapping.py)
+    emulated: bool = False       # the layer's format is computed in a wider one the unit has
+    effective_macs: int | None = None  # MACs executed (zero skipping skips some); None: all of ``macs``
+    dram_parts: dict | None = None  # systolic: DRAM bytes by operand (ifmap_read, weight_read, psum_read, ofmap_write)
 
     @property
     def dram_bytes(self) -> int:

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from accelsim.map.array_mapping import held_dims
+
 DATAFLOWS = ("os", "ws", "is")
 
 
@@ -41,13 +43,7 @@ def _ceil_div(a, b):
 
 def gemm_mapping(m, n, kw, dataflow: str):
     """(rows held, columns held, T) for a GEMM under ``dataflow``."""
-    if dataflow == "os":
-        return m, n, kw
-    if dataflow == "ws":
-        return kw, n, m
-    if dataflow == "is":
-        return kw, m, n
-    raise ValueError(f"dataflow: got {dataflow!r}; allowed: os, ws, is")
+    return held_dims(m, n, kw, dataflow)
 
 
 def fold_counts(m, n, kw, rows, cols, dataflow: str):
@@ -86,6 +82,21 @@ def sram_accesses(m, n, kw, rows, cols, dataflow: str, groups=1):
     return g * reads_i, g * reads_f, g * writes_o
 
 
+def dram_traffic_parts(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, sram_i, sram_f, sram_o):
+    """(ifmap reads, weight reads, partial-sum reads, ofmap writes) in bytes: :func:`dram_traffic` by operand.
+
+    Partial-sum writes are part of the ofmap writes (they go where the output goes).
+    """
+    ifmap, weights, ofmap = (np.asarray(x, dtype=np.float64) for x in (ifmap, weights, ofmap))
+    fits_i, fits_f, fits_o = ifmap <= sram_i, weights <= sram_f, ofmap <= sram_o
+    if dataflow == "os":
+        return ifmap, np.where(fits_f, weights, weights * folds_r), 0.0 * ofmap, ofmap
+    spill = np.where(fits_o, 0.0, ofmap * (folds_r - 1))
+    if dataflow == "ws":
+        return np.where(fits_i, ifmap, ifmap * folds_c), weights, spill, ofmap + spill
+    return ifmap, np.where(fits_f, weights, weights * folds_c), spill, ofmap + spill
+
+
 def dram_traffic(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, sram_i, sram_f, sram_o):
     """(read bytes, write bytes) between DRAM and the three scratchpads.
 
@@ -95,17 +106,6 @@ def dram_traffic(ifmap, weights, ofmap, folds_r, folds_c, dataflow: str, sram_i,
     loop around it. Partial sums that do not fit the ofmap scratchpad go to
     DRAM and back once per row fold (ws, is).
     """
-    ifmap, weights, ofmap = (np.asarray(x, dtype=np.float64) for x in (ifmap, weights, ofmap))
-    fits_i, fits_f, fits_o = ifmap <= sram_i, weights <= sram_f, ofmap <= sram_o
-    if dataflow == "os":
-        reads = ifmap + np.where(fits_f, weights, weights * folds_r)
-        writes = ofmap
-    elif dataflow == "ws":
-        reads = weights + np.where(fits_i, ifmap, ifmap * folds_c)
-        spill = np.where(fits_o, 0.0, ofmap * (folds_r - 1))
-        reads, writes = reads + spill, ofmap + spill
-    else:
-        reads = ifmap + np.where(fits_f, weights, weights * folds_c)
-        spill = np.where(fits_o, 0.0, ofmap * (folds_r - 1))
-        reads, writes = reads + spill, ofmap + spill
+    ri, rw, rp, writes = dram_traffic_parts(ifmap, weights, ofmap, folds_r, folds_c, dataflow, sram_i, sram_f, sram_o)
+    reads = ri + rw if dataflow == "os" else (rw + ri if dataflow == "ws" else ri + rw) + rp
     return np.ceil(reads).astype(np.int64), np.ceil(writes).astype(np.int64)

@@ -80,6 +80,9 @@ class LayerTable:
     @classmethod
     def from_workload(cls, wl: Workload, unit: Unit) -> "LayerTable":
         """The table of ``wl`` on ``unit`` (its formats and zero skipping; array and memory sizes may vary)."""
+        if unit.mapping == "auto":
+            raise NotVectorizable(f"unit {unit.name!r} maps layers with the auto mapper and keeps activations on "
+                                  "chip (accelsim/map); the batch model follows SCALE-Sim's mapping only")
         rows = []
         for info in wl:
             if _may_skip_zeros(info, unit):

@@ -81,7 +81,7 @@ def load_scalesim_cfg(path: Path) -> Profile:
         "description": f"SCALE-Sim config {path.name} (run {run_name}): {rows}x{cols} {dataflow}, {mode} bandwidth",
         "units": [{
             "name": "npu", "kind": "npu", "cost_model": "systolic", "clock_ghz": 1.0,
-            "array": {"rows": rows, "cols": cols, "dataflow": dataflow},
+            "array": {"rows": rows, "cols": cols, "dataflow": dataflow}, "mapping": "scalesim",
             "precisions": {"int8": {"macs_per_cycle": rows * cols, "energy_pj_per_mac": INT8_MAC_PJ,
                                     "source": "horowitz2014"}},
             "sram": {"ifmap_bytes": sram_kb["ifmap"] * 1024, "filter_bytes": sram_kb["filter"] * 1024,

@@ -76,6 +76,8 @@ class MacArray(_Strict):
     rows: PositiveInt
     cols: PositiveInt
     dataflow: Dataflow = "ws"
+    dataflows: list[Dataflow] | None = Field(
+        default=None, description="further dataflows the array supports; the auto mapper picks per layer")
 
 
 class Scratchpad(_Strict):
@@ -176,6 +178,9 @@ class Unit(_Strict):
     precisions: dict[PrecisionName, PrecisionSpec]
     sram: Scratchpad | None = None
     zero_skip: ZeroSkip | None = None
+    mapping: Literal["auto", "scalesim"] = Field(
+        default="scalesim", description="systolic: 'auto' searches the fastest array mapping per layer "
+                                        "(accelsim/map); 'scalesim' prices SCALE-Sim v3's fixed mapping exactly")
     static_power_mw: float = Field(default=0.0, ge=0)
     cores: PositiveInt = Field(default=1, description="simd: vector processors (cores, HVX contexts, SHAVEs); "
                                                       "simt: shader cores / SMs")

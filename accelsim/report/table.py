@@ -27,7 +27,8 @@ def format_table(headers: list[str], rows: list[list[str]], right: set[int] | No
 def layer_table(result: RunResult) -> str:
     headers = ["layer", "op", "prec", "MACs", "compute cyc", "overhead cyc", "stall cyc", "total cyc", "bound", "ms",
                "mJ", "DRAM B", "util"]
-    rows = [[lr.name, lr.op, lr.precision, _si(lr.macs), f"{lr.compute_cycles:,}", f"{lr.overhead_cycles:,}",
+    rows = [[lr.name, lr.op, lr.precision + ("*" if lr.emulated else ""), _si(lr.macs), f"{lr.compute_cycles:,}",
+             f"{lr.overhead_cycles:,}",
              f"{lr.stall_cycles:,}", f"{lr.total_cycles:,}", lr.bound, f"{lr.latency_ms:.4f}", f"{lr.energy_mj:.4f}",
              _si(lr.dram_bytes), f"{100 * lr.utilization:.1f}%"] for lr in result.layers]
     return format_table(headers, rows, right=set(range(3, len(headers))))
@@ -73,5 +74,17 @@ def cycle_notes(result: RunResult) -> str:
     return "\n" + "\n".join(lines)
 
 
+def emulation_notes(result: RunResult) -> str:
+    """Name the layers whose format the unit lacks and computes in a wider one."""
+    emulated = [lr for lr in result.layers if getattr(lr, "emulated", False)]
+    if not emulated:
+        return ""
+    formats = sorted({lr.precision for lr in emulated})
+    runs = sorted({(lr.mapping or {}).get("runs_as", "") for lr in emulated} - {""})
+    how = f" in {', '.join(runs)}" if runs else " in a wider format"
+    return (f"\n  * emulated     {len(emulated)} layer(s) in {', '.join(formats)}: the unit lacks the format "
+            f"and computes it{how}")
+
+
 def report_text(result: RunResult) -> str:
-    return layer_table(result) + "\n\n" + totals(result) + cycle_notes(result)
+    return layer_table(result) + "\n\n" + totals(result) + cycle_notes(result) + emulation_notes(result)

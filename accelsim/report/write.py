@@ -34,6 +34,10 @@ class ReportFiles:
     above_roof: list[str] = field(default_factory=list)
 
 
+EMULATED_NOTE = ("* emulated: the unit lacks this format and computes it in a wider one it has "
+                 "(JSON: emulated, mapping.runs_as)")
+
+
 def load_result_json(path: str | Path) -> dict:
     """Read an ``accelsim run --json`` file, checking it has what a report needs."""
     path = Path(path)
@@ -260,11 +264,14 @@ def _index(data: dict, prof: Profile, files: ReportFiles, rows, budget) -> str:
     sections.append(("Utilization per layer", html.img_tag(files.pngs["utilization"], "utilization per layer")))
     headers = ["layer", "op", "unit", "prec", "MACs", "compute cyc", "overhead cyc", "stall cyc", "total cyc", "ms",
                "mJ"] + [f"{p} mJ" for p in ENERGY_PARTS] + ["DRAM B", "util", "bound"]
-    table_rows = [[lr["name"], lr.get("op_class") or lr["op"], lr["unit"], lr["precision"], _si(lr["macs"]),
+    table_rows = [[lr["name"], lr.get("op_class") or lr["op"], lr["unit"],
+                   lr["precision"] + ("*" if lr.get("emulated") else ""), _si(lr["macs"]),
                    f"{lr['compute_cycles']:,}", f"{lr.get('overhead_cycles', 0):,}", f"{lr['stall_cycles']:,}",
                    f"{lr['total_cycles']:,}", f"{lr['latency_ms']:.4f}", f"{lr['energy_mj']:.4f}"]
                   + [f"{b.energy_mj[p]:.4f}" for p in ENERGY_PARTS]
                   + [_si(lr["dram_bytes"]), f"{100 * lr['utilization']:.1f}%", t.bound]
                   for lr, b, t in zip(data["layers"], rows, budget.layers)]
-    sections.append(("Layers", html.table(headers, table_rows, numeric=set(range(4, len(headers) - 1)))))
+    sections.append(("Layers", html.table(headers, table_rows, numeric=set(range(4, len(headers) - 1)))
+                     + (f'<p class="note">{EMULATED_NOTE}</p>' if any(lr.get("emulated") for lr in data["layers"])
+                        else "")))
     return html.page(f"accelsim report: {data['workload']} on {prof.name}", sections)

@@ -24,7 +24,8 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
     dram_pj = dram_energy_pj(profile, cost.dram_read_bytes, cost.dram_write_bytes)
     static_pj = (unit.static_power_mw + system_static_mw(profile)) * ns
     energy_pj = compute_pj + cost.sram_energy_pj + dram_pj + static_pj
-    util = cost.macs / (total_cycles * cost.peak_macs_per_cycle) if total_cycles else 0.0
+    done = cost.macs if cost.effective_macs is None else cost.effective_macs  # MACs executed (zero skipping)
+    util = done / (total_cycles * cost.peak_macs_per_cycle) if total_cycles else 0.0
     bound = "compute" if cost.compute_cycles >= max(stall, overhead) else ("memory" if stall >= overhead
                                                                             else "overhead")
     return LayerResult(name=cost.name, op=cost.op, unit=cost.unit, precision=cost.precision, macs=cost.macs,
@@ -35,7 +36,7 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
                        sram_bytes=cost.sram_read_bytes + cost.sram_write_bytes, utilization=util,
                        op_class=cost.op_class, overhead_cycles=overhead, bound=bound, compute_energy_mj=compute_pj * 1e-9,
                        sram_energy_mj=cost.sram_energy_pj * 1e-9, dram_energy_mj=dram_pj * 1e-9,
-                       static_energy_mj=static_pj * 1e-9)
+                       static_energy_mj=static_pj * 1e-9, mapping=cost.mapping, emulated=cost.emulated)
 
 
 def analytical_cycles(cost: LayerCost, unit: Unit, profile: Profile) -> int:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from accelsim.cost import LayerCost, cost_layer
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
+from accelsim.map.memory_plan import residency_for_unit
 from accelsim.sim.analytical import analytical_cycles, layer_result
 from accelsim.sim.result import LayerResult
 from accelsim.workload.graph import LayerInfo, Workload
@@ -45,7 +46,8 @@ def cpu_format(info: LayerInfo, unit: Unit) -> LayerInfo:
 class CostTable:
     """Analytical cost, latency and energy of each (layer index, unit name) pair."""
 
-    def __init__(self, workload: Workload, profile: Profile, *, dataflow: str | None = None):
+    def __init__(self, workload: Workload, profile: Profile, *, dataflow: str | None = None,
+                 mapping: str | None = None):
         self.workload = workload
         self.profile = profile
         self.units: list[Unit] = list(profile.units)
@@ -54,6 +56,8 @@ class CostTable:
         self._cost: dict[tuple[int, str], LayerCost] = {}
         self._result: dict[tuple[int, str], LayerResult] = {}
         self.why_not: dict[tuple[int, str], str] = {}
+        # auto-mapped systolic units: activations kept on chip as if the unit ran the whole network (accelsim/map)
+        kept = {u.name: residency_for_unit(workload, u, mapping) for u in self.units}
         for i, layer_info in enumerate(workload):
             for unit in self.units:
                 info = layer_info
@@ -63,7 +67,8 @@ class CostTable:
                 if unit.kind == "cpu" and info.precision not in unit.precisions:
                     info = cpu_format(info, unit)
                 try:
-                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile)
+                    cost = cost_layer(info, unit, dataflow=dataflow, profile=profile, mapping=mapping,
+                                      residency=kept[unit.name][i] if kept[unit.name] else None)
                 except AccelsimError as err:
                     self.why_not[i, unit.name] = str(err)
                     continue

@@ -37,6 +37,8 @@ class LayerResult:
     sram_energy_mj: float = 0.0       # on-chip memory (scratchpads, caches)
     dram_energy_mj: float = 0.0       # DRAM reads and writes
     static_energy_mj: float = 0.0     # leakage, SoC always-on and DRAM background over the layer's time
+    mapping: dict | None = None       # systolic auto mapping chosen (accelsim/map/array_mapping.py)
+    emulated: bool = False            # the layer's format ran in a wider one the unit has
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -15,9 +15,9 @@ from accelsim.workload.graph import Workload
 
 def run_partitioned(profile: Profile, workload: Workload, *, objective: str = "latency",
                     latency_bound_ms: float | None = None, fidelity: str = "analytical", dataflow: str | None = None,
-                    timeline: Timeline | None = None) -> SocRunResult:
+                    timeline: Timeline | None = None, mapping: str | None = None) -> SocRunResult:
     """Partition ``workload`` over ``profile``'s units, then price it (analytical) or simulate it (event, tiles)."""
-    table = CostTable(workload, profile, dataflow=dataflow)
+    table = CostTable(workload, profile, dataflow=dataflow, mapping=mapping)
     part = partition(table, objective, latency_bound_ms)
     plan = build_plan(table, list(part.units))
     if fidelity == "analytical":

@@ -1,0 +1,107 @@
+"""Physics as properties of the auto mapper (hypothesis over random layers and made-up test units).
+
+More MACs, scratchpad, bandwidth or clock is never slower; a format the unit runs natively at fewer bits
+is never slower than int8, nor is an emulated one; utilization counts the MACs executed and stays <= 1;
+the event fidelity never beats the analytical bound.
+"""
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import accelsim
+from accelsim.compress import apply_spec
+from accelsim.hardware.schema import ZeroSkip
+from accelsim.workload import Conv2d, Dense, Workload
+from tests.map.test_memory_plan import npu_profile
+
+SETTINGS = settings(max_examples=80, deadline=None)
+
+
+@st.composite
+def layers(draw):
+    """One conv (dense, grouped or depthwise, any kernel and stride) or fully connected layer."""
+    c = draw(st.integers(1, 64))
+    hw = draw(st.integers(1, 28))
+    if draw(st.integers(0, 4)) == 0:
+        return Workload("fc", (c, hw, hw), [Dense(name="fc", out_features=draw(st.integers(1, 600)))])
+    k = min(hw, draw(st.sampled_from([1, 3, 5])))
+    groups = draw(st.sampled_from([1, 1, c, math.gcd(c, 4)]))
+    out = groups * draw(st.integers(1, 4)) if groups > 1 else draw(st.integers(1, 300))
+    stride = draw(st.integers(1, 2))
+    return Workload("conv", (c, hw, hw), [Conv2d(name="conv", out_channels=out, kernel=k, stride=stride,
+                                                 padding=k // 2, groups=groups)])
+
+
+@st.composite
+def units(draw):
+    rows, cols = draw(st.integers(2, 64)), draw(st.integers(2, 64))
+    return dict(rows=rows, cols=cols, ifmap_b=draw(st.sampled_from([1024, 16384, 262144])),
+                filter_b=draw(st.sampled_from([1024, 16384, 262144])),
+                ofmap_b=draw(st.sampled_from([512, 8192, 131072])),
+                bandwidth_gbps=draw(st.sampled_from([1.0, 8.0, 64.0])), clock_ghz=draw(st.sampled_from([0.5, 1.0])))
+
+
+def _ms(wl, **kw):
+    return accelsim.simulate(npu_profile(**kw), wl).latency_ms
+
+
+def _bigger(u, **grow):
+    return dict(u, **{k: u[k] * f for k, f in grow.items()})
+
+
+@SETTINGS
+@given(wl=layers(), u=units(), dr=st.integers(0, 64), dc=st.integers(0, 64))
+def test_bigger_array_never_slower(wl, u, dr, dc):
+    assert _ms(wl, **dict(u, rows=u["rows"] + dr, cols=u["cols"] + dc)) <= _ms(wl, **u) * (1 + 1e-12)
+
+
+@SETTINGS
+@given(wl=layers(), u=units(), f=st.sampled_from([2, 4, 16]))
+def test_more_sram_bandwidth_or_clock_never_slower(wl, u, f):
+    base = _ms(wl, **u)
+    for grow in ({"ifmap_b": f}, {"filter_b": f}, {"ofmap_b": f}, {"ifmap_b": f, "filter_b": f, "ofmap_b": f},
+                 {"bandwidth_gbps": f}, {"clock_ghz": f}):
+        assert _ms(wl, **_bigger(u, **grow)) <= base * (1 + 1e-12), grow
+
+
+@SETTINGS
+@given(wl=layers(), u=units(), fmt=st.sampled_from(["ternary", "binary", "int4"]), k=st.sampled_from([1, 2, 8]))
+def test_fewer_bits_never_slower(wl, u, fmt, k):
+    pe = u["rows"] * u["cols"]
+    int8 = {"int8": {"macs_per_cycle": pe, "energy_pj_per_mac": 0.2}}
+    native = dict(int8, **{fmt: {"macs_per_cycle": pe * k, "energy_pj_per_mac": 0.1}})
+    base = accelsim.simulate(npu_profile(**u, precisions=int8), wl, precision="int8")
+    low = wl.with_precision(fmt)
+    ran = accelsim.simulate(npu_profile(**u, precisions=native), low)
+    assert ran.latency_ms <= base.latency_ms * (1 + 1e-12)
+    assert not any(lr.emulated for lr in ran.layers)
+    # without the format the unit emulates it in int8 (named as such), still never slower than int8
+    emulated = accelsim.simulate(npu_profile(**u, precisions=int8), low)
+    assert emulated.latency_ms <= base.latency_ms * (1 + 1e-12)
+    assert all(lr.emulated for lr in emulated.layers)
+    assert all(lr["emulated"] for lr in emulated.to_dict()["layers"])
+
+
+@SETTINGS
+@given(wl=layers(), u=units(), sparsity=st.sampled_from(["prune=0.5", "prune=0.9", "prune=2:4"]),
+       gran=st.sampled_from([1, 4]))
+def test_utilization_counts_executed_macs_and_never_exceeds_one(wl, u, sparsity, gran):
+    prof = npu_profile(**u)
+    unit = prof.units[0].model_copy(update={"zero_skip": ZeroSkip(granularity=gran)})
+    prof = prof.model_copy(update={"units": [unit]})
+    for w in (wl, apply_spec(wl, sparsity)):
+        for mapping in ("auto", "scalesim"):
+            for lr in accelsim.simulate(prof, w, mapping=mapping).layers:
+                assert 0.0 <= lr.utilization <= 1.0, (mapping, lr)
+
+
+@SETTINGS
+@given(wl=layers(), u=units())
+def test_event_never_beats_the_analytical_bound(wl, u):
+    prof = npu_profile(**u)
+    ana = accelsim.simulate(prof, wl)
+    ev = accelsim.simulate(prof, wl, fidelity="event")
+    assert ev.total_cycles >= ana.total_cycles * 0.999
+    for lr in ev.layers:
+        assert lr.total_cycles >= lr.compute_cycles
