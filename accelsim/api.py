@@ -75,7 +75,7 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
     costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
-        layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
+        layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed, threads=threads,
                            weights=weights if weights is not None else getattr(wl, "weights", None))
     elif fidelity == "analytical":
         layers = run_analytical(costs, u, prof)

@@ -44,17 +44,23 @@ class PEArray:
         return max(1, self.lane_bits // MODE_BITS[mode])
 
     @classmethod
-    def from_unit(cls, unit: Unit, precision: str = "int8", dataflow: str | None = None) -> "PEArray":
-        """The array of a systolic profile unit; lane width from its MACs per cycle in ``precision``."""
+    def from_unit(cls, unit: Unit, precision: str = "int8", dataflow: str | None = None,
+                  run_as: str | None = None) -> "PEArray":
+        """The array of a systolic profile unit; lane width from its MACs per cycle in ``precision``.
+
+        ``run_as``: a wider format of the unit the layer's ``precision`` is unpacked to (emulation,
+        e.g. ternary on an int8 array); each PE then does that format's MACs per cycle.
+        """
         if unit.array is None:
             raise AccelsimError(f"unit {unit.name!r}: has no MAC array (rows, cols); the cycle kernels need one")
-        spec = unit.precisions.get(precision)
+        fmt = run_as or precision
+        spec = unit.precisions.get(fmt)
         if spec is None:
-            raise AccelsimError(f"unit {unit.name!r} does not run precision {precision!r}; "
+            raise AccelsimError(f"unit {unit.name!r} does not run precision {fmt!r}; "
                                 f"it supports: {', '.join(unit.precisions)}")
         per_pe = spec.macs_per_cycle / unit.pe_count
         if per_pe < 1 or per_pe != int(per_pe):
-            raise AccelsimError(f"unit {unit.name!r}: {precision} runs {per_pe:g} MACs per PE per cycle; "
+            raise AccelsimError(f"unit {unit.name!r}: {fmt} runs {per_pe:g} MACs per PE per cycle; "
                                 "the cycle kernels need a whole number >= 1")
         zs = unit.zero_skip
         return cls(rows=unit.array.rows, cols=unit.array.cols, dataflow=dataflow or unit.array.dataflow,
