@@ -1,0 +1,121 @@
+"""A brute-force systolic-array stepper for tests: plain Python, tiny tensors only.
+
+Written from the dataflow's physical picture, not from accelsim's formulas: it lowers the
+convolution to a GEMM by visiting every output pixel and tap, hands each PE of each fold its
+own stream of steps, lets each PE drop the blocks of steps whose products are all zero
+(for the operands it can see), and then walks the wave of the fold's longest stream through
+the array cycle by cycle:
+
+* os: operands enter at the left and top edges and move one PE per cycle, so step u of the
+  wave reaches PE (i, j) at cycle i + j + u;
+* ws (is): the stationary operand is first loaded, one array row per cycle (``rows``
+  cycles); step u then enters row i at cycle rows + i + u, moves right one column per
+  cycle and its partial sum moves down to the bottom edge, leaving at rows + u + j + rows - 1.
+
+A fold lasts until its last event (at least one cycle); the reported count is the index of
+the last cycle of each GEMM (SCALE-Sim's convention), summed over groups and images.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MODE_BITS = {"binary": 1, "ternary": 2, "int8": 8}
+
+
+def lower(x, w, stride, pad, groups, pad_value=0):
+    """Per image and group: patches (M, Kw) and filters (N, Kw), reduction order (r, s, c)."""
+    n, c, h, wd = x.shape
+    k, cg, r, s = w.shape
+    xp = np.pad(x.astype(np.int64), ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=pad_value)
+    e, f = (h + 2 * pad - r) // stride + 1, (wd + 2 * pad - s) // stride + 1
+    kg = k // groups
+    out = []
+    for b in range(n):
+        per_group = []
+        for g in range(groups):
+            patches = [[xp[b, g * cg + ci, i * stride + a, j * stride + bb]
+                        for a in range(r) for bb in range(s) for ci in range(cg)]
+                       for i in range(e) for j in range(f)]
+            filters = [[w[g * kg + kf, ci, a, bb] for a in range(r) for bb in range(s) for ci in range(cg)]
+                       for kf in range(kg)]
+            per_group.append((patches, filters))
+        out.append(per_group)
+    return out
+
+
+def _stream_work(steps_nonzero, gran):
+    """Steps a PE executes: blocks of ``gran`` steps are skipped when none of their steps has work."""
+    if gran is None:
+        return len(steps_nonzero)
+    work = 0
+    for start in range(0, len(steps_nonzero), gran):
+        block = steps_nonzero[start:start + gran]
+        if any(block):
+            work += len(block)
+    return work
+
+
+def step_gemm(patches, filters, rows, cols, dataflow, per, gran, see_x, see_w):
+    """(cycles, busy PE steps, folds) of one GEMM by stepping the array."""
+    m, n, kw = len(patches), len(filters), len(patches[0])
+    kp = math.ceil(kw / per)
+
+    def effectual(pi, fi, t):
+        """Does step t of the pair (pixel pi, filter fi) hold a product the PE cannot skip?"""
+        for el in range(t * per, min((t + 1) * per, kw)):
+            xv, wv = patches[pi][el], filters[fi][el]
+            if not ((see_x and xv == 0) or (see_w and wv == 0)):
+                return True
+        return False
+
+    # (held by rows, held by cols, streamed) and which (pixel, filter, step) a PE handles
+    if dataflow == "os":
+        dims = (m, n, kp)
+        def pair(a, b, t): return (a, b, t)
+    elif dataflow == "ws":
+        dims = (kp, n, m)
+        def pair(a, b, t): return (t, b, a)
+    else:
+        dims = (kp, m, n)
+        def pair(a, b, t): return (b, t, a)
+    held_r, held_c, length = dims
+    total, busy, folds = 0, 0, 0
+    for r0 in range(0, held_r, rows):
+        for c0 in range(0, held_c, cols):
+            folds += 1
+            works = []
+            for a in range(r0, min(r0 + rows, held_r)):
+                for b in range(c0, min(c0 + cols, held_c)):
+                    steps = [effectual(*pair(a, b, t)) if gran is not None else True for t in range(length)]
+                    works.append(_stream_work(steps, gran))
+            wave = max(works)
+            busy += sum(works)
+            last = -1
+            for i in range(rows):             # every PE of the physical array passes the wave on
+                for j in range(cols):
+                    u = wave - 1              # the wave's last step (u = -1: an empty wave still fills)
+                    if dataflow == "os":
+                        event = i + j + u
+                    else:
+                        event = rows + u + j + rows - 1
+                    last = max(last, event)
+            total += max(last + 1, 1)
+    return total - 1, busy, folds
+
+
+def step_conv(x, w, mode, stride, pad, groups, rows, cols, dataflow, lane_bits, gran=None, operands="weights",
+              pad_value=0):
+    """Brute-force (cycles, busy PE steps, dense PE steps, folds) of a convolution on a PE array."""
+    per = max(1, lane_bits // MODE_BITS[mode])
+    see_x = gran is not None and operands in ("activations", "both")
+    see_w = gran is not None and operands in ("weights", "both")
+    cycles = busy = dense = folds = 0
+    for per_group in lower(x, w, stride, pad, groups, pad_value):
+        for patches, filters in per_group:
+            c, b, f = step_gemm(patches, filters, rows, cols, dataflow, per, gran if (see_x or see_w) else None,
+                                see_x, see_w)
+            cycles, busy, folds = cycles + c, busy + b, folds + f
+            dense += len(patches) * len(filters) * math.ceil(len(patches[0]) / per)
+    return cycles, busy, dense, folds
