@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from accelsim.cost.base import LayerCost
-from accelsim.cost.compression import plan_layer
+from accelsim.cost.compression import plan_layer, structured_fraction
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
 from accelsim.cost.systolic import cycles_per_fold, dram_traffic, fold_counts, gemm_cycles, sram_accesses
@@ -41,10 +41,12 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
         energy = (info.macs + plan.overhead_ops) * plan.energy_pj_per_mac
     elif g is not None:
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
-        base = int(gemm_cycles(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups))
-        fr, fc, t = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
+        nm = structured_fraction(info, unit)   # N:M sparse arrays read n of every m weights
+        kw = g.kw if nm == 1.0 else math.ceil(g.kw * nm)
+        base = int(gemm_cycles(g.m, g.n, kw, array.rows, array.cols, df, g.groups))
+        fr, fc, t = fold_counts(g.m, g.n, kw, array.rows, array.cols, df)
         n_tiles = int(fr * fc) * g.groups
-        ri, rf, wo = sram_accesses(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups)
+        ri, rf, wo = sram_accesses(g.m, g.n, kw, array.rows, array.cols, df, g.groups)
         dense_weights_b = info.weight_params * plan.weight_word_bits / 8
         fetches = 1 if dense_weights_b <= cap_f else {"os": int(fr), "ws": 1, "is": int(fc)}[df]
         plan = plan_layer(info, unit, weight_fetches=fetches, dataflow=df)
@@ -57,7 +59,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> L
         sram_reads = int(ri) * bpe + int(rf) * plan.weight_word_bits / 8
         sram_writes = int(wo) * bpe
         dr, dw = dram_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o)
-        energy = (info.macs * plan.mac_fraction + plan.overhead_ops) * plan.energy_pj_per_mac
+        energy = (info.macs * min(plan.mac_fraction, nm) + plan.overhead_ops) * plan.energy_pj_per_mac
     else:
         # Pooling, add, concat: element operations on the array's vector lanes.
         # A view (reshape, channel slice) relabels memory: no work, no traffic.

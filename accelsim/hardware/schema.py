@@ -103,6 +103,24 @@ class ZeroSkip(_Strict):
     operands: Literal["weights", "activations", "both"] = "weights"
 
 
+class StructuredSparsity(_Strict):
+    """N:M structured-sparse MACs (Ampere sparse tensor cores, Orin DLA): weights with at most ``n``
+    nonzeros in every ``m`` consecutive input channels are stored compressed (values + position
+    metadata) and the array reads only the ``n`` kept values, so the reduction shrinks by m/n.
+    Layers whose weights break the pattern, or whose few channels padded to ``m`` would not
+    shorten the reduction, run dense (see accelsim.kernels.conv).
+    """
+
+    n: PositiveInt = 2
+    m: PositiveInt = 4
+
+    @model_validator(mode="after")
+    def _check(self) -> "StructuredSparsity":
+        if self.n >= self.m:
+            raise ValueError(f"structured_sparsity: n {self.n} must be < m {self.m}")
+        return self
+
+
 OP_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 
 
@@ -168,6 +186,8 @@ class Unit(_Strict):
     precisions: dict[PrecisionName, PrecisionSpec]
     sram: Scratchpad | None = None
     zero_skip: ZeroSkip | None = None
+    structured_sparsity: StructuredSparsity | None = Field(
+        default=None, description="systolic: N:M sparse weights run at m/n the dense rate (default: none)")
     static_power_mw: float = Field(default=0.0, ge=0)
     cores: PositiveInt = Field(default=1, description="simd: vector processors (cores, HVX contexts, SHAVEs); "
                                                       "simt: shader cores / SMs")

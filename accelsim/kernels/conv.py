@@ -20,6 +20,7 @@ All paths accumulate exactly in integers, so ``y`` equals the NumPy references b
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ import numpy as np
 from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
 from accelsim.kernels.checks import ConvArgs, check_conv_args
-from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
+from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
@@ -192,14 +193,25 @@ def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:
         raise AccelsimError(f"pe.lane_bits: {pe.lane_bits} gives {per} {a.mode} elements per PE step; zero "
                             "skipping is modelled for at most 64")
     x_masks = w_masks = None
+    w_rows, kw_run, violations = pf.rows, kw, 0
+    if pe.nm is not None:  # N:M structured sparsity: the array reads only the kept weights
+        packed, violations = nm_compact(pf.rows, r * s, cg, *pe.nm)
+        if violations == 0 and packed.shape[1] < kw:  # few channels padded to m would only grow the stream
+            w_rows, kw_run = packed, packed.shape[1]
     if use_w:
-        w_masks = [step_masks(pf.rows[g * kg:(g + 1) * kg], kw, per) for g in range(g_n)]
+        w_masks = [step_masks(w_rows[g * kg:(g + 1) * kg], kw_run, per) for g in range(g_n)]
     if use_x:
         hp, wp = h + a.padding[0] + a.padding[2], wd + a.padding[1] + a.padding[3]
         x5 = pad_nhwc(a.x, a.padding, a.pad_value).reshape(nb, hp, wp, g_n, cg)
         x_masks = [[step_masks(im2col(x5[i:i + 1], g, r, s, *a.stride, e, f, e * f, kw), kw, per)
                     for g in range(g_n)] for i in range(nb)]
-    return measure_stats(x_masks, w_masks, e * f, kg, kw, g_n, nb, pe, a.mode)
+    stats = measure_stats(x_masks, w_masks, e * f, kg, kw_run, g_n, nb, pe, a.mode)
+    if pe.nm is None:
+        return stats
+    dense = dense_stats(e * f, kg, kw, g_n, nb, dataclasses.replace(pe, zero_skip=None, nm=None), a.mode)
+    return dataclasses.replace(stats, dense_cycles=dense.cycles, dense_ops=dense.dense_ops,
+                               skipped_ops=dense.dense_ops - stats.busy_pe_cycles,
+                               structured=kw_run < kw, nm_violations=violations)
 
 
 def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1, padding=0, groups: int = 1,

@@ -17,7 +17,9 @@ class PEArray:
     ``lane_bits``: bits of the reduction a PE consumes per cycle (8 = one int8 MAC; 64 = a
     64-bit XNOR-popcount, i.e. 64 binary or 32 ternary MACs). ``zero_skip`` is the skip
     granularity in steps of the streamed dimension (None = no zero skipping);
-    ``skip_operands`` says whose zeros the array detects.
+    ``skip_operands`` says whose zeros the array detects. ``nm = (n, m)``: the array reads N:M
+    structured-sparse weights compressed (only the n kept of every m channels of a tap) when the
+    layer's weights conform, else it runs them dense.
     """
 
     rows: int
@@ -26,6 +28,7 @@ class PEArray:
     lane_bits: int = 8
     zero_skip: int | None = None
     skip_operands: str = "weights"
+    nm: tuple[int, int] | None = None   # N:M structured-sparse weights: (n kept, of every m channels)
 
     def __post_init__(self):
         for key in ("rows", "cols", "lane_bits"):
@@ -38,6 +41,15 @@ class PEArray:
             raise AccelsimError(f"pe.zero_skip: got {self.zero_skip!r}; a positive granularity or None")
         if self.skip_operands not in SKIP_OPERANDS:
             raise AccelsimError(f"pe.skip_operands: got {self.skip_operands!r}; allowed: {', '.join(SKIP_OPERANDS)}")
+        if self.nm is not None:
+            nm = tuple(self.nm)
+            if len(nm) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in nm) \
+                    or not 0 < nm[0] < nm[1]:
+                raise AccelsimError(f"pe.nm: got {self.nm!r}; a pair (n, m) of integers with 0 < n < m")
+            object.__setattr__(self, "nm", nm)
+            if self.zero_skip is not None and self.skip_operands != "weights":
+                raise AccelsimError("pe.nm: N:M sparsity with activation zero skipping is not modelled; "
+                                    "use skip_operands='weights'")
 
     def elems_per_step(self, mode: str) -> int:
         """Reduction elements one PE handles per cycle in ``mode`` (at least 1)."""
@@ -62,10 +74,11 @@ class PEArray:
         if per_pe < 1 or per_pe != int(per_pe):
             raise AccelsimError(f"unit {unit.name!r}: {fmt} runs {per_pe:g} MACs per PE per cycle; "
                                 "the cycle kernels need a whole number >= 1")
-        zs = unit.zero_skip
+        zs, ss = unit.zero_skip, unit.structured_sparsity
         return cls(rows=unit.array.rows, cols=unit.array.cols, dataflow=dataflow or unit.array.dataflow,
                    lane_bits=int(per_pe) * PRECISION_BITS[precision],
-                   zero_skip=zs.granularity if zs else None, skip_operands=zs.operands if zs else "weights")
+                   zero_skip=zs.granularity if zs else None, skip_operands=zs.operands if zs else "weights",
+                   nm=(ss.n, ss.m) if ss else None)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -105,17 +105,42 @@ def step_gemm(patches, filters, rows, cols, dataflow, per, gran, see_x, see_w):
     return total - 1, busy, folds
 
 
+def nm_pack(filters, taps, cg, n, m):
+    """Each filter's kept weights under N:M (per tap, channels in groups of m, nonzeros then zeros up to n),
+    or None when some group holds more than n nonzeros."""
+    out = []
+    for row in filters:
+        kept = []
+        for t in range(taps):
+            for g0 in range(0, cg, m):
+                vals = [row[t * cg + c] for c in range(g0, min(g0 + m, cg))]
+                nz = [v for v in vals if v != 0]
+                if len(nz) > n:
+                    return None
+                kept += nz + [0] * (n - len(nz))
+        out.append(kept)
+    return out
+
+
 def step_conv(x, w, mode, stride, pad, groups, rows, cols, dataflow, lane_bits, gran=None, operands="weights",
-              pad_value=0):
-    """Brute-force (cycles, busy PE steps, dense PE steps, folds) of a convolution on a PE array."""
+              pad_value=0, nm=None):
+    """Brute-force (cycles, busy PE steps, dense PE steps, folds) of a convolution on a PE array.
+
+    ``nm = (n, m)``: the array reads N:M-compressed weights when every group conforms (weight
+    zero detection only, so the activations' values are not needed on the compressed run).
+    """
     per = max(1, lane_bits // MODE_BITS[mode])
     see_x = gran is not None and operands in ("activations", "both")
     see_w = gran is not None and operands in ("weights", "both")
     cycles = busy = dense = folds = 0
+    _, cg, r, s = w.shape
     for per_group in lower(x, w, stride, pad, groups, pad_value):
         for patches, filters in per_group:
+            dense += len(patches) * len(filters) * math.ceil(len(patches[0]) / per)
+            packed = nm_pack(filters, r * s, cg, *nm) if nm else None
+            if packed is not None and len(packed[0]) < len(filters[0]):   # only when it shortens the stream
+                filters, patches = packed, [[1] * len(packed[0]) for _ in patches]
             c, b, f = step_gemm(patches, filters, rows, cols, dataflow, per, gran if (see_x or see_w) else None,
                                 see_x, see_w)
             cycles, busy, folds = cycles + c, busy + b, folds + f
-            dense += len(patches) * len(filters) * math.ceil(len(patches[0]) / per)
     return cycles, busy, dense, folds

@@ -181,3 +181,56 @@ def test_result_to_dict_is_plain_data():
     assert d["cycles"]["cycles"] == res.cycles == res.stats.dense_cycles
     assert d["cycles"]["utilization"] == pytest.approx(res.stats.busy_pe_cycles / res.stats.pe_cycles)
     assert conv2d(x, w, mode="int8").to_dict()["cycles"] is None
+
+
+def _nm_weights(rng, shape, n, m, conform=True):
+    """Ternary weights with at most n nonzeros in every m consecutive channels of a tap (or one group broken)."""
+    k, c, r, s = shape
+    w = rand(rng, shape, "ternary")
+    for g0 in range(0, c, m):
+        block = w[:, g0:g0 + m]
+        keep = rng.random(block.shape).argsort(axis=1) < n        # n random positions of each group
+        w[:, g0:g0 + m] = np.where(keep, block, 0)
+    if not conform:
+        w[0, :min(m, c), 0, 0] = 1                                 # one group full: breaks N:M when c > n
+    return w
+
+
+def test_nm_hand_worked_two_of_four():
+    """os, 4x4 array, 1x1 conv: 8 channels, 4 filters, 16 pixels. 2:4 keeps 4 of 8 steps.
+
+    Dense: 4 row folds x (8 + 4 + 4 - 2) - 1 = 55. 2:4 compressed: 4 x (4 + 6) - 1 = 39.
+    Break the pattern in one group (3 nonzeros): the layer runs dense, 55.
+    """
+    w = np.zeros((4, 8, 1, 1), np.int8)
+    w[:, [0, 2, 5, 7]] = 1                      # 2 of channels 0-3 and 2 of 4-7 in every filter
+    x = np.ones((1, 8, 4, 4), np.int8)
+    st_ = conv2d(x, w, mode="int8", pe=PEArray(4, 4, "os", nm=(2, 4))).stats
+    assert (st_.cycles, st_.dense_cycles, st_.structured, st_.nm_violations) == (39, 55, True, 0)
+    assert st_.skipped_ops == 16 * 4 * 8 - 16 * 4 * 4
+    w[1, 1] = 1
+    broken = conv2d(x, w, mode="int8", pe=PEArray(4, 4, "os", nm=(2, 4))).stats
+    assert (broken.cycles, broken.structured, broken.nm_violations) == (55, False, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 5), cols=st.integers(1, 5),
+       nm=st.sampled_from([(1, 2), (2, 4), (1, 4), (4, 8)]), c=st.integers(1, 9), conform=st.booleans(),
+       gran=st.sampled_from([None, 1, 2]), lane_bits=st.sampled_from([2, 8]), seed=st.integers(0, 2**31))
+def test_nm_cycles_match_brute_force_stepper(df, rows, cols, nm, c, conform, gran, lane_bits, seed):
+    rng = np.random.default_rng(seed)
+    x = rand(rng, (1, c, 4, 4), "ternary")
+    w = _nm_weights(rng, (3, c, 2, 2), *nm, conform)
+    pe = PEArray(rows, cols, df, lane_bits=lane_bits, zero_skip=gran, nm=nm)
+    st_ = conv2d(x, w, mode="ternary", padding=1, pe=pe).stats
+    cycles, busy, dense, folds = step_conv(x, w, "ternary", 1, 1, 1, rows, cols, df, lane_bits, gran, "weights",
+                                           nm=nm)
+    assert (st_.cycles, st_.busy_pe_cycles, st_.dense_ops) == (cycles, busy, dense)
+    assert st_.cycles <= st_.dense_cycles
+
+
+def test_nm_with_activation_skipping_is_an_error():
+    with pytest.raises(AccelsimError, match="pe.nm"):
+        PEArray(2, 2, "os", zero_skip=1, skip_operands="both", nm=(2, 4))
+    with pytest.raises(AccelsimError, match="pe.nm"):
+        PEArray(2, 2, "os", nm=(4, 4))
