@@ -186,6 +186,10 @@ class Unit(_Strict):
     precisions: dict[PrecisionName, PrecisionSpec]
     sram: Scratchpad | None = None
     zero_skip: ZeroSkip | None = None
+    bit_serial: Literal["stripes", "pragmatic"] | None = Field(
+        default=None, description="systolic: PEs take activations one bit per cycle (Stripes: the layer's "
+                                  "precision; Bit-Pragmatic: each activation's essential bits); macs_per_cycle "
+                                  "is the full-precision rate")
     structured_sparsity: StructuredSparsity | None = Field(
         default=None, description="systolic: N:M sparse weights run at m/n the dense rate (default: none)")
     static_power_mw: float = Field(default=0.0, ge=0)

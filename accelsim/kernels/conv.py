@@ -28,13 +28,14 @@ import numpy as np
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
+from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
 from accelsim.kernels.checks import ConvArgs, check_conv_args
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
                                       pad_phases, round_up)
-from accelsim.kernels.pe import PEArray
+from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 
@@ -192,6 +193,8 @@ def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:
     if (use_x or use_w) and per > 64:
         raise AccelsimError(f"pe.lane_bits: {pe.lane_bits} gives {per} {a.mode} elements per PE step; zero "
                             "skipping is modelled for at most 64")
+    if pe.bit_serial is not None:
+        return _bit_serial_stats(a, pe, per)
     x_masks = w_masks = None
     w_rows, kw_run, violations = pf.rows, kw, 0
     if pe.nm is not None:  # N:M structured sparsity: the array reads only the kept weights
@@ -212,6 +215,33 @@ def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:
     return dataclasses.replace(stats, dense_cycles=dense.cycles, dense_ops=dense.dense_ops,
                                skipped_ops=dense.dense_ops - stats.busy_pe_cycles,
                                structured=kw_run < kw, nm_violations=violations)
+
+
+def _bit_serial_stats(a: ConvArgs, pe: PEArray, per: int) -> CycleStats:
+    """Cycles of a bit-serial array (accelsim.kernels.bitserial) on the layer's activations."""
+    nb, _, h, wd = a.x.shape
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    g_n, kg, kw = a.groups, k // a.groups, r * s * cg
+    hp, wp = h + a.padding[0] + a.padding[2], wd + a.padding[1] + a.padding[3]
+    x5 = pad_nhwc(a.x, a.padding, a.pad_value).reshape(nb, hp, wp, g_n, cg)
+    full = MODE_BITS[a.mode]   # the format's width: Stripes at full precision, the data-blind bound
+    precision = min(stripes_precision(a.x), full) if pe.bit_serial == "stripes" else None
+    cycles = dense = busy = folds = 0
+    for i in range(nb):
+        for g in range(g_n):
+            patches = im2col(x5[i:i + 1], g, r, s, *a.stride, e, f, e * f, kw)
+            b = np.minimum(step_cycles(patches, per, pe.bit_serial, precision), full)
+            c, bz, fo = gemm_bitserial(b, kg, pe.rows, pe.cols, pe.dataflow)
+            d, _, _ = gemm_bitserial(np.full_like(b, full), kg, pe.rows, pe.cols, pe.dataflow)
+            cycles, dense, busy, folds = cycles + c, dense + d, busy + bz, folds + fo
+    kp = -(-kw // per)
+    dense_ops = nb * g_n * e * f * kg * kp * full      # PE bit-cycles at full precision
+    pe_cycles = (cycles + nb * g_n) * pe.rows * pe.cols
+    return CycleStats(cycles=cycles, dense_cycles=dense, pe_cycles=pe_cycles, busy_pe_cycles=busy,
+                      idle_pe_cycles=pe_cycles - busy, skipped_ops=dense_ops - busy, dense_ops=dense_ops,
+                      folds=folds, elems_per_step=per, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow,
+                      zero_skip=None, skip_operands=pe.skip_operands, bit_serial=pe.bit_serial)
 
 
 def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1, padding=0, groups: int = 1,

@@ -57,6 +57,7 @@ class CycleStats:
     skip_operands: str
     structured: bool = False   # N:M compressed weights were read (the layer conformed)
     nm_violations: int = 0     # groups of m channels with more than n nonzero weights
+    bit_serial: str | None = None   # stripes / pragmatic: ops and dense counts are PE bit-cycles
 
     @property
     def utilization(self) -> float:

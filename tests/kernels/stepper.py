@@ -144,3 +144,60 @@ def step_conv(x, w, mode, stride, pad, groups, rows, cols, dataflow, lane_bits, 
                                 see_x, see_w)
             cycles, busy, folds = cycles + c, busy + b, folds + f
     return cycles, busy, dense, folds
+
+
+def _twos_width(values):
+    """Bits of two's complement (unsigned when nothing is negative) that hold every value, at least 1."""
+    width = 1
+    while not all((-(1 << (width - 1)) <= v < (1 << (width - 1))) if min(values) < 0 else (0 <= v < (1 << width))
+                  for v in values):
+        width += 1
+    return width
+
+
+def step_bitserial_conv(x, w, mode, stride, pad, groups, rows, cols, dataflow, lane_bits, kind):
+    """Brute-force (cycles, busy PE-cycles, folds) of a bit-serial array: each streamed step of a fold
+    lasts as long as its slowest PE needs for its activations' bits (lockstep)."""
+    per = max(1, lane_bits // MODE_BITS[mode])
+    full = MODE_BITS[mode]
+    stripes_p = min(_twos_width([int(v) for v in x.ravel()]), full)
+    total = busy = folds = 0
+    for per_group in lower(x, w, stride, pad, groups):
+        for patches, filters in per_group:
+            m, n, kw = len(patches), len(filters), len(patches[0])
+            kp = math.ceil(kw / per)
+
+            def pe_cycles(pi, t):
+                """Cycles the PE multiplying pixel pi's step t spends: the slowest of its lanes, >= 1."""
+                lanes = [patches[pi][el] for el in range(t * per, min((t + 1) * per, kw))]
+                if kind == "stripes":
+                    c = stripes_p
+                else:
+                    c = max(bin(abs(int(v))).count("1") for v in lanes)
+                return min(max(c, 1), full)
+
+            if dataflow == "os":
+                held_r, held_c, length = m, n, kp
+                def who(a, b, t): return (a, t)          # PE (m=a, n=b) at step k'=t
+            elif dataflow == "ws":
+                held_r, held_c, length = kp, n, m
+                def who(a, b, t): return (t, a)          # PE (k'=a, n=b) at step m=t
+            else:
+                held_r, held_c, length = kp, m, n
+                def who(a, b, t): return (b, a)          # PE (k'=a, m=b) holds x[m, k'] for every n
+            fill = rows + cols - 2 if dataflow == "os" else 2 * rows + cols - 2
+            for r0 in range(0, held_r, rows):
+                for c0 in range(0, held_c, cols):
+                    folds += 1
+                    stream = 0
+                    for t in range(length):
+                        step = 0
+                        for a in range(r0, min(r0 + rows, held_r)):
+                            for b in range(c0, min(c0 + cols, held_c)):
+                                c = pe_cycles(*who(a, b, t))
+                                busy += c
+                                step = max(step, c)
+                        stream += step
+                    total += max(stream + fill, 1)
+            total -= 1
+    return total, busy, folds

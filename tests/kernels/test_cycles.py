@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from accelsim.errors import AccelsimError
 from accelsim.kernels import PEArray, conv2d
 from tests.kernels.helpers import rand
-from tests.kernels.stepper import step_conv
+from accelsim.kernels.pe import MODE_BITS
+from tests.kernels.stepper import step_bitserial_conv, step_conv
 
 DATAFLOWS = ["os", "ws", "is"]
 
@@ -234,3 +235,41 @@ def test_nm_with_activation_skipping_is_an_error():
         PEArray(2, 2, "os", zero_skip=1, skip_operands="both", nm=(2, 4))
     with pytest.raises(AccelsimError, match="pe.nm"):
         PEArray(2, 2, "os", nm=(4, 4))
+
+
+def test_bit_serial_hand_worked():
+    """os, 2x2 array, 1x1 conv, 2 channels, 2 pixels, 2 filters: one fold, fill 2, stream over 2 channels.
+
+    Activations pixel 0 = (3, 1), pixel 1 = (4, 7). Pragmatic (essential bits): channel 0 max(2, 1) = 2,
+    channel 1 max(1, 3) = 3 -> 5 + 2 - 1 = 6 cycles. Stripes: width of 7 unsigned = 3 bits per step ->
+    2 * 3 + 2 - 1 = 7. Bit-parallel int8 bound: 2 * 8 + 2 - 1 = 17.
+    """
+    x = np.array([3, 4, 1, 7], np.int8).reshape(1, 2, 1, 2)    # channel 0: (3, 4), channel 1: (1, 7)
+    w = np.ones((2, 2, 1, 1), np.int8)
+    prag = conv2d(x, w, mode="int8", pe=PEArray(2, 2, "os", bit_serial="pragmatic")).stats
+    stri = conv2d(x, w, mode="int8", pe=PEArray(2, 2, "os", bit_serial="stripes")).stats
+    assert (prag.cycles, stri.cycles, prag.dense_cycles) == (6, 7, 17)
+    assert prag.busy_pe_cycles == 2 * (2 + 1 + 1 + 3)          # both filters' PEs, own essential bits
+
+
+@settings(max_examples=40, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 4), cols=st.integers(1, 4),
+       kind=st.sampled_from(["stripes", "pragmatic"]), mode=st.sampled_from(["int8", "ternary"]),
+       lanes=st.sampled_from([1, 2, 3]), c=st.integers(1, 5), kg=st.integers(1, 4), pad=st.integers(0, 1),
+       hi=st.integers(1, 127), seed=st.integers(0, 2**31))
+def test_bit_serial_cycles_match_brute_force_stepper(df, rows, cols, kind, mode, lanes, c, kg, pad, hi, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-hi, hi + 1, (1, c, 4, 4)).astype(np.int8) if mode == "int8" else rand(rng, (1, c, 4, 4), mode)
+    w = rand(rng, (kg, c, 2, 2), mode)
+    lane_bits = lanes * MODE_BITS[mode]
+    st_ = conv2d(x, w, mode=mode, padding=pad, pe=PEArray(rows, cols, df, lane_bits=lane_bits, bit_serial=kind)).stats
+    assert (st_.cycles, st_.busy_pe_cycles, st_.folds) == step_bitserial_conv(x, w, mode, 1, pad, 1, rows, cols, df,
+                                                                             lane_bits, kind)
+    assert st_.cycles <= st_.dense_cycles
+
+
+def test_bit_serial_errors():
+    with pytest.raises(AccelsimError, match="bit_serial"):
+        PEArray(2, 2, "os", bit_serial="loom")
+    with pytest.raises(AccelsimError, match="bit_serial"):
+        PEArray(2, 2, "os", bit_serial="pragmatic", zero_skip=1)

@@ -122,3 +122,15 @@ def test_scalesim_resnet18_ceil_mode_layers_match(tmp_path, data_dir, scalesim_r
     cyc = accelsim.simulate(cfg, data_dir / "scalesim" / "resnet18_224.csv", fidelity="cycle")
     ref = scalesim_reference["resnet18_224_os"]["layers"]
     assert [(lr.name, lr.compute_cycles) for lr in cyc.layers] == [(x["name"], x["total_cycles"]) for x in ref]
+
+
+def test_bit_serial_profile_measures_the_activations():
+    """generic_npu switched to Bit-Pragmatic PEs: every layer's time comes from the drawn activations' bits,
+    below the full-precision (8 cycles per step) bound, and the seed changes it."""
+    p = load_profile("generic_npu")
+    prof = p.model_copy(update={"units": [p.unit().model_copy(update={"bit_serial": "pragmatic"})]})
+    runs = [accelsim.simulate(prof, "tiny_cnn", fidelity="cycle", seed=s) for s in (0, 1)]
+    conv3 = [{lr.name: lr for lr in r.layers}["conv3"] for r in runs]
+    assert conv3[0].cycle_detail["bit_serial"] == "pragmatic"
+    assert conv3[0].compute_cycles < conv3[0].cycle_detail["dense_cycles"]
+    assert conv3[0].compute_cycles != conv3[1].compute_cycles
