@@ -121,6 +121,14 @@ class StructuredSparsity(_Strict):
         return self
 
 
+class CompressedMemory(_Strict):
+    """Zero-aware storage in DRAM and SRAM (accelsim.kernels.compressed): ``rle`` (Eyeriss: 5-bit zero
+    runs + values) or ``bitmap`` (NVDLA weight compression: a mask bit per element + nonzero values)."""
+
+    format: Literal["rle", "bitmap"] = "bitmap"
+    operands: Literal["weights", "activations", "both"] = "both"
+
+
 OP_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 
 
@@ -190,6 +198,9 @@ class Unit(_Strict):
         default=None, description="systolic: PEs take activations one bit per cycle (Stripes: the layer's "
                                   "precision; Bit-Pragmatic: each activation's essential bits); macs_per_cycle "
                                   "is the full-precision rate")
+    compressed_memory: CompressedMemory | None = Field(
+        default=None, description="cycle fidelity: weights / input activations move and sit compressed, "
+                                  "measured on the tensors (default: dense)")
     structured_sparsity: StructuredSparsity | None = Field(
         default=None, description="systolic: N:M sparse weights run at m/n the dense rate (default: none)")
     static_power_mw: float = Field(default=0.0, ge=0)

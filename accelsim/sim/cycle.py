@@ -27,8 +27,9 @@ from accelsim.cost.compression import execution_format
 from accelsim.cost.opclass import op_class
 from accelsim.cost.simd import MAC_CLASSES
 from accelsim.errors import AccelsimError
-from accelsim.hardware.schema import Profile, Unit
+from accelsim.hardware.schema import PRECISION_BITS, Profile, Unit
 from accelsim.kernels import PEArray, conv2d
+from accelsim.kernels.compressed import compressed_bytes
 from accelsim.kernels.pe import MODE_BITS
 from accelsim.kernels.simd_cycles import HOST_PATH, SimdGeometry, border_pixels, simd_stats
 from accelsim.sim.analytical import analytical_cycles, layer_result
@@ -127,6 +128,42 @@ def _simd_layer(info: LayerInfo, unit: Unit, geom, x, wts, threads: int | None) 
     return st.cycles, detail
 
 
+def memory_detail(info: LayerInfo, unit: Unit, x: np.ndarray, wts: np.ndarray) -> dict | None:
+    """Bytes of the drawn input and weights, dense and as the unit stores them (``unit.compressed_memory``)."""
+    cm = getattr(unit, "compressed_memory", None)
+    if cm is None:
+        return None
+    bits = PRECISION_BITS[info.precision]
+    out = {"format": cm.format, "operands": cm.operands}
+    for name, arr, used in (("act", x, cm.operands in ("activations", "both")),
+                            ("weight", wts, cm.operands in ("weights", "both"))):
+        dense = math.ceil(arr.size * bits / 8)
+        out[f"{name}_dense_bytes"] = dense
+        out[f"{name}_stored_bytes"] = min(dense, compressed_bytes(arr, cm.format, bits)) if used else dense
+    return out
+
+
+def _with_memory(cost: LayerCost, info: LayerInfo, mem: dict) -> LayerCost:
+    """DRAM reads and SRAM traffic scaled by the measured compression of the input and weights.
+
+    Reads are split between input and weights in proportion to their analytical sizes; the
+    weights' analytical bytes may already be compressed by the layer's own format, so they
+    shrink only where the measured storage is smaller. Output writes stay dense.
+    """
+    act_b, w_b = info.ifmap_elems * info.act_bytes_per_elem, info.model_bytes
+    if act_b + w_b <= 0:
+        return cost
+    ra = mem["act_stored_bytes"] / mem["act_dense_bytes"] if mem["act_dense_bytes"] else 1.0
+    extra = max(0, w_b - mem["weight_dense_bytes"])         # biases and scales beside the weights
+    rw = min(w_b, mem["weight_stored_bytes"] + extra) / w_b if w_b else 1.0
+    share = act_b / (act_b + w_b)
+    factor = share * ra + (1 - share) * rw
+    mem["read_factor"] = factor
+    return dataclasses.replace(cost, dram_read_bytes=math.ceil(cost.dram_read_bytes * factor),
+                               sram_read_bytes=math.ceil(cost.sram_read_bytes * factor),
+                               sram_energy_pj=cost.sram_energy_pj * factor)
+
+
 def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.random.Generator,
                   weights: Mapping | None = None, threads: int | None = None) -> tuple[int | None, dict]:
     """(measured compute cycles or None, detail dict) for one layer."""
@@ -141,6 +178,7 @@ def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.ran
         x, wts, drawn = _draw(info, geom[0], rng, weights)
         cycles, detail = _simd_layer(info, unit, geom, x, wts, threads)
         detail["weights"] = drawn
+        detail["memory"] = memory_detail(info, unit, x, wts)
         return cycles, detail
     try:
         fmt, _, how = execution_format(unit, info.precision, info.name)
@@ -149,7 +187,8 @@ def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.ran
         return None, {"source": "analytical", "reason": str(err)}
     x, wts, drawn = _draw(info, geom[0], rng, weights)
     res = _run(info, x, wts, geom, pe)
-    detail = {"source": "kernel", "path": res.path, "weights": drawn, "emulation": how}
+    detail = {"source": "kernel", "path": res.path, "weights": drawn, "emulation": how,
+              "memory": memory_detail(info, unit, x, wts)}
     detail.update(res.stats.to_dict())
     return res.stats.cycles, detail
 
@@ -184,8 +223,13 @@ def _run_cycle(infos, costs, unit, profile, dataflow, seed, weights, threads) ->
     out = []
     for info, cost in zip(infos, costs):
         cycles, detail = measure_layer(info, unit, dataflow, rng, weights, threads)
+        if detail.get("source") == "kernel":  # the analytical estimate beside the measurement
+            detail["analytical"] = {"compute_cycles": cost.compute_cycles, "dram_bytes": cost.dram_bytes,
+                                    "total_cycles": analytical_cycles(cost, unit, profile)}
         if cycles is not None:  # compression work (unpack, decode, hash) on the vector lanes still bounds it
             cost = dataclasses.replace(cost, compute_cycles=max(int(cycles), cost.compress_cycles))
+        if detail.get("memory"):
+            cost = _with_memory(cost, info, detail["memory"])
         res = layer_result(cost, unit, profile, analytical_cycles(cost, unit, profile))
         out.append(dataclasses.replace(res, cycle_detail=detail))
     return out
