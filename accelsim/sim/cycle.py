@@ -128,6 +128,12 @@ def _simd_layer(info: LayerInfo, unit: Unit, geom, x, wts, threads: int | None) 
     return st.cycles, detail
 
 
+def tensor_counts(x: np.ndarray, wts: np.ndarray) -> dict:
+    """Elements and zeros of the tensors the kernel ran on (what skipping and compression can use)."""
+    return {"act_elems": int(x.size), "act_zeros": int(x.size - np.count_nonzero(x)),
+            "weight_elems": int(wts.size), "weight_zeros": int(wts.size - np.count_nonzero(wts))}
+
+
 def memory_detail(info: LayerInfo, unit: Unit, x: np.ndarray, wts: np.ndarray) -> dict | None:
     """Bytes of the drawn input and weights, dense and as the unit stores them (``unit.compressed_memory``)."""
     cm = getattr(unit, "compressed_memory", None)
@@ -179,6 +185,7 @@ def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.ran
         cycles, detail = _simd_layer(info, unit, geom, x, wts, threads)
         detail["weights"] = drawn
         detail["memory"] = memory_detail(info, unit, x, wts)
+        detail["tensors"] = tensor_counts(x, wts)
         return cycles, detail
     try:
         fmt, _, how = execution_format(unit, info.precision, info.name)
@@ -188,7 +195,7 @@ def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.ran
     x, wts, drawn = _draw(info, geom[0], rng, weights)
     res = _run(info, x, wts, geom, pe)
     detail = {"source": "kernel", "path": res.path, "weights": drawn, "emulation": how,
-              "memory": memory_detail(info, unit, x, wts)}
+              "memory": memory_detail(info, unit, x, wts), "tensors": tensor_counts(x, wts)}
     detail.update(res.stats.to_dict())
     return res.stats.cycles, detail
 

@@ -57,3 +57,22 @@ def test_native_binary_cpu_is_faster_than_its_int8():
     lb, li = ({lr.name: lr.compute_cycles for lr in r.layers} for r in (b, i))
     assert lb["conv3"] < li["conv3"]        # 64 channels fill each 64-bit popcount word
     assert lb["pw2"] > li["pw2"] / 2         # 32 channels leave half of every word empty: the gain is lost
+
+
+def test_cli_compressed_cycle_json_shows_measured_beside_analytical(tmp_path):
+    """``--compress "prune=0.8,quant=ternary" --fidelity cycle``: kernels run on seeded tensors with that
+    sparsity and those values; the JSON carries measured cycles, skipped work and stored bytes per layer."""
+    path = tmp_path / "r.json"
+    args = ["run", "--profile", "jetson_xavier_nx", "--unit", "dla", "--workload", str(TINY), "--fidelity", "cycle",
+            "--compress", "prune=0.8,quant=ternary", "--json", str(path)]
+    assert main(args) == 0
+    out = json.loads(path.read_text())
+    conv3 = {lr["name"]: lr for lr in out["layers"]}["conv3"]["cycle_detail"]
+    t = conv3["tensors"]
+    assert t["weight_zeros"] / t["weight_elems"] > 0.79 and 0.2 < t["act_zeros"] / t["act_elems"] < 0.45  # ternary x
+    assert conv3["path"] == "ternary-bitplanes" and conv3["skipped_ops"] >= 0
+    assert conv3["memory"]["weight_stored_bytes"] < conv3["memory"]["weight_dense_bytes"]
+    assert set(conv3["analytical"]) == {"compute_cycles", "dram_bytes", "total_cycles"}
+    assert main(args[:-2] + ["--json", str(tmp_path / "again.json")]) == 0     # seeded: the same tensors
+    again = {lr["name"]: lr for lr in json.loads((tmp_path / "again.json").read_text())["layers"]}
+    assert again["conv3"]["cycle_detail"]["tensors"] == t
