@@ -10,8 +10,11 @@ Which kernel computes ``y`` (``ConvResult.path``):
   ``dot = popcount(m) - 2 popcount(m AND (sx XOR sw))`` with ``m = nzx AND nzw``.
 * ``ternary-addsub`` (ternary w, any int8 x): adds x where w = +1 and subtracts it where
   w = -1, through byte masks, without multiplies.
-* ``int8-vnni`` (int8, and binary / ternary layers with at most 8 channels per group such as
-  an RGB input layer, whose taps would fill few bits of a popcount word): AVX-512 VNNI
+* ``xnor-window`` (binary layers with at most 8 channels per group, such as an RGB input
+  layer): the same XNOR-popcount with each whole R x S x C window packed densely into words
+  (a 7x7x3 window in 3 words rather than one part-empty word per tap).
+* ``int8-vnni`` (int8, and ternary layers with at most 8 channels per group, whose taps
+  would fill few bits of a popcount word): AVX-512 VNNI
   ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
@@ -31,10 +34,10 @@ from accelsim.kernels import drivers
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
 from accelsim.kernels.checks import ConvArgs, check_conv_args
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
-from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters
+from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters, window_words
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
-from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
-                                      pad_phases, round_up)
+from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
+                                      pack_input_lanes, pad_nhwc, pad_phases, round_up)
 from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
@@ -119,7 +122,8 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
     kgp = round_up(kg, FB)
-    lanes = USE_VNNI and (a.mode == "int8" or cg <= SMALL_CHANNELS)  # int8 VNNI path
+    window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
+    lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
     ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
     blocked = lanes or a.mode == "binary" or ternary_x
     mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
@@ -148,6 +152,19 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
             scatter(g)
         return y, "int8-vnni"
+    if window:
+        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        ww = window_words(pf)
+        steps = ww.shape[1]
+        bias = np.full(kgp, kw, np.int64)
+        for g in range(g_n):
+            wg = filter_rows(ww, g, kg, kgp, steps)
+            pt_ = im2col_window_bits(xb, g, r, s, sh, sw, e, f, cg, steps, mp)
+            drivers.xorpop_gemm(pt_, wg, steps, -2, bias, out)
+            scatter(g)
+        if a.pad_value == 0 and any(pads):
+            _zero_pad_correction(y, a, pf)
+        return y, "xnor-window"
     if a.mode == "binary":
         xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         steps = pf.bits[0].shape[1]

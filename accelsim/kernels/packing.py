@@ -185,3 +185,27 @@ def filter_rows(w_rows: np.ndarray, g: int, kg: int, rows_to: int, cols_to: int)
 
 def round_up(v: int, m: int) -> int:
     return -(-v // m) * m
+
+
+@njit(cache=True, parallel=True)
+def im2col_window_bits(planes, g, r, s, sh, sw, e, f, cg, steps, cols_to):
+    """Binary patches of few-channel layers, the whole R x S x C window packed densely: (steps, cols_to).
+
+    ``planes`` is :func:`pack_input_bits` output with one word per pixel (C <= 64 channels in
+    its low bits). Tap t = r*S + s of a window sits at bit (t % (64 // C)) * C of word
+    t // (64 // C), so a 7x7x3 window fills 3 words instead of 49.
+    """
+    nb = planes.shape[0]
+    per = 64 // cg
+    out = np.zeros((steps, cols_to), np.uint64)
+    for q in prange(steps):
+        for t in range(q * per, min((q + 1) * per, r * s)):
+            ri, si = t // s, t % s
+            shift = np.uint64((t % per) * cg)
+            for b in range(nb):
+                for ei in range(e):
+                    src = planes[b, g, 0, ei * sh + ri]
+                    dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
+                    for fi in range(f):  # unsigned index: no wraparound check, so it vectorises
+                        dst[fi] |= src[np.uintp(fi * sw + si)] << shift
+    return out

@@ -10,6 +10,8 @@ for that path (one GEMM per group and image: M = E*F output pixels, N filters pe
   channel counts that leave words part-empty cost their padding bits. Epilogue per
   (pixel vector, filter): scale and bias (2). Zero padding adds the correction: one vector
   add per ``V/32`` (pixel, filter) pairs whose window reaches into the padding.
+  ``xnor-window`` (binary, at most 8 channels): the same with whole R x S x C windows packed
+  densely, ``ceil(R*S / (64 // C))`` word steps.
 * ``ternary-bitplanes``: same walk over nonzero and sign planes, 7 instructions per step
   (AND, XOR, AND, 2 popcounts, 2 accumulates); epilogue 2.
 * ``int8-vnni`` / ``int8-dot`` (int8, and binary / ternary inputs with few channels):
@@ -38,18 +40,20 @@ from dataclasses import asdict, dataclass
 
 from accelsim.errors import AccelsimError
 
-PATHS = ("xnor-popcount", "ternary-bitplanes", "dot4", "ternary-addsub", "direct")
+PATHS = ("xnor-popcount", "xnor-window", "ternary-bitplanes", "dot4", "ternary-addsub", "direct")
 HOST_PATH = {"int8-vnni": "dot4", "int8-dot": "dot4"}
 # instructions per vector step and per (pixel vector, filter) epilogue, per path
-STEP_OPS = {"xnor-popcount": 3, "ternary-bitplanes": 7, "dot4": 1, "ternary-addsub": 4, "direct": 1}
-EPILOGUE_OPS = {"xnor-popcount": 2, "ternary-bitplanes": 2, "dot4": 1, "ternary-addsub": 2, "direct": 0}
+STEP_OPS = {"xnor-popcount": 3, "xnor-window": 3, "ternary-bitplanes": 7, "dot4": 1, "ternary-addsub": 4,
+            "direct": 1}
+EPILOGUE_OPS = {"xnor-popcount": 2, "xnor-window": 2, "ternary-bitplanes": 2, "dot4": 1, "ternary-addsub": 2,
+                "direct": 0}
 # reference path of a format's cited MAC rate: MACs one instruction does on a V-bit vector
 REFERENCE_PATH = {"binary": "xnor-popcount", "ternary": "ternary-bitplanes", "int8": "dot4"}
 
 
 def macs_per_instruction(path: str, vector_bits: int) -> float:
     """MACs one instruction of ``path``'s inner loop performs on a fully used ``vector_bits`` vector."""
-    return {"xnor-popcount": vector_bits / 3, "ternary-bitplanes": vector_bits / 7, "dot4": vector_bits / 8,
+    return {"xnor-popcount": vector_bits / 3, "xnor-window": vector_bits / 3, "ternary-bitplanes": vector_bits / 7, "dot4": vector_bits / 8,
             "ternary-addsub": vector_bits / 8 / 4, "direct": vector_bits / 32}[path]
 
 
@@ -98,11 +102,14 @@ def count_instructions(path: str, g: SimdGeometry, vector_bits: int) -> tuple[in
     per = g.images * g.groups
     l64, l32 = vector_bits // 64, vector_bits // 32
     correction = 0
-    if path in ("xnor-popcount", "ternary-bitplanes"):
-        steps = g.r * g.s * math.ceil(g.cg / 64)
+    if path in ("xnor-popcount", "xnor-window", "ternary-bitplanes"):
+        if path == "xnor-window":   # whole windows packed densely: 64 // C taps per word
+            steps = math.ceil(g.r * g.s / (64 // g.cg))
+        else:
+            steps = g.r * g.s * math.ceil(g.cg / 64)
         pv = math.ceil(g.m / l64)
         main, epi = STEP_OPS[path] * pv * g.n * steps, EPILOGUE_OPS[path] * pv * g.n
-        if path == "xnor-popcount":
+        if path != "ternary-bitplanes":
             correction = math.ceil(g.border_pixels * g.n / l32)
     elif path == "dot4":
         steps = g.r * g.s * math.ceil(g.cg / 4)

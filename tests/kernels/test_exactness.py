@@ -39,6 +39,8 @@ def use_vnni(vnni: bool):
 def _expected_path(mode, x, w, groups, vnni):
     if w.shape[0] // groups < 4:
         return "direct"
+    if mode == "binary" and w.shape[1] <= 8:
+        return "xnor-window"
     if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
         return "int8-vnni"
     if mode == "binary":

@@ -39,11 +39,19 @@ def brute_force(path, x, w, stride, pad, groups, vector_bits):
                 per_vec = vector_bits // (64 if path != "dot4" else 32)
                 chunk = 64 if path != "dot4" else 4
                 for _v in range(0, len(pixels), per_vec):
-                    for _tap in range(r * s):
-                        for _c in range(0, cg, chunk):
-                            count += {"xnor-popcount": 3, "ternary-bitplanes": 7, "dot4": 1}[path]
+                    if path == "xnor-window":       # fill 64-bit words with whole taps of C bits
+                        words, used = 0, 64
+                        for _tap in range(r * s):
+                            if used + cg > 64:
+                                words, used = words + 1, 0
+                            used += cg
+                        count += 3 * words
+                    else:
+                        for _tap in range(r * s):
+                            for _c in range(0, cg, chunk):
+                                count += {"xnor-popcount": 3, "ternary-bitplanes": 7, "dot4": 1}[path]
                     count += 1 if path == "dot4" else 2
-                if path == "xnor-popcount" and pad:
+                if path in ("xnor-popcount", "xnor-window") and pad:
                     corrections += [(i, j, kf) for (i, j) in pixels
                                     if any(not (0 <= i * stride - pad + a < h and 0 <= j * stride - pad + b < wd)
                                            for a in range(r) for b in range(s))]
@@ -58,7 +66,8 @@ def _run(mode, x, w, stride, pad, groups, vector_bits):
     k, cg, r, s = w.shape
     e, f = res.y.shape[-2:]
     pads = (pad, pad, pad, pad)
-    border = border_pixels(h, wd, e, f, r, s, (stride, stride), pads) if pad and path == "xnor-popcount" else 0
+    border = (border_pixels(h, wd, e, f, r, s, (stride, stride), pads)
+              if pad and path in ("xnor-popcount", "xnor-window") else 0)
     g = SimdGeometry(images=n, groups=groups, m=e * f, n=k // groups, cg=cg, r=r, s=s, e=e, f=f,
                      border_pixels=border)
     return path, g
