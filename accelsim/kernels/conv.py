@@ -37,7 +37,7 @@ from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_c
 from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters, window_words
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
-                                      pack_input_lanes, pad_nhwc, pad_phases, round_up)
+                                      pack_input_lanes, pad_nhwc, pad_phases, round_up, window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
@@ -159,7 +159,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         bias = np.full(kgp, kw, np.int64)
         for g in range(g_n):
             wg = filter_rows(ww, g, kg, kgp, steps)
-            pt_ = im2col_window_bits(xb, g, r, s, sh, sw, e, f, cg, steps, mp)
+            pt_ = im2col_window_bits(window_phases(xb, g, sw), r, s, sh, sw, e, f, cg, steps, mp)
             drivers.xorpop_gemm(pt_, wg, steps, -2, bias, out)
             scatter(g)
         if a.pad_value == 0 and any(pads):
