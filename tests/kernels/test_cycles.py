@@ -273,3 +273,16 @@ def test_bit_serial_errors():
         PEArray(2, 2, "os", bit_serial="loom")
     with pytest.raises(AccelsimError, match="bit_serial"):
         PEArray(2, 2, "os", bit_serial="pragmatic", zero_skip=1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 6), cols=st.integers(1, 6), hi=st.integers(0, 127),
+       lanes=st.sampled_from([1, 4]), seed=st.integers(0, 2**31))
+def test_essential_bits_never_slower_than_layer_precision(df, rows, cols, hi, lanes, seed):
+    """Pragmatic (essential bits) <= Stripes (layer precision) <= the full 8-bit bound, on any tensor."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-hi, hi + 1, (1, 5, 5, 5)).astype(np.int8)
+    w = rand(rng, (4, 5, 3, 3), "int8")
+    got = {k: conv2d(x, w, mode="int8", padding=1, pe=PEArray(rows, cols, df, lane_bits=8 * lanes, bit_serial=k)).stats
+           for k in ("pragmatic", "stripes")}
+    assert got["pragmatic"].cycles <= got["stripes"].cycles <= got["stripes"].dense_cycles
