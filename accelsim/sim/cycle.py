@@ -124,7 +124,9 @@ def _simd_layer(info: LayerInfo, unit: Unit, geom, x, wts, threads: int | None) 
     st = simd_stats(path, g, unit.lanes * 32, ref, rate, sum(unit.thread_speeds(threads)))
     detail = {"source": "kernel", "model": "simd instructions", "path": res.path, "format": fmt,
               "emulation": how}
-    detail.update(st.to_dict())
+    counted = st.to_dict()
+    counted["isa_path"] = counted.pop("path")   # the instruction sequence counted; "path" stays the kernel's
+    detail.update(counted)
     return st.cycles, detail
 
 
