@@ -116,7 +116,7 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
              for info, r in zip(wl, kept)]
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
-        layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
+        layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed, threads=threads,
                            weights=weights if weights is not None else getattr(wl, "weights", None))
     elif fidelity == "analytical":
         from accelsim.sim.scalesim_memory import run_scalesim_user   # SCALE-Sim .cfg in USER bandwidth mode

@@ -106,10 +106,15 @@ def popcount_peak(reps: int = 7) -> dict:
     best = min(_timed(lambda: _popcount_peak_run(n)) for _ in range(reps))
     per_core = n * _CHAINS / best          # 512-bit popcounts per second on one core
     clock = nominal_clock_ghz()
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     return {"vpopcntq_zmm_per_s_one_core": per_core, "nominal_clock_ghz": clock, "cores": cores,
             "vpopcntq_per_nominal_cycle": per_core / (clock * 1e9) if clock else None,
             "peak_bit_ops_per_s": per_core * 512 * cores}
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask), not every core of the machine."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _timed(fn) -> float:
@@ -184,7 +189,9 @@ def summarize(rows: list[dict], peak: dict) -> dict:
 def markdown(rows: list[dict], summary: dict, peak: dict, meta: dict) -> str:
     lines = ["# Kernel speed vs PyTorch fp32 conv2d", "",
              f"`python benchmarks/kernels.py` on {meta['cpu']}, {meta['cores']} cores, torch {meta['torch']}, "
-             f"numba {meta['numba']}; batch 1, 224x224 networks; minimum of {meta['reps']} calls. "
+             f"numba {meta['numba']}; batch 1, 224x224 networks; minimum of {meta['reps']} calls; load average "
+             f"(1, 5, 15 min) {', '.join(f'{v:.2f}' for v in meta['loadavg_start'])} at the start and "
+             f"{', '.join(f'{v:.2f}' for v in meta['loadavg_end'])} at the end. "
              "Speedup = torch fp32 time / kernel time (end to end from int8 arrays; prepacked: filters packed once).",
              "", "## Whole layer set (sum of layer times)", "",
              "| mode | threads | torch fp32 ms | kernel ms | speedup | prepacked ms | speedup (prepacked) | target |",
@@ -227,8 +234,9 @@ def main(argv=None) -> int:
         import torch
     except ImportError:
         parser.error("PyTorch is needed for this benchmark: pip install -e '.[bench]'")
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     threads = [int(t) for t in args.threads.split(",")] if args.threads else sorted({1, cores})
+    load_start = os.getloadavg()
     peak = popcount_peak()
     rows = []
     for t in threads:
@@ -242,6 +250,7 @@ def main(argv=None) -> int:
                platform.processor())
     meta = {"cpu": cpu, "cores": cores, "torch": torch.__version__, "numba": numba.__version__,
             "numpy": np.__version__, "vnni": HAS_VNNI, "reps": args.reps, "threads": threads,
+            "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
             "command": "python benchmarks/kernels.py"}
     print(markdown(rows, summary, peak, meta))
     if not (args.out or args.write):

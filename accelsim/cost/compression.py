@@ -164,6 +164,16 @@ def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> 
     return stream, min(1.0, mean * gran / t)
 
 
+def structured_fraction(info: LayerInfo, unit: Unit) -> float:
+    """Share of the reduction an N:M structured-sparse array reads (``unit.structured_sparsity``):
+    n/m for layers pruned to at most n of every m, else 1 (dense)."""
+    ss, comp = getattr(unit, "structured_sparsity", None), info.compression
+    if ss is None or comp.structure != "nm" or comp.nm is None or not info.weight_params:
+        return 1.0
+    n, m = comp.nm
+    return ss.n / ss.m if m == ss.m and n <= ss.n else 1.0
+
+
 def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: str | None = None
                ) -> ExecutionPlan:
     """How ``info`` runs on ``unit``.
@@ -183,7 +193,8 @@ def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: s
             overhead += info.weight_params          # unpack weights to the execution format
             weight_bits = format_bits(fmt)
     stream, fraction = skip_fractions(info, unit, dataflow)
-    if comp.sparsity > 0 and comp.hash_buckets is None and fraction == 1.0 and info.weight_params:
+    if comp.sparsity > 0 and comp.hash_buckets is None and fraction == 1.0 and info.weight_params \
+            and structured_fraction(info, unit) == 1.0:   # N:M hardware reads the compressed weights as stored
         dense_bits = info.weight_params * format_bits(info.weight_format)
         if info.weight_bytes * 8 < dense_bits:
             overhead += info.nonzero_weights        # scatter the stored nonzeros into a dense buffer

@@ -5,7 +5,7 @@ import dataclasses
 import math
 
 from accelsim.cost.base import LayerCost
-from accelsim.cost.compression import plan_layer
+from accelsim.cost.compression import plan_layer, structured_fraction
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
 from accelsim.cost.systolic import (cycles_per_fold, dram_traffic, dram_traffic_parts, fold_counts, gemm_cycles,
@@ -75,6 +75,9 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
         energy = (info.macs + plan.overhead_ops) * plan.energy_pj_per_mac
     elif g is not None:
         # Precisions slower (or faster) than one MAC per PE per cycle scale the array time.
+        nm = structured_fraction(info, unit)   # N:M sparse arrays read n of every m weights
+        if nm != 1.0:
+            g = dataclasses.replace(g, kw=math.ceil(g.kw * nm))
         if auto:
             chosen = _auto_mapping(info, unit, g, dataflow, plan, eff, (cap_i, cap_f, cap_o),
                                    (ifmap_b, weights_b, ofmap_b), dram_bytes_per_cycle, residency)
@@ -105,7 +108,7 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
             parts = loop_order_traffic(ifmap_b, weights_b, ofmap_b, int(fr), int(fc), df, cap_i, cap_f, cap_o,
                                        residency, block)[:4]
             dr, dw = math.ceil(float(parts[0] + parts[1] + parts[2])), math.ceil(float(parts[3]))
-        energy = (info.macs * plan.mac_fraction + plan.overhead_ops) * plan.energy_pj_per_mac
+        energy = (info.macs * min(plan.mac_fraction, nm) + plan.overhead_ops) * plan.energy_pj_per_mac
     else:
         # Pooling, add, concat: element operations on the array's vector lanes.
         # A view (reshape, channel slice) relabels memory: no work, no traffic.

@@ -105,6 +105,32 @@ class ZeroSkip(_Strict):
     operands: Literal["weights", "activations", "both"] = "weights"
 
 
+class StructuredSparsity(_Strict):
+    """N:M structured-sparse MACs (Ampere sparse tensor cores, Orin DLA): weights with at most ``n``
+    nonzeros in every ``m`` consecutive input channels are stored compressed (values + position
+    metadata) and the array reads only the ``n`` kept values, so the reduction shrinks by m/n.
+    Layers whose weights break the pattern, or whose few channels padded to ``m`` would not
+    shorten the reduction, run dense (see accelsim.kernels.conv).
+    """
+
+    n: PositiveInt = 2
+    m: PositiveInt = 4
+
+    @model_validator(mode="after")
+    def _check(self) -> "StructuredSparsity":
+        if self.n >= self.m:
+            raise ValueError(f"structured_sparsity: n {self.n} must be < m {self.m}")
+        return self
+
+
+class CompressedMemory(_Strict):
+    """Zero-aware storage in DRAM and SRAM (accelsim.kernels.compressed): ``rle`` (Eyeriss: 5-bit zero
+    runs + values) or ``bitmap`` (NVDLA weight compression: a mask bit per element + nonzero values)."""
+
+    format: Literal["rle", "bitmap"] = "bitmap"
+    operands: Literal["weights", "activations", "both"] = "both"
+
+
 OP_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 
 
@@ -181,6 +207,15 @@ class Unit(_Strict):
     mapping: Literal["auto", "scalesim"] = Field(
         default="scalesim", description="systolic: 'auto' searches the fastest array mapping per layer "
                                         "(accelsim/map); 'scalesim' prices SCALE-Sim v3's fixed mapping exactly")
+    bit_serial: Literal["stripes", "pragmatic"] | None = Field(
+        default=None, description="systolic: PEs take activations one bit per cycle (Stripes: the layer's "
+                                  "precision; Bit-Pragmatic: each activation's essential bits); macs_per_cycle "
+                                  "is the full-precision rate")
+    compressed_memory: CompressedMemory | None = Field(
+        default=None, description="cycle fidelity: weights / input activations move and sit compressed, "
+                                  "measured on the tensors (default: dense)")
+    structured_sparsity: StructuredSparsity | None = Field(
+        default=None, description="systolic: N:M sparse weights run at m/n the dense rate (default: none)")
     static_power_mw: float = Field(default=0.0, ge=0)
     cores: PositiveInt = Field(default=1, description="simd: vector processors (cores, HVX contexts, SHAVEs); "
                                                       "simt: shader cores / SMs")

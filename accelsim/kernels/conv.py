@@ -10,8 +10,11 @@ Which kernel computes ``y`` (``ConvResult.path``):
   ``dot = popcount(m) - 2 popcount(m AND (sx XOR sw))`` with ``m = nzx AND nzw``.
 * ``ternary-addsub`` (ternary w, any int8 x): adds x where w = +1 and subtracts it where
   w = -1, through byte masks, without multiplies.
-* ``int8-vnni`` (int8, and binary / ternary layers with at most 8 channels per group such as
-  an RGB input layer, whose taps would fill few bits of a popcount word): AVX-512 VNNI
+* ``xnor-window`` (binary layers with at most 8 channels per group, such as an RGB input
+  layer): the same XNOR-popcount with each whole R x S x C window packed densely into words
+  (a 7x7x3 window in 3 words rather than one part-empty word per tap).
+* ``int8-vnni`` (int8, and ternary layers with at most 8 channels per group, whose taps
+  would fill few bits of a popcount word): AVX-512 VNNI
   ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
@@ -20,6 +23,7 @@ All paths accumulate exactly in integers, so ``y`` equals the NumPy references b
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -27,13 +31,14 @@ import numpy as np
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
+from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
 from accelsim.kernels.checks import ConvArgs, check_conv_args
-from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
-from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters
+from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
+from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters, window_words
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
-from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, pack_input_bits, pack_input_lanes, pad_nhwc,
-                                      pad_phases, round_up)
-from accelsim.kernels.pe import PEArray
+from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
+                                      pack_input_lanes, pad_nhwc, pad_phases, round_up, window_phases)
+from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 
@@ -102,6 +107,9 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
+        if cg == 1 and kg == 1 and r == s == 3 and sw == 2:
+            drivers.depthwise3x3_s2(x, w, *pads, np.int8(a.pad_value), sh, y)
+            return y, "direct"
         if sw == 1:
             xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
                         constant_values=np.int8(a.pad_value))
@@ -114,7 +122,8 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
     kgp = round_up(kg, FB)
-    lanes = USE_VNNI and (a.mode == "int8" or cg <= SMALL_CHANNELS)  # int8 VNNI path
+    window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
+    lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
     ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
     blocked = lanes or a.mode == "binary" or ternary_x
     mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
@@ -143,6 +152,19 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
             scatter(g)
         return y, "int8-vnni"
+    if window:
+        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        ww = window_words(pf)
+        steps = ww.shape[1]
+        bias = np.full(kgp, kw, np.int64)
+        for g in range(g_n):
+            wg = filter_rows(ww, g, kg, kgp, steps)
+            pt_ = im2col_window_bits(window_phases(xb, g, sw), r, s, sh, sw, e, f, cg, steps, mp)
+            drivers.xorpop_gemm(pt_, wg, steps, -2, bias, out)
+            scatter(g)
+        if a.pad_value == 0 and any(pads):
+            _zero_pad_correction(y, a, pf)
+        return y, "xnor-window"
     if a.mode == "binary":
         xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         steps = pf.bits[0].shape[1]
@@ -191,15 +213,55 @@ def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:
     if (use_x or use_w) and per > 64:
         raise AccelsimError(f"pe.lane_bits: {pe.lane_bits} gives {per} {a.mode} elements per PE step; zero "
                             "skipping is modelled for at most 64")
+    if pe.bit_serial is not None:
+        return _bit_serial_stats(a, pe, per)
     x_masks = w_masks = None
+    w_rows, kw_run, violations = pf.rows, kw, 0
+    if pe.nm is not None:  # N:M structured sparsity: the array reads only the kept weights
+        packed, violations = nm_compact(pf.rows, r * s, cg, *pe.nm)
+        if violations == 0 and packed.shape[1] < kw:  # few channels padded to m would only grow the stream
+            w_rows, kw_run = packed, packed.shape[1]
     if use_w:
-        w_masks = [step_masks(pf.rows[g * kg:(g + 1) * kg], kw, per) for g in range(g_n)]
+        w_masks = [step_masks(w_rows[g * kg:(g + 1) * kg], kw_run, per) for g in range(g_n)]
     if use_x:
         hp, wp = h + a.padding[0] + a.padding[2], wd + a.padding[1] + a.padding[3]
         x5 = pad_nhwc(a.x, a.padding, a.pad_value).reshape(nb, hp, wp, g_n, cg)
         x_masks = [[step_masks(im2col(x5[i:i + 1], g, r, s, *a.stride, e, f, e * f, kw), kw, per)
                     for g in range(g_n)] for i in range(nb)]
-    return measure_stats(x_masks, w_masks, e * f, kg, kw, g_n, nb, pe, a.mode)
+    stats = measure_stats(x_masks, w_masks, e * f, kg, kw_run, g_n, nb, pe, a.mode)
+    if pe.nm is None:
+        return stats
+    dense = dense_stats(e * f, kg, kw, g_n, nb, dataclasses.replace(pe, zero_skip=None, nm=None), a.mode)
+    return dataclasses.replace(stats, dense_cycles=dense.cycles, dense_ops=dense.dense_ops,
+                               skipped_ops=dense.dense_ops - stats.busy_pe_cycles,
+                               structured=kw_run < kw, nm_violations=violations)
+
+
+def _bit_serial_stats(a: ConvArgs, pe: PEArray, per: int) -> CycleStats:
+    """Cycles of a bit-serial array (accelsim.kernels.bitserial) on the layer's activations."""
+    nb, _, h, wd = a.x.shape
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    g_n, kg, kw = a.groups, k // a.groups, r * s * cg
+    hp, wp = h + a.padding[0] + a.padding[2], wd + a.padding[1] + a.padding[3]
+    x5 = pad_nhwc(a.x, a.padding, a.pad_value).reshape(nb, hp, wp, g_n, cg)
+    full = MODE_BITS[a.mode]   # the format's width: Stripes at full precision, the data-blind bound
+    precision = min(stripes_precision(a.x), full) if pe.bit_serial == "stripes" else None
+    cycles = dense = busy = folds = 0
+    for i in range(nb):
+        for g in range(g_n):
+            patches = im2col(x5[i:i + 1], g, r, s, *a.stride, e, f, e * f, kw)
+            b = np.minimum(step_cycles(patches, per, pe.bit_serial, precision), full)
+            c, bz, fo = gemm_bitserial(b, kg, pe.rows, pe.cols, pe.dataflow)
+            d, _, _ = gemm_bitserial(np.full_like(b, full), kg, pe.rows, pe.cols, pe.dataflow)
+            cycles, dense, busy, folds = cycles + c, dense + d, busy + bz, folds + fo
+    kp = -(-kw // per)
+    dense_ops = nb * g_n * e * f * kg * kp * full      # PE bit-cycles at full precision
+    pe_cycles = (cycles + nb * g_n) * pe.rows * pe.cols
+    return CycleStats(cycles=cycles, dense_cycles=dense, pe_cycles=pe_cycles, busy_pe_cycles=busy,
+                      idle_pe_cycles=pe_cycles - busy, skipped_ops=dense_ops - busy, dense_ops=dense_ops,
+                      folds=folds, elems_per_step=per, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow,
+                      zero_skip=None, skip_operands=pe.skip_operands, bit_serial=pe.bit_serial)
 
 
 def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1, padding=0, groups: int = 1,

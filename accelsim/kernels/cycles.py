@@ -55,6 +55,9 @@ class CycleStats:
     dataflow: str
     zero_skip: int | None
     skip_operands: str
+    structured: bool = False   # N:M compressed weights were read (the layer conformed)
+    nm_violations: int = 0     # groups of m channels with more than n nonzero weights
+    bit_serial: str | None = None   # stripes / pragmatic: ops and dense counts are PE bit-cycles
 
     @property
     def utilization(self) -> float:
@@ -175,6 +178,26 @@ def gemm_stream(xm: np.ndarray | None, wm: np.ndarray | None, m: int, n: int, kp
     fold_t = _fold_max(_fold_max(work, 0, held_r, rows, dep_a), 1, held_c, cols, dep_b)
     per_fold = np.maximum(np.broadcast_to(fold_t, (fr, fc)) + fill, 1)  # a fold takes at least a cycle
     return int(per_fold.sum()) - 1, busy, folds
+
+
+def nm_compact(rows: np.ndarray, taps: int, cg: int, n: int, m: int) -> tuple[np.ndarray, int]:
+    """N:M compression of filter rows (K, taps*cg) in (tap, channel) order.
+
+    Channels of each tap are split in groups of ``m`` (the last zero-padded); each group keeps
+    its nonzero values in order, padded with zeros to ``n`` slots. Returns the compressed rows
+    (K, taps * ceil(cg/m) * n) and the number of groups holding more than ``n`` nonzeros (the
+    layer does not conform when it is not 0; its rows are then compressed lossily, don't use them).
+    """
+    k = rows.shape[0]
+    groups = -(-cg // m)
+    padded = np.zeros((k, taps, groups * m), rows.dtype)
+    padded[:, :, :cg] = rows.reshape(k, taps, cg)
+    grouped = padded.reshape(k, taps, groups, m)
+    nonzero = grouped != 0
+    violations = int((nonzero.sum(axis=-1) > n).sum())
+    order = np.argsort(~nonzero, axis=-1, kind="stable")[..., :n]      # nonzeros first, in order
+    kept = np.take_along_axis(grouped, order, axis=-1)
+    return np.ascontiguousarray(kept.reshape(k, taps * groups * n)), violations
 
 
 def dense_stats(m: int, n: int, kw: int, groups: int, images: int, pe, mode: str) -> CycleStats:

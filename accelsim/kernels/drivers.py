@@ -143,6 +143,40 @@ def depthwise3x3(xph, w, sh, sw, y):
                            + w20 * np.int32(c0[fi]) + w21 * np.int32(c1[fi]) + w22 * np.int32(c2[fi]))
 
 
+@njit(cache=True, parallel=True, fastmath=True)
+def depthwise3x3_s2(x, w, pt, pl, pb, pr, value, sh, y):
+    """Depthwise 3x3 with column stride 2 straight from the unpadded NCHW input.
+
+    Each task pads its one channel into a small buffer that stays in cache (no padded copy
+    of the whole tensor) and reads the stride-2 columns in place, which LLVM vectorises as
+    interleaved loads.
+    """
+    nb, k, e, f = y.shape
+    h, wd = x.shape[2], x.shape[3]
+    hp, wp = h + pt + pb, wd + pl + pr
+    for t in prange(nb * k):
+        n, ko = t // k, t % k
+        ph = np.empty((hp, wp), np.int8)
+        for row in range(hp):
+            if row < pt or row >= pt + h:
+                ph[row, :] = value
+                continue
+            ph[row, :pl] = value
+            ph[row, pl:pl + wd] = x[n, ko, row - pt]
+            ph[row, pl + wd:] = value
+        w00, w01, w02 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
+        w10, w11, w12 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
+        w20, w21, w22 = np.int32(w[ko, 0, 2, 0]), np.int32(w[ko, 0, 2, 1]), np.int32(w[ko, 0, 2, 2])
+        for ei in range(e):
+            a, b, c = ph[ei * sh], ph[ei * sh + 1], ph[ei * sh + 2]
+            out = y[n, ko, ei]
+            for fi in range(f):
+                j = np.uintp(2 * fi)  # unsigned index: no wraparound checks
+                out[fi] = (w00 * np.int32(a[j]) + w01 * np.int32(a[j + 1]) + w02 * np.int32(a[j + 2])
+                           + w10 * np.int32(b[j]) + w11 * np.int32(b[j + 1]) + w12 * np.int32(b[j + 2])
+                           + w20 * np.int32(c[j]) + w21 * np.int32(c[j + 1]) + w22 * np.int32(c[j + 2]))
+
+
 @njit(cache=True)
 def add_at_pixels(y, rows, cols, values):
     """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (serial: a few border pixels)."""

@@ -75,3 +75,19 @@ def pack_words(wt: np.ndarray, negative: bool) -> np.ndarray:
     bits[..., :cg] = (wt < 0) if negative else (wt != 0)
     words = np.packbits(bits, axis=-1, bitorder="little").view("<u8").astype(np.uint64, copy=False)
     return words.reshape(k, -1)
+
+
+def window_words(pf: PackedFilters) -> np.ndarray:
+    """Binary filters with few channels, each R x S x C window packed densely (see packing.im2col_window_bits).
+
+    (K, ceil(R*S / (64 // C))) uint64, computed once per PackedFilters.
+    """
+    if "window" not in pf.derived:
+        k, cg, r, s = pf.w.shape
+        per = WORD_BITS // cg
+        taps = pf.bits[0].reshape(k, r * s)                     # one word per tap: channel c at bit c
+        out = np.zeros((k, -(-(r * s) // per)), np.uint64)
+        for t in range(r * s):
+            out[:, t // per] |= taps[:, t] << np.uint64((t % per) * cg)
+        pf.derived["window"] = out
+    return pf.derived["window"]

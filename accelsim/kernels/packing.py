@@ -185,3 +185,41 @@ def filter_rows(w_rows: np.ndarray, g: int, kg: int, rows_to: int, cols_to: int)
 
 def round_up(v: int, m: int) -> int:
     return -(-v // m) * m
+
+
+def window_phases(planes: np.ndarray, g: int, sw: int) -> np.ndarray:
+    """One-word-per-pixel bit planes of group ``g`` with the columns split into ``sw`` phases:
+    (sw, N, Hp, ceil(Wp/sw)), padded column j*sw + q at [q, :, :, j], so strided windows read
+    contiguous words."""
+    nb, _, _, hp, wp = planes.shape
+    cols = -(-wp // sw)
+    out = np.zeros((sw, nb, hp, cols), np.uint64)
+    for q in range(sw):
+        part = planes[:, g, 0, :, q::sw]
+        out[q, :, :, :part.shape[-1]] = part
+    return out
+
+
+@njit(cache=True, parallel=True)
+def im2col_window_bits(ph, r, s, sh, sw, e, f, cg, steps, cols_to):
+    """Binary patches of few-channel layers, the whole R x S x C window packed densely: (steps, cols_to).
+
+    ``ph`` is :func:`window_phases` output (C <= 64 channels in the low bits of each word).
+    Tap t = r*S + s of a window sits at bit (t % (64 // C)) * C of word t // (64 // C), so a
+    7x7x3 window fills 3 words instead of 49.
+    """
+    nb = ph.shape[1]
+    per = 64 // cg
+    out = np.zeros((steps, cols_to), np.uint64)
+    for q in prange(steps):
+        for t in range(q * per, min((q + 1) * per, r * s)):
+            ri, si = t // s, t % s
+            shift = np.uint64((t % per) * cg)
+            j0 = si // sw
+            for b in range(nb):
+                for ei in range(e):
+                    src = ph[si % sw, b, ei * sh + ri, j0:j0 + f]
+                    dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
+                    for fi in range(f):
+                        dst[fi] |= src[fi] << shift
+    return out

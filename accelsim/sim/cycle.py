@@ -12,18 +12,26 @@ integer number of MACs per PE) keep the analytical count, and their ``cycle_deta
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
 from collections.abc import Mapping
 
+import numba
 import numpy as np
 
 from accelsim.compress.sampling import sample_weights
 from accelsim.cost.base import LayerCost
+from accelsim.cost.compression import execution_format
+from accelsim.cost.opclass import op_class
+from accelsim.cost.simd import MAC_CLASSES
 from accelsim.errors import AccelsimError
-from accelsim.hardware.schema import Profile, Unit
+from accelsim.hardware.schema import PRECISION_BITS, Profile, Unit
 from accelsim.kernels import PEArray, conv2d
+from accelsim.kernels.compressed import compressed_bytes
 from accelsim.kernels.pe import MODE_BITS
+from accelsim.kernels.simd_cycles import HOST_PATH, SimdGeometry, border_pixels, simd_stats
 from accelsim.sim.analytical import analytical_cycles, layer_result
 from accelsim.sim.result import LayerResult
 from accelsim.workload.graph import LayerInfo
@@ -70,49 +78,167 @@ def _layer_weights(info: LayerInfo, shape: tuple[int, ...], weights: Mapping | N
     return w.reshape(shape)
 
 
-def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.random.Generator,
-                  weights: Mapping | None = None) -> tuple[int | None, dict]:
-    """(measured compute cycles or None, detail dict) for one layer."""
-    if info.precision not in MODE_BITS:
-        return None, {"source": "analytical", "reason": f"{info.precision} has no kernel"}
-    geom = conv_geometry(info)
-    if isinstance(geom, str):
-        return None, {"source": "analytical", "reason": geom}
-    try:
-        pe = PEArray.from_unit(unit, info.precision, dataflow)
-    except AccelsimError as err:
-        return None, {"source": "analytical", "reason": str(err)}
-    w_shape, stride, padding, groups = geom
+def _draw(info: LayerInfo, w_shape, rng: np.random.Generator, weights: Mapping | None):
+    """(input, weights, how the weights were drawn) for one layer."""
     c, h, w = info.in_shapes[0]
     x = random_tensor(rng, (1, c, h, w), info.precision)
     given = _layer_weights(info, w_shape, weights)
     if given is not None:
-        wts = given
-    elif not info.compression.is_identity:  # pruned / low-bit weights: the transform's zeros and values
-        wts = sample_weights(info, rng).reshape(w_shape)
-    else:
-        wts = random_tensor(rng, w_shape, info.precision)
+        return x, given, "given"
+    if not info.compression.is_identity:  # pruned / low-bit weights: the transform's zeros and values
+        return x, sample_weights(info, rng).reshape(w_shape), "sampled with the layer's compression"
+    return x, random_tensor(rng, w_shape, info.precision), "random"
+
+
+def _run(info: LayerInfo, x, wts, geom, pe):
+    w_shape, stride, padding, groups = geom
     try:
         res = conv2d(x, wts, mode=info.precision, stride=stride, padding=padding, groups=groups, pe=pe)
     except AccelsimError as err:
         raise AccelsimError(f"layer {info.name!r}: {err}") from None
     if res.y.shape[1:] != info.out_shape:  # the kernel and shape inference must agree
         raise AccelsimError(f"layer {info.name!r}: kernel output {res.y.shape[1:]} != inferred {info.out_shape}")
-    drawn = "random" if info.compression.is_identity else "sampled with the layer's compression"
-    detail = {"source": "kernel", "path": res.path, "weights": "given" if given is not None else drawn}
+    return res
+
+
+def _simd_layer(info: LayerInfo, unit: Unit, geom, x, wts, threads: int | None) -> tuple[int | None, dict]:
+    """Instruction-count cycles of the kernel path on a SIMD unit (accelsim.kernels.simd_cycles)."""
+    fmt, spec, how = execution_format(unit, info.precision, info.name)
+    if how.startswith("unpacked") and fmt != "int8":
+        return None, {"source": "analytical", "reason": f"{info.precision} runs as {fmt} on unit {unit.name!r}: "
+                                                        "no integer kernel path"}
+    res = _run(info, x, wts, geom, None)
+    path = HOST_PATH.get(res.path, res.path)
+    ref = info.precision
+    if how.startswith("unpacked"):  # the runtime runs the layer as int8 dot products
+        path, ref = "dot4", "int8"
+    elif how.startswith("xnor"):   # the emulated binary rate is the int8 rate x 8/3
+        ref = "binary"
+    (k, cg, r, s), stride, padding, groups = geom
+    _, h, w = info.in_shapes[0]
+    _, e, f = info.out_shape
+    border = border_pixels(h, w, e, f, r, s, stride, padding) if any(padding) else 0
+    g = SimdGeometry(images=1, groups=groups, m=e * f, n=k // groups, cg=cg, r=r, s=s, e=e, f=f,
+                     border_pixels=border)
+    rate = spec.macs_per_cycle if op_class(info) in MAC_CLASSES else spec.vector_rate
+    st = simd_stats(path, g, unit.lanes * 32, ref, rate, sum(unit.thread_speeds(threads)))
+    detail = {"source": "kernel", "model": "simd instructions", "path": res.path, "format": fmt,
+              "emulation": how}
+    counted = st.to_dict()
+    counted["isa_path"] = counted.pop("path")   # the instruction sequence counted; "path" stays the kernel's
+    detail.update(counted)
+    return st.cycles, detail
+
+
+def tensor_counts(x: np.ndarray, wts: np.ndarray) -> dict:
+    """Elements and zeros of the tensors the kernel ran on (what skipping and compression can use)."""
+    return {"act_elems": int(x.size), "act_zeros": int(x.size - np.count_nonzero(x)),
+            "weight_elems": int(wts.size), "weight_zeros": int(wts.size - np.count_nonzero(wts))}
+
+
+def memory_detail(info: LayerInfo, unit: Unit, x: np.ndarray, wts: np.ndarray) -> dict | None:
+    """Bytes of the drawn input and weights, dense and as the unit stores them (``unit.compressed_memory``)."""
+    cm = getattr(unit, "compressed_memory", None)
+    if cm is None:
+        return None
+    bits = PRECISION_BITS[info.precision]
+    out = {"format": cm.format, "operands": cm.operands}
+    for name, arr, used in (("act", x, cm.operands in ("activations", "both")),
+                            ("weight", wts, cm.operands in ("weights", "both"))):
+        dense = math.ceil(arr.size * bits / 8)
+        out[f"{name}_dense_bytes"] = dense
+        out[f"{name}_stored_bytes"] = min(dense, compressed_bytes(arr, cm.format, bits)) if used else dense
+    return out
+
+
+def _with_memory(cost: LayerCost, info: LayerInfo, mem: dict) -> LayerCost:
+    """DRAM reads and SRAM traffic scaled by the measured compression of the input and weights.
+
+    Reads are split between input and weights in proportion to their analytical sizes; the
+    weights' analytical bytes may already be compressed by the layer's own format, so they
+    shrink only where the measured storage is smaller. Output writes stay dense.
+    """
+    act_b, w_b = info.ifmap_elems * info.act_bytes_per_elem, info.model_bytes
+    if act_b + w_b <= 0:
+        return cost
+    ra = mem["act_stored_bytes"] / mem["act_dense_bytes"] if mem["act_dense_bytes"] else 1.0
+    extra = max(0, w_b - mem["weight_dense_bytes"])         # biases and scales beside the weights
+    rw = min(w_b, mem["weight_stored_bytes"] + extra) / w_b if w_b else 1.0
+    share = act_b / (act_b + w_b)
+    factor = share * ra + (1 - share) * rw
+    mem["read_factor"] = factor
+    return dataclasses.replace(cost, dram_read_bytes=math.ceil(cost.dram_read_bytes * factor),
+                               sram_read_bytes=math.ceil(cost.sram_read_bytes * factor),
+                               sram_energy_pj=cost.sram_energy_pj * factor)
+
+
+def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.random.Generator,
+                  weights: Mapping | None = None, threads: int | None = None) -> tuple[int | None, dict]:
+    """(measured compute cycles or None, detail dict) for one layer."""
+    if info.precision not in MODE_BITS:
+        return None, {"source": "analytical", "reason": f"{info.precision} has no kernel"}
+    geom = conv_geometry(info)
+    if isinstance(geom, str):
+        return None, {"source": "analytical", "reason": geom}
+    if unit.cost_model == "simt":
+        return None, {"source": "analytical", "reason": f"unit {unit.name!r} is a GPU (simt): no cycle model"}
+    if unit.cost_model == "simd":
+        x, wts, drawn = _draw(info, geom[0], rng, weights)
+        cycles, detail = _simd_layer(info, unit, geom, x, wts, threads)
+        detail["weights"] = drawn
+        detail["memory"] = memory_detail(info, unit, x, wts)
+        detail["tensors"] = tensor_counts(x, wts)
+        return cycles, detail
+    try:
+        fmt, _, how = execution_format(unit, info.precision, info.name)
+        pe = PEArray.from_unit(unit, info.precision, dataflow, run_as=fmt if how else None)
+    except AccelsimError as err:
+        return None, {"source": "analytical", "reason": str(err)}
+    x, wts, drawn = _draw(info, geom[0], rng, weights)
+    res = _run(info, x, wts, geom, pe)
+    detail = {"source": "kernel", "path": res.path, "weights": drawn, "emulation": how,
+              "memory": memory_detail(info, unit, x, wts), "tensors": tensor_counts(x, wts)}
     detail.update(res.stats.to_dict())
     return res.stats.cycles, detail
 
 
+@contextlib.contextmanager
+def host_threads(threads: int | None):
+    """Numba threads for the kernels: ``threads`` (the run's --threads) or the cores this process may use."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = max(1, min(threads or allowed, allowed, numba.config.NUMBA_NUM_THREADS))
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(before)
+
+
 def run_cycle(infos: list[LayerInfo], costs: list[LayerCost], unit: Unit, profile: Profile, *,
-              dataflow: str | None = None, seed: int = 0, weights: Mapping | None = None) -> list[LayerResult]:
-    """Per layer: kernel-measured compute cycles (or the analytical ones), then the roofline total."""
+              dataflow: str | None = None, seed: int = 0, weights: Mapping | None = None,
+              threads: int | None = None) -> list[LayerResult]:
+    """Per layer: kernel-measured compute cycles (or the analytical ones), then the roofline total.
+
+    ``threads``: the simulated SIMD unit's thread count, also the Numba threads the kernels use
+    on this host (default: the cores the process may use), so processes never oversubscribe.
+    """
+    with host_threads(threads):
+        return _run_cycle(infos, costs, unit, profile, dataflow, seed, weights, threads)
+
+
+def _run_cycle(infos, costs, unit, profile, dataflow, seed, weights, threads) -> list[LayerResult]:
     rng = np.random.default_rng(seed)
     out = []
     for info, cost in zip(infos, costs):
-        cycles, detail = measure_layer(info, unit, dataflow, rng, weights)
+        cycles, detail = measure_layer(info, unit, dataflow, rng, weights, threads)
+        if detail.get("source") == "kernel":  # the analytical estimate beside the measurement
+            detail["analytical"] = {"compute_cycles": cost.compute_cycles, "dram_bytes": cost.dram_bytes,
+                                    "total_cycles": analytical_cycles(cost, unit, profile)}
         if cycles is not None:  # compression work (unpack, decode, hash) on the vector lanes still bounds it
             cost = dataclasses.replace(cost, compute_cycles=max(int(cycles), cost.compress_cycles))
+        if detail.get("memory"):
+            cost = _with_memory(cost, info, detail["memory"])
         res = layer_result(cost, unit, profile, analytical_cycles(cost, unit, profile))
         out.append(dataclasses.replace(res, cycle_detail=detail))
     return out

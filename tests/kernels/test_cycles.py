@@ -1,4 +1,4 @@
-"""PE-array cycle accounting: dense equals the analytical model; zero skipping as modelled."""
+"""PE-array cycle accounting against a brute-force stepper and hand-worked examples."""
 import math
 
 import numpy as np
@@ -6,39 +6,50 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accelsim.cost.systolic import gemm_cycles
 from accelsim.errors import AccelsimError
 from accelsim.kernels import PEArray, conv2d
 from tests.kernels.helpers import rand
+from accelsim.kernels.pe import MODE_BITS
+from tests.kernels.stepper import step_bitserial_conv, step_conv
 
 DATAFLOWS = ["os", "ws", "is"]
 
 
-def _gemm_of(x, w, y, groups, per_step=1):
-    """(M, N, K') of the layer as the analytical model lowers it."""
-    return y.shape[-1] * y.shape[-2], w.shape[0] // groups, math.ceil(w.shape[1] * w.shape[2] * w.shape[3] / per_step)
-
-
-@settings(max_examples=60, deadline=None)
-@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 9), cols=st.integers(1, 9),
+@settings(max_examples=50, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 6), cols=st.integers(1, 6),
        mode=st.sampled_from(["int8", "ternary", "binary"]), lane_bits=st.sampled_from([8, 16, 64]),
-       c=st.integers(1, 12), kg=st.integers(1, 6), groups=st.sampled_from([1, 2, 3]), h=st.integers(3, 8),
+       c=st.integers(1, 6), kg=st.integers(1, 5), groups=st.sampled_from([1, 2]), h=st.integers(3, 6),
        r=st.integers(1, 3), stride=st.integers(1, 2), pad=st.integers(0, 1), n=st.integers(1, 2),
        seed=st.integers(0, 2**31))
-def test_dense_cycles_equal_analytical(df, rows, cols, mode, lane_bits, c, kg, groups, h, r, stride, pad, n, seed):
-    """Without zero skipping, the kernel's count is gemm_cycles of the same (word) GEMM, per image."""
+def test_dense_cycles_match_brute_force_stepper(df, rows, cols, mode, lane_bits, c, kg, groups, h, r, stride, pad,
+                                                n, seed):
+    """Without zero skipping, the kernel's count equals the array stepped cycle by cycle (tests/kernels/stepper.py)."""
     rng = np.random.default_rng(seed)
     x = rand(rng, (n, c * groups, h, h), mode)
     w = rand(rng, (kg * groups, c, r, r), mode)
     pe = PEArray(rows, cols, df, lane_bits=lane_bits)
-    res = conv2d(x, w, mode=mode, stride=stride, padding=pad, groups=groups, pe=pe)
-    m, nf, kp = _gemm_of(x, w, res.y, groups, pe.elems_per_step(mode))
-    expected = n * int(gemm_cycles(m, nf, kp, rows, cols, df, groups))
-    st_ = res.stats
-    assert st_.cycles == st_.dense_cycles == expected
-    assert st_.busy_pe_cycles == st_.dense_ops == n * groups * m * nf * kp and st_.skipped_ops == 0
-    assert st_.busy_pe_cycles + st_.idle_pe_cycles == st_.pe_cycles == (expected + n * groups) * rows * cols
-    assert st_.idle_pe_cycles >= 0
+    st_ = conv2d(x, w, mode=mode, stride=stride, padding=pad, groups=groups, pe=pe).stats
+    cycles, busy, dense, folds = step_conv(x, w, mode, stride, pad, groups, rows, cols, df, lane_bits)
+    assert (st_.cycles, st_.busy_pe_cycles, st_.dense_ops, st_.folds) == (cycles, busy, dense, folds)
+    assert st_.skipped_ops == 0 and st_.cycles == st_.dense_cycles
+    assert st_.busy_pe_cycles + st_.idle_pe_cycles == st_.pe_cycles == (cycles + n * groups) * rows * cols
+
+
+@settings(max_examples=50, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 5), cols=st.integers(1, 5), gran=st.integers(1, 4),
+       operands=st.sampled_from(["weights", "activations", "both"]), density=st.floats(0.0, 1.0),
+       lane_bits=st.sampled_from([2, 8, 32]), groups=st.sampled_from([1, 2]), pad=st.integers(0, 1),
+       seed=st.integers(0, 2**31))
+def test_zero_skip_cycles_match_brute_force_stepper(df, rows, cols, gran, operands, density, lane_bits, groups, pad,
+                                                    seed):
+    """Zero skipping on random sparse ternary tensors: the kernel's count equals the stepper's."""
+    rng = np.random.default_rng(seed)
+    x = (rand(rng, (1, 3 * groups, 5, 5), "ternary") * (rng.random((1, 3 * groups, 5, 5)) < density)).astype(np.int8)
+    w = (rand(rng, (3 * groups, 3, 3, 3), "ternary") * (rng.random((3 * groups, 3, 3, 3)) < density)).astype(np.int8)
+    pe = PEArray(rows, cols, df, lane_bits=lane_bits, zero_skip=gran, skip_operands=operands)
+    st_ = conv2d(x, w, mode="ternary", padding=pad, groups=groups, pe=pe).stats
+    cycles, busy, dense, folds = step_conv(x, w, "ternary", 1, pad, groups, rows, cols, df, lane_bits, gran, operands)
+    assert (st_.cycles, st_.busy_pe_cycles, st_.dense_ops, st_.folds) == (cycles, busy, dense, folds)
 
 
 @pytest.mark.parametrize("df", DATAFLOWS)
@@ -171,3 +182,107 @@ def test_result_to_dict_is_plain_data():
     assert d["cycles"]["cycles"] == res.cycles == res.stats.dense_cycles
     assert d["cycles"]["utilization"] == pytest.approx(res.stats.busy_pe_cycles / res.stats.pe_cycles)
     assert conv2d(x, w, mode="int8").to_dict()["cycles"] is None
+
+
+def _nm_weights(rng, shape, n, m, conform=True):
+    """Ternary weights with at most n nonzeros in every m consecutive channels of a tap (or one group broken)."""
+    k, c, r, s = shape
+    w = rand(rng, shape, "ternary")
+    for g0 in range(0, c, m):
+        block = w[:, g0:g0 + m]
+        keep = rng.random(block.shape).argsort(axis=1) < n        # n random positions of each group
+        w[:, g0:g0 + m] = np.where(keep, block, 0)
+    if not conform:
+        w[0, :min(m, c), 0, 0] = 1                                 # one group full: breaks N:M when c > n
+    return w
+
+
+def test_nm_hand_worked_two_of_four():
+    """os, 4x4 array, 1x1 conv: 8 channels, 4 filters, 16 pixels. 2:4 keeps 4 of 8 steps.
+
+    Dense: 4 row folds x (8 + 4 + 4 - 2) - 1 = 55. 2:4 compressed: 4 x (4 + 6) - 1 = 39.
+    Break the pattern in one group (3 nonzeros): the layer runs dense, 55.
+    """
+    w = np.zeros((4, 8, 1, 1), np.int8)
+    w[:, [0, 2, 5, 7]] = 1                      # 2 of channels 0-3 and 2 of 4-7 in every filter
+    x = np.ones((1, 8, 4, 4), np.int8)
+    st_ = conv2d(x, w, mode="int8", pe=PEArray(4, 4, "os", nm=(2, 4))).stats
+    assert (st_.cycles, st_.dense_cycles, st_.structured, st_.nm_violations) == (39, 55, True, 0)
+    assert st_.skipped_ops == 16 * 4 * 8 - 16 * 4 * 4
+    w[1, 1] = 1
+    broken = conv2d(x, w, mode="int8", pe=PEArray(4, 4, "os", nm=(2, 4))).stats
+    assert (broken.cycles, broken.structured, broken.nm_violations) == (55, False, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 5), cols=st.integers(1, 5),
+       nm=st.sampled_from([(1, 2), (2, 4), (1, 4), (4, 8)]), c=st.integers(1, 9), conform=st.booleans(),
+       gran=st.sampled_from([None, 1, 2]), lane_bits=st.sampled_from([2, 8]), seed=st.integers(0, 2**31))
+def test_nm_cycles_match_brute_force_stepper(df, rows, cols, nm, c, conform, gran, lane_bits, seed):
+    rng = np.random.default_rng(seed)
+    x = rand(rng, (1, c, 4, 4), "ternary")
+    w = _nm_weights(rng, (3, c, 2, 2), *nm, conform)
+    pe = PEArray(rows, cols, df, lane_bits=lane_bits, zero_skip=gran, nm=nm)
+    st_ = conv2d(x, w, mode="ternary", padding=1, pe=pe).stats
+    cycles, busy, dense, folds = step_conv(x, w, "ternary", 1, 1, 1, rows, cols, df, lane_bits, gran, "weights",
+                                           nm=nm)
+    assert (st_.cycles, st_.busy_pe_cycles, st_.dense_ops) == (cycles, busy, dense)
+    assert st_.cycles <= st_.dense_cycles
+
+
+def test_nm_with_activation_skipping_is_an_error():
+    with pytest.raises(AccelsimError, match="pe.nm"):
+        PEArray(2, 2, "os", zero_skip=1, skip_operands="both", nm=(2, 4))
+    with pytest.raises(AccelsimError, match="pe.nm"):
+        PEArray(2, 2, "os", nm=(4, 4))
+
+
+def test_bit_serial_hand_worked():
+    """os, 2x2 array, 1x1 conv, 2 channels, 2 pixels, 2 filters: one fold, fill 2, stream over 2 channels.
+
+    Activations pixel 0 = (3, 1), pixel 1 = (4, 7). Pragmatic (essential bits): channel 0 max(2, 1) = 2,
+    channel 1 max(1, 3) = 3 -> 5 + 2 - 1 = 6 cycles. Stripes: width of 7 unsigned = 3 bits per step ->
+    2 * 3 + 2 - 1 = 7. Bit-parallel int8 bound: 2 * 8 + 2 - 1 = 17.
+    """
+    x = np.array([3, 4, 1, 7], np.int8).reshape(1, 2, 1, 2)    # channel 0: (3, 4), channel 1: (1, 7)
+    w = np.ones((2, 2, 1, 1), np.int8)
+    prag = conv2d(x, w, mode="int8", pe=PEArray(2, 2, "os", bit_serial="pragmatic")).stats
+    stri = conv2d(x, w, mode="int8", pe=PEArray(2, 2, "os", bit_serial="stripes")).stats
+    assert (prag.cycles, stri.cycles, prag.dense_cycles) == (6, 7, 17)
+    assert prag.busy_pe_cycles == 2 * (2 + 1 + 1 + 3)          # both filters' PEs, own essential bits
+
+
+@settings(max_examples=40, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 4), cols=st.integers(1, 4),
+       kind=st.sampled_from(["stripes", "pragmatic"]), mode=st.sampled_from(["int8", "ternary"]),
+       lanes=st.sampled_from([1, 2, 3]), c=st.integers(1, 5), kg=st.integers(1, 4), pad=st.integers(0, 1),
+       hi=st.integers(1, 127), seed=st.integers(0, 2**31))
+def test_bit_serial_cycles_match_brute_force_stepper(df, rows, cols, kind, mode, lanes, c, kg, pad, hi, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-hi, hi + 1, (1, c, 4, 4)).astype(np.int8) if mode == "int8" else rand(rng, (1, c, 4, 4), mode)
+    w = rand(rng, (kg, c, 2, 2), mode)
+    lane_bits = lanes * MODE_BITS[mode]
+    st_ = conv2d(x, w, mode=mode, padding=pad, pe=PEArray(rows, cols, df, lane_bits=lane_bits, bit_serial=kind)).stats
+    assert (st_.cycles, st_.busy_pe_cycles, st_.folds) == step_bitserial_conv(x, w, mode, 1, pad, 1, rows, cols, df,
+                                                                             lane_bits, kind)
+    assert st_.cycles <= st_.dense_cycles
+
+
+def test_bit_serial_errors():
+    with pytest.raises(AccelsimError, match="bit_serial"):
+        PEArray(2, 2, "os", bit_serial="loom")
+    with pytest.raises(AccelsimError, match="bit_serial"):
+        PEArray(2, 2, "os", bit_serial="pragmatic", zero_skip=1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(df=st.sampled_from(DATAFLOWS), rows=st.integers(1, 6), cols=st.integers(1, 6), hi=st.integers(0, 127),
+       lanes=st.sampled_from([1, 4]), seed=st.integers(0, 2**31))
+def test_essential_bits_never_slower_than_layer_precision(df, rows, cols, hi, lanes, seed):
+    """Pragmatic (essential bits) <= Stripes (layer precision) <= the full 8-bit bound, on any tensor."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-hi, hi + 1, (1, 5, 5, 5)).astype(np.int8)
+    w = rand(rng, (4, 5, 3, 3), "int8")
+    got = {k: conv2d(x, w, mode="int8", padding=1, pe=PEArray(rows, cols, df, lane_bits=8 * lanes, bit_serial=k)).stats
+           for k in ("pragmatic", "stripes")}
+    assert got["pragmatic"].cycles <= got["stripes"].cycles <= got["stripes"].dense_cycles

@@ -39,6 +39,8 @@ def use_vnni(vnni: bool):
 def _expected_path(mode, x, w, groups, vnni):
     if w.shape[0] // groups < 4:
         return "direct"
+    if mode == "binary" and w.shape[1] <= 8:
+        return "xnor-window"
     if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
         return "int8-vnni"
     if mode == "binary":
@@ -118,3 +120,18 @@ def test_depthwise_3x3_fast_path(mode, stride, padding):
     got = conv2d(x, w, **kw)
     assert got.path == "direct"
     np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+
+
+@settings(max_examples=40, deadline=None)
+@given(mode=st.sampled_from(["binary", "ternary", "int8"]), c=st.integers(1, 9), h=st.integers(3, 12),
+       wd=st.integers(3, 12), sh=st.integers(1, 2), pads=st.tuples(*[st.integers(0, 2)] * 4),
+       pad_value=st.sampled_from([0, 1, -1]), n=st.integers(1, 2), seed=st.integers(0, 2**31))
+def test_depthwise3x3_column_stride_two_is_exact(mode, c, h, wd, sh, pads, pad_value, n, seed):
+    """The stride-2 depthwise driver (pads one channel at a time in cache) against the reference."""
+    rng = np.random.default_rng(seed)
+    x, w = rand(rng, (n, c, h, wd), mode), rand(rng, (c, 1, 3, 3), mode)
+    pv = pad_value if mode == "binary" else 0
+    kw = dict(mode=mode, stride=(sh, 2), padding=pads, groups=c, pad_value=pv)
+    res = conv2d(x, w, **kw)
+    assert res.path == "direct"
+    np.testing.assert_array_equal(res.y, conv2d_reference(x, w, **kw))

@@ -34,9 +34,23 @@ def test_no_skipping_unit_measures_no_gain():
 def test_hash_reconstruction_bounds_measured_cycles():
     prof = _profile(None)
     hashed = accelsim.simulate(prof, "tiny_cnn", dataflow="ws", fidelity="cycle", compress="hash=0.25,ops:20")
-    ana = accelsim.simulate(prof, "tiny_cnn", dataflow="ws", compress="hash=0.25,ops:20")
     dense = accelsim.simulate(prof, "tiny_cnn", dataflow="ws", fidelity="cycle")
     slower = [c.name for c, d in zip(hashed.layers, dense.layers) if c.compute_cycles > d.compute_cycles]
     assert "conv3" in slower                               # 20 hash ops per weight on 32 lanes outlast the array
     assert all(c.compute_cycles >= d.compute_cycles for c, d in zip(hashed.layers, dense.layers))
-    assert hashed.compute_cycles == ana.compute_cycles    # dense ws: kernels agree with the analytical model
+
+
+def test_orin_dla_reads_two_of_four_weights_measured_on_the_tensors():
+    """Orin DLA (2:4 structured sparsity): 2:4-pruned weights conform and shorten conv3's folds;
+    unstructured 50% pruning breaks the pattern in many groups and runs dense."""
+    run = {spec: accelsim.simulate("jetson_agx_orin", "tiny_cnn", unit="dla", fidelity="cycle", compress=spec)
+           for spec in ("prune=2:4", "prune=0.5")}
+    dense = accelsim.simulate("jetson_agx_orin", "tiny_cnn", unit="dla", fidelity="cycle")
+    got = {spec: {lr.name: lr for lr in r.layers} for spec, r in run.items()}
+    base = {lr.name: lr for lr in dense.layers}
+    nm = got["prune=2:4"]["conv3"]
+    assert nm.cycle_detail["structured"] and nm.cycle_detail["nm_violations"] == 0
+    assert nm.compute_cycles < base["conv3"].compute_cycles == nm.cycle_detail["dense_cycles"]
+    un = got["prune=0.5"]["conv3"]
+    assert not un.cycle_detail["structured"] and un.cycle_detail["nm_violations"] > 0
+    assert un.compute_cycles == base["conv3"].compute_cycles
