@@ -38,7 +38,18 @@ PRECISION_BITS: dict[str, int] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data):
+        from accelsim.hardware.limits_check import refuse_bool_numbers
+        return refuse_bool_numbers(cls, data)
+
+    @model_validator(mode="after")
+    def _within_limits(self):
+        from accelsim.hardware.limits_check import check_model_limits
+        return check_model_limits(self)
 
 
 class Source(_Strict):
@@ -203,6 +214,8 @@ class Unit(_Strict):
                 self.cost_model != "simt":
             raise ValueError("'instruction_energy.lanes_per_issue' is for simt units; a simd instruction "
                              "covers the unit's 'lanes'")
+        from accelsim.hardware.limits_check import check_array_rate
+        check_array_rate(self)
         return self
 
     @property
