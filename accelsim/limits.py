@@ -44,6 +44,8 @@ FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "vector_macs_per_cycle": (1e-3, 2.0 ** 40),
     "macs_scale": (1e-3, 1e3),
     "process_nm": (0.1, 1e4),
+    "fps": (1e-3, 1e6),                       # stream specs
+    "seconds": (1e-6, 1e7),
 }
 MAX_FLOAT = 1e12                  # any other float of a profile (energies in pJ, powers in mW, latencies, overheads)
 MIN_NONZERO_FLOAT = 1e-12         # smallest nonzero magnitude of such a float
@@ -73,12 +75,12 @@ def env_limit(key: str) -> int:
     return value
 
 
-def check_work(key: str, count: int, what: str) -> None:
-    """Refuse ``count`` units of work above the (raisable) limit ``key``, naming how to raise it."""
+def check_work(key: str, count: int, what: str, unit: str) -> None:
+    """Refuse ``count`` ``unit`` of work above the (raisable) limit ``key``, naming how to raise it."""
     limit = env_limit(key)
     if count > limit:
         var = ENV_LIMITS[key][0]
-        raise AccelsimError(f"{what}: {count:,} exceeds the limit of {limit:,}; set {var} to raise it")
+        raise AccelsimError(f"{what}: {count:,} {unit} exceed the limit of {limit:,}; set {var} to raise it")
 
 
 def shown(value: object, limit: int = MAX_SHOWN_CHARS) -> str:

@@ -60,7 +60,7 @@ def check_expansion(path: Path, data: object) -> None:
         nodes = expanded_size(data)
     except (ValueError, RecursionError):
         raise AccelsimError(f"{path}: a YAML alias refers to itself (recursive structure); not allowed") from None
-    check_work("yaml_nodes", nodes, f"{path}: YAML document expands to {nodes:,} nodes (anchors and aliases)")
+    check_work("yaml_nodes", nodes, f"{path}: with its anchors and aliases expanded", "YAML nodes")
 
 
 def read_yaml_mapping(path: Path, what: str) -> dict:

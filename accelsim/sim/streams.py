@@ -144,6 +144,7 @@ def run_streams(spec: StreamsSpec | dict, profile: str | Profile | None = None, 
     if isinstance(spec, dict):
         from accelsim.validation import validate
         spec = validate(StreamsSpec, spec, "streams spec")
+    spec.check_frames()
     prof = load_profile(profile if profile is not None else spec.profile)
     plans = _Plans(prof)
     names = stream_names(spec)
