@@ -5,6 +5,7 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
+from accelsim.argcheck import check_simulate_args
 from accelsim.compress import CompressionSummary, Transform, parse_spec, workload_figures
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
@@ -39,6 +40,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     ``SocRunResult``; an event run fills ``timeline`` (an
     ``accelsim.sim.timeline.Timeline``) when one is given.
     """
+    check_simulate_args(profile, workload, unit=unit, precision=precision, threads=threads, calibrated=calibrated,
+                        seed=seed, weights=weights, objective=objective, latency_bound_ms=latency_bound_ms)
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
     if dataflow is not None and dataflow not in ("os", "ws", "is"):

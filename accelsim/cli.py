@@ -14,10 +14,15 @@ from accelsim.errors import AccelsimError
 
 
 def _write_json(path: str, data: dict) -> None:
-    try:
-        Path(path).write_text(json.dumps(data, indent=2) + "\n")
-    except OSError as err:
-        raise AccelsimError(f"{path}: cannot write JSON: {err.strerror}") from None
+    from accelsim.outputs import write_json_file
+    write_json_file(path, data)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``accelsim run: error: ...``, exit 2) instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _positive_int(text: str) -> int:
@@ -42,13 +47,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
-    print(run_text(result))
-    if getattr(result, "compression", None) is not None:
-        from accelsim.report.compression import compression_text
-        print("\n" + compression_text(result.compression))
+    wrote = []  # files first, then the text: a closed stdout never loses a file
     if args.json:
         _write_json(args.json, result.to_dict())
-        print(f"\nwrote {args.json}")
+        wrote.append(f"\nwrote {args.json}")
     if args.report:
         from accelsim.hardware import load_profile
         from accelsim.report import write_report
@@ -58,8 +60,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise AccelsimError("--report: rooflines are drawn per unit for one-unit runs; give --unit NAME "
                                 "(with --unit auto use --trace / --gantt for the timeline)")
         files = write_report(result, args.report, profile=load_profile(args.profile))
-        print(f"wrote report {files.index_html}")
-    write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+        wrote.append(f"wrote report {files.index_html}")
+    wrote += write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+    print(run_text(result))
+    if getattr(result, "compression", None) is not None:
+        from accelsim.report.compression import compression_text
+        print("\n" + compression_text(result.compression))
+    for line in wrote:
+        print(line)
     return 0
 
 
@@ -185,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     from accelsim.hardware import DEFAULT_PROFILE
     from accelsim.workload import DEFAULT_WORKLOAD
 
-    parser = argparse.ArgumentParser(prog="accelsim", description="Simulate neural networks on mobile and "
+    parser = _Parser(prog="accelsim", description="Simulate neural networks on mobile and "
                                      "embedded accelerators.")
     sub = parser.add_subparsers(dest="command")
 
@@ -276,9 +284,10 @@ def main(argv: list[str] | None = None) -> int:
         print("accelsim: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # Output piped into `head` and closed early: not an error of ours; silence the flush at exit.
-        import os
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # Output piped into `head` and closed early: not an error of ours (every file was written before
+        # printing); silence the flush at exit.
+        from accelsim.outputs import silence_stdout
+        silence_stdout()
         return 0
 
 

@@ -16,3 +16,7 @@ class AccelsimError(ValueError):
 def field_error(where: str, field: str, value: object, allowed: str) -> AccelsimError:
     """Build the standard message ``where: field: value X: allowed``."""
     return AccelsimError(f"{where}: {field}: got {value!r}; {allowed}")
+
+
+class AccelsimTypeError(AccelsimError, TypeError):
+    """An argument of the wrong type (e.g. ``simulate(object())``): both an AccelsimError and a TypeError."""
