@@ -48,6 +48,7 @@ from accelsim.compress.prune import Prune
 from accelsim.compress.quantize import Quantize
 from accelsim.compress.separable import Separable
 from accelsim.errors import AccelsimError
+from accelsim.limits import shown
 from accelsim.workload.graph import Workload
 from accelsim.workload.loader import load_workload
 
@@ -83,6 +84,8 @@ def _tokens(spec: str) -> list[_Step]:
             if key not in ALIASES:
                 raise AccelsimError(f"--compress: unknown transform {head.strip()!r} in {tok!r}; "
                                     f"allowed: {', '.join(ALIASES)}")
+            if any(st.name == ALIASES[key] for st in steps):
+                raise AccelsimError(f"--compress {shown(spec)}: {ALIASES[key]} given twice; give each transform once")
             steps.append(_Step(ALIASES[key], tok, arg.strip() if eq else None))
             continue
         if not steps:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from accelsim.compress.sampling import sample_weights
+from accelsim.sim.real_weights import kernel_weights
 from accelsim.cost.base import LayerCost
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
@@ -61,7 +62,7 @@ def conv_geometry(info: LayerInfo):
 def _layer_weights(info: LayerInfo, shape: tuple[int, ...], weights: Mapping | None) -> np.ndarray | None:
     if not weights or info.name not in weights:
         return None
-    w = weights[info.name]
+    w = kernel_weights(weights[info.name], info.precision, f"weights[{info.name!r}]")  # float -> the format
     if not isinstance(w, np.ndarray) or w.dtype != np.int8:
         raise AccelsimError(f"weights[{info.name!r}]: got {getattr(w, 'dtype', type(w).__name__)}; "
                             "must be an int8 numpy array")
