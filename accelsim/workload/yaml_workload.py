@@ -71,7 +71,7 @@ def load_yaml_workload(path: Path) -> Workload:
     if isinstance(inputs, list) and len(inputs) == 3 and all(isinstance(x, int) and x > 0 for x in inputs):
         inputs = {"input": tuple(inputs)}
     elif isinstance(inputs, dict) and all(isinstance(k, str) and isinstance(v, list) and len(v) == 3 and all(
-            isinstance(x, int) and x > 0 for x in v) for v in inputs.values()):
+            isinstance(x, int) and x > 0 for x in v) for k, v in inputs.items()):
         inputs = {k: tuple(v) for k, v in inputs.items()}
     else:
         raise AccelsimError(f"{where}: input: got {shown(inputs)}; give [C, H, W] with positive integers "
