@@ -29,6 +29,8 @@ def check_simulate_args(profile, workload, *, unit, precision, threads, calibrat
     for name, value in (("unit", unit), ("precision", precision), ("objective", objective)):
         if value is not None and not isinstance(value, str):
             raise AccelsimTypeError(f"{name}: got {shown(value)}; must be a string")
+    if objective not in ("latency", "energy"):
+        raise AccelsimError(f"objective: got {shown(objective)}; allowed: latency, energy")
     if not isinstance(calibrated, bool):
         raise AccelsimTypeError(f"calibrated: got {shown(calibrated)}; must be True or False")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)):

@@ -26,6 +26,7 @@ from accelsim.dse.compression import compress_workload
 from accelsim.dse.profile_fields import apply_overrides, field_adapter, split_paths
 from accelsim.dse.space import DesignPoint
 from accelsim.errors import AccelsimError
+from accelsim.hardware.limits_check import field_value_ok
 from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
 
 METRICS = ("latency_ms", "energy_mj", "total_cycles", "compute_cycles", "stall_cycles", "dram_bytes", "macs",
@@ -103,7 +104,8 @@ def _coerce_column(path: str, values: list) -> tuple[list, np.ndarray]:
         key = (type(v), v)
         if key not in seen:
             try:
-                seen[key] = (True, adapter.validate_python(v))
+                value = adapter.validate_python(v)
+                seen[key] = (field_value_ok(path.rsplit(".", 1)[-1], v, value), value)  # accelsim.limits too
             except (ValidationError, TypeError):
                 seen[key] = (False, None)
         ok[i], out[i] = seen[key]

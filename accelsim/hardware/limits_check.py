@@ -39,25 +39,39 @@ def _int_limit(name: str) -> int:
     return limits.MAX_COUNT
 
 
+def value_problem(name: str, value: object) -> str | None:
+    """Why the validated value of field ``name`` lies outside its documented range (None when it is inside)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        high = _int_limit(name)
+        if abs(value) > high:
+            return f"must be at most {high:,} (accelsim.limits)"
+    elif isinstance(value, float):
+        if name in limits.FLOAT_RANGES:
+            low, high = limits.FLOAT_RANGES[name]
+            if not (math.isfinite(value) and low <= value <= high):
+                return f"must be a finite number in [{low:g}, {high:g}] (accelsim.limits)"
+        elif not math.isfinite(value) or abs(value) > limits.MAX_FLOAT or 0 < abs(value) < limits.MIN_NONZERO_FLOAT:
+            return (f"must be 0 or a finite magnitude in [{limits.MIN_NONZERO_FLOAT:g}, {limits.MAX_FLOAT:g}] "
+                    "(accelsim.limits)")
+    return None
+
+
+def field_value_ok(name: str, raw: object, value: object) -> bool:
+    """A sweep override (``raw``, validated to ``value``) of field ``name`` is inside the limits, no bool for a number."""
+    if isinstance(raw, bool) and not isinstance(value, bool):
+        return False
+    return value_problem(name, value) is None
+
+
 def check_model_limits(model: BaseModel) -> BaseModel:
     """Every int and float field of ``model`` inside its documented range (accelsim.limits)."""
     for name in type(model).model_fields:
         value = getattr(model, name)
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int):
-            high = _int_limit(name)
-            if abs(value) > high:
-                raise _error(name, value, f"must be at most {high:,} (accelsim.limits)")
-        elif isinstance(value, float):
-            if name in limits.FLOAT_RANGES:
-                low, high = limits.FLOAT_RANGES[name]
-                if not (math.isfinite(value) and low <= value <= high):
-                    raise _error(name, value, f"must be a finite number in [{low:g}, {high:g}] (accelsim.limits)")
-            elif not math.isfinite(value) or abs(value) > limits.MAX_FLOAT or \
-                    0 < abs(value) < limits.MIN_NONZERO_FLOAT:
-                raise _error(name, value, f"must be 0 or a finite magnitude in [{limits.MIN_NONZERO_FLOAT:g}, "
-                                          f"{limits.MAX_FLOAT:g}] (accelsim.limits)")
+        problem = value_problem(name, value)
+        if problem:
+            raise _error(name, value, problem)
     return model
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from accelsim.cost.compression import execution_format
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
+from accelsim.hardware.schema import PRECISION_BITS
 from accelsim.limits import shown
 from accelsim.report import html
 from accelsim.report.breakdown import ENERGY_PARTS, layer_breakdowns
@@ -66,6 +67,9 @@ def check_result(data: object, where: str) -> None:
         if gone:
             raise AccelsimError(f"{where}: layers[{i}].{gone[0]}: missing; each layer needs {', '.join(LAYER_KEYS)}")
         check_types(layer, LAYER_TYPES, f"{where}: layers[{i}]")
+        if layer["precision"] not in PRECISION_BITS:
+            raise AccelsimError(f"{where}: layers[{i}].precision: got {shown(layer['precision'])}; allowed: "
+                                f"{', '.join(PRECISION_BITS)}")
 
 
 _TEXT, _COUNT, _NUMBER = "a string", "a non-negative integer", "a finite number >= 0"
