@@ -52,7 +52,8 @@ def value_problem(name: str, value: object) -> str | None:
             low, high = limits.FLOAT_RANGES[name]
             if not (math.isfinite(value) and low <= value <= high):
                 return f"must be a finite number in [{low:g}, {high:g}] (accelsim.limits)"
-        elif not math.isfinite(value) or abs(value) > limits.MAX_FLOAT or 0 < abs(value) < limits.MIN_NONZERO_FLOAT:
+        elif not math.isfinite(value) or abs(value) > limits.MAX_FLOAT or \
+                0 < abs(value) < limits.MIN_NONZERO_FLOAT:
             return (f"must be 0 or a finite magnitude in [{limits.MIN_NONZERO_FLOAT:g}, {limits.MAX_FLOAT:g}] "
                     "(accelsim.limits)")
     return None

@@ -133,7 +133,7 @@ class Workload:
         self.description = description
         self.precision = precision
         for key, shape in inputs.items():
-            check_shape(f"workload {shown(name)}: input {shown(key)}", tuple(shape))
+            check_shape(f"workload {shown(name)}: input {shown(key)}", shape)
         self.inputs: dict[str, Shape] = {k: tuple(int(x) for x in v) for k, v in inputs.items()}  # type: ignore
         self.layers = list(layers)
         check_layer_count(f"workload {shown(name)}", len(self.layers))

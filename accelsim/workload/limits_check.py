@@ -8,6 +8,7 @@ arithmetic exact.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import fields
 
 from accelsim import limits
@@ -24,7 +25,7 @@ SPATIAL = {"kernel", "stride", "dilation", "padding", "scale", "size", "output_s
 def _ints(value) -> list | None:
     """The integers of an int or a tuple/list of them; None when ``value`` is not integer-valued."""
     items = list(value) if isinstance(value, (tuple, list)) else [value]
-    if items and all(isinstance(x, int) for x in items):
+    if items and all(isinstance(x, numbers.Integral) for x in items):
         return items
     return None
 
@@ -61,9 +62,10 @@ def check_layer_fields(workload: str, layer) -> None:
 
 def check_shape(where: str, shape: tuple) -> None:
     """A C x H x W tensor: every dimension > 0 and within the limits, at most MAX_TENSOR_ELEMENTS elements."""
-    if len(shape) != 3 or any(isinstance(x, bool) or not isinstance(x, int) for x in shape):
+    if not isinstance(shape, (tuple, list)) or len(shape) != 3 or \
+            any(isinstance(x, bool) or not isinstance(x, numbers.Integral) for x in shape):
         raise AccelsimError(f"{where}: got {shown(shape)}; a tensor shape is 3 integers C, H, W")
-    c, h, w = shape
+    c, h, w = (int(x) for x in shape)
     if not (1 <= c <= limits.MAX_CHANNELS and 1 <= h <= limits.MAX_SPATIAL and 1 <= w <= limits.MAX_SPATIAL):
         raise AccelsimError(f"{where}: got {shown(shape)}; C must be in [1, {limits.MAX_CHANNELS:,}], H and W in "
                             f"[1, {limits.MAX_SPATIAL:,}] (empty tensors are refused; accelsim.limits)")
