@@ -41,7 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     timeline = make_timeline(args)
     if args.onnx_unknown_ops.replace("-", "_") not in ("error", "zero_cost"):
-        raise AccelsimError(f"--onnx-unknown-ops: unknown_ops: got {args.onnx_unknown_ops[:40]!r}; allowed: error, zero-cost")
+        raise AccelsimError(f"--onnx-unknown-ops: unknown_ops: got {args.onnx_unknown_ops[:40]!r}; "
+                            "allowed: error, zero-cost")
     workload = args.workload
     if str(workload).lower().endswith(".onnx"):
         from accelsim.workload import load_workload

@@ -60,7 +60,7 @@ def value_problem(name: str, value: object) -> str | None:
 
 
 def field_value_ok(name: str, raw: object, value: object) -> bool:
-    """A sweep override (``raw``, validated to ``value``) of field ``name`` is inside the limits, no bool for a number."""
+    """A sweep override (``raw``, validated to ``value``) of field ``name``: inside the limits, no bool for a number."""
     if isinstance(raw, bool) and not isinstance(value, bool):
         return False
     return value_problem(name, value) is None
