@@ -191,3 +191,14 @@ def test_generated_compress_specs(spec):
     assert code in (0, 2) and "Traceback" not in err
     if code == 2:
         assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("options", [
+    dict(width=float("nan")), dict(width=float("inf")), dict(width=True), dict(width="x"), dict(width=0),
+    dict(width=-1.0), dict(resolution=True), dict(resolution=10 ** 9), dict(resolution=float("nan")),
+    dict(resolution=0), dict(resolution=160.5), dict(num_classes=0), dict(num_classes=2 ** 63), dict(bogus=1),
+], ids=repr)
+def test_zoo_builder_options_are_checked(options):
+    from accelsim.workload import load_workload
+    msg = assert_accelsim_error(load_workload, "mobilenet_v1", **options)
+    assert "mobilenet_v1" in msg
