@@ -281,7 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except AccelsimError as err:
-        print(f"accelsim: error: {err}", file=sys.stderr)
+        text = " ".join(str(err).split("\n"))
+        if len(text) > 600:  # a message quoting a huge name: keep its start and end on one readable line
+            text = text[:400] + " ... " + text[-150:]
+        print(f"accelsim: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)

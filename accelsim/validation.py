@@ -39,6 +39,8 @@ def validation_message(where: str, err: ValidationError, prefix: str = "") -> st
         reason = "required field is missing"
     shown = limits.shown(value) if not isinstance(value, dict) else "{...}"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    if len(reason) > 300:  # a reason quoting a huge name or value
+        reason = reason[:297] + "..."
     return f"{where}: {field}: got {shown}; {reason}{more}"
 
 

@@ -22,6 +22,8 @@ def read_yaml(path: Path) -> object:
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise AccelsimError(f"{path}: not valid YAML{at}: {problem}") from None
+    except (ValueError, RecursionError) as err:  # e.g. an integer literal of thousands of digits
+        raise AccelsimError(f"{path}: not valid YAML: {str(err).splitlines()[0][:80]}") from None
     check_expansion(path, data)
     return data
 

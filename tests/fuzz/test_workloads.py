@@ -202,3 +202,19 @@ def test_api_workload_objects_are_checked_too():
     from accelsim.workload.layers import Pool2d
     assert_accelsim_error(Workload, "w", (3, 8, 8), [Pool2d(name="p", kernel=2, stride=0)])
     assert_accelsim_error(Workload, "w", (0, 8, 8), [Pool2d(name="p", kernel=2)])
+
+
+@pytest.mark.parametrize("case", ["long_name", "deep_nesting", "long_op", "huge_int_literal"])
+def test_hostile_yaml_text(tmp_path, case):
+    layer = "{name: c, op: conv, out_channels: 4, kernel: 1}"
+    desc = ""
+    if case == "long_name":
+        layer = "{name: " + "n" * 1_000_000 + ", op: conv, out_channels: 0, kernel: 1}"
+    elif case == "deep_nesting":
+        desc = "description: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    elif case == "long_op":
+        layer = "{name: c, op: " + "x" * 100_000 + "}"
+    else:
+        layer = "{name: c, op: conv, out_channels: " + "9" * 5000 + ", kernel: 1}"
+    path = write(tmp_path, "w.yaml", f"name: w\ninput: [3, 8, 8]\n{desc}layers: [{layer}]\n")
+    assert_one_line_error(["workloads", path])
