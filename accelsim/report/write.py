@@ -42,7 +42,7 @@ def load_result_json(path: str | Path) -> dict:
         raise AccelsimError(f"{path}: file not found")
     try:
         data = json.loads(path.read_text(), parse_constant=_no_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError, a 5000-digit integer
         raise AccelsimError(f"{path}: not valid JSON: {str(err)[:80]}") from None
     check_result(data, str(path))
     return data

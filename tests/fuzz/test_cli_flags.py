@@ -113,7 +113,7 @@ def test_report_refuses_bad_result_json(tmp_path, case):
     assert not (tmp_path.parent / "escaped.png").exists()
 
 
-@pytest.mark.parametrize("text", ["{", "NaN", '{"profile": Infinity}', "[" * 100000, "\x00\x01", ""])
+@pytest.mark.parametrize("text", ["{", "NaN", '{"profile": Infinity}', "[" * 100000, "\x00\x01", "", "9" * 5000])
 def test_report_refuses_non_json(tmp_path, text):
     assert_one_line_error(["report", write(tmp_path, "r.json", text), "--out", tmp_path / "rep"])
 
