@@ -38,9 +38,9 @@ def _positive_float(flag: str, text: str | None) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise AccelsimError(f"{flag}: got {text!r}; must be a positive number") from None
-    if not value > 0:
-        raise AccelsimError(f"{flag}: got {text!r}; must be a positive number")
+        raise AccelsimError(f"{flag}: got {text[:40]!r}; must be a positive number") from None
+    if not 0 < value < float("inf"):
+        raise AccelsimError(f"{flag}: got {text[:40]!r}; must be a positive finite number")
     return value
 
 

@@ -24,6 +24,7 @@ BAD_RUN_FLAGS = [
     ["--compress", "x" * 5000], ["--objective", "speed"], ["--latency-bound-ms", "inf"],
     ["--latency-bound-ms", "-1"], ["--latency-bound-ms", "nan"], ["--trace", "t.json"],
     ["--trace-ms", "0", "--trace", "t.json", "--fidelity", "event"], ["--onnx-unknown-ops", "ignore"],
+    ["--trace-ms", "inf", "--trace", "t.json", "--fidelity", "event"], ["--unit", "auto", "--threads", "2"],
     ["--json", "/nonexistent/dir/out.json"], ["--bogus-flag"],
 ]
 
