@@ -3,7 +3,7 @@
 The ranges keep all arithmetic exact (no int64 overflow in NumPy cost code, no
 float inf/nan in any result) and refuse work that could never finish (YAML alias
 bombs, 10^9-point sweeps, 10^9-frame streams) *before* anything is allocated.
-They are far beyond any real mobile chip or network. The three "work" limits can
+They are far beyond any real mobile chip or network. The four "work" limits can
 be raised with an environment variable (or the flag named in the error):
 
 ========================  =================  ==========================================
@@ -12,6 +12,7 @@ limit                     default            raise with
 YAML nodes after aliases  1,000,000          ``ACCELSIM_MAX_YAML_NODES``
 sweep points              1,000,000          ``ACCELSIM_MAX_SWEEP_POINTS``
 stream frames (total)     1,000,000          ``ACCELSIM_MAX_STREAM_FRAMES``
+cycle-fidelity MACs       10^11              ``ACCELSIM_MAX_CYCLE_MACS``
 ========================  =================  ==========================================
 
 The others are fixed (see the README's "Limits and errors" section).
@@ -55,7 +56,9 @@ ENV_LIMITS = {
     "yaml_nodes": ("ACCELSIM_MAX_YAML_NODES", 1_000_000),
     "sweep_points": ("ACCELSIM_MAX_SWEEP_POINTS", 1_000_000),
     "stream_frames": ("ACCELSIM_MAX_STREAM_FRAMES", 1_000_000),
+    "cycle_macs": ("ACCELSIM_MAX_CYCLE_MACS", 100_000_000_000),   # MACs the cycle fidelity's kernels execute
 }
+MAX_CYCLE_TENSOR_ELEMENTS = 1 << 28  # one tensor the cycle fidelity allocates (int32 output: 1 GiB)
 
 MAX_SHOWN_CHARS = 40              # an error message shows at most this many characters of a value
 

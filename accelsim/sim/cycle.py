@@ -105,9 +105,24 @@ def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.ran
     return res.stats.cycles, detail
 
 
+def check_cycle_work(infos: list[LayerInfo]) -> None:
+    """Refuse, before any tensor is allocated, a workload the kernels would take too long or too much memory for."""
+    from accelsim.limits import MAX_CYCLE_TENSOR_ELEMENTS, check_work
+    kernel_layers = [i for i in infos if isinstance(i.layer, (Conv2d, Dense))]
+    for info in kernel_layers:
+        biggest = max(info.ifmap_elems, info.ofmap_elems, info.params)
+        if biggest > MAX_CYCLE_TENSOR_ELEMENTS:
+            raise AccelsimError(f"--fidelity cycle: layer {info.name[:40]!r} has a tensor of {biggest:,} elements, "
+                                f"above the cycle kernels' limit of {MAX_CYCLE_TENSOR_ELEMENTS:,}; use the analytical "
+                                "or event fidelity")
+    check_work("cycle_macs", sum(i.macs for i in kernel_layers), "--fidelity cycle: the kernels would execute",
+               "MACs")
+
+
 def run_cycle(infos: list[LayerInfo], costs: list[LayerCost], unit: Unit, profile: Profile, *,
               dataflow: str | None = None, seed: int = 0, weights: Mapping | None = None) -> list[LayerResult]:
     """Per layer: kernel-measured compute cycles (or the analytical ones), then the roofline total."""
+    check_cycle_work(infos)
     rng = np.random.default_rng(seed)
     out = []
     for info, cost in zip(infos, costs):

@@ -203,3 +203,12 @@ def test_zoo_builder_options_are_checked(options):
     from accelsim.workload import load_workload
     msg = assert_accelsim_error(load_workload, "mobilenet_v1", **options)
     assert "mobilenet_v1" in msg
+
+
+def test_cycle_fidelity_work_is_bounded_before_allocating(tmp_path, monkeypatch):
+    big = write(tmp_path, "big.yaml", "name: big\ninput: [1024, 1024, 1024]\nlayers:\n"
+                                      " - {name: c, op: conv, out_channels: 1024, kernel: 1}\n")
+    assert "268,435,456" in assert_one_line_error(["run", "--workload", big, "--fidelity", "cycle"])
+    monkeypatch.setenv("ACCELSIM_MAX_CYCLE_MACS", "1000")
+    line = assert_one_line_error(["run", "--workload", TINY, "--fidelity", "cycle"])
+    assert "ACCELSIM_MAX_CYCLE_MACS" in line
