@@ -140,6 +140,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     calibration = None if args.spec else (args.calibration or (DEFAULT_OUT if DEFAULT_OUT.is_file() else None))
     v = validate_table(args.table, calibration)
+    wrote = []  # files first, then the text: a closed stdout never loses a file
+    if args.json:
+        _write_json(args.json, v.to_dict())
+        wrote.append(f"wrote {args.json}")
+    if args.plot and v.rows:
+        wrote.append(f"wrote {plot_validation(v, args.plot)}")
     rows = [[r.id, r.soc, r.unit, r.model, r.precision, r.threads or "", f"{r.measured_ms:.3f}",
              f"{r.predicted_ms:.3f}", f"{100 * r.ape:.1f}%"] for r in v.rows]
     print(format_table(["id", "soc", "unit", "model", "prec", "thr", "measured ms", "predicted ms", "APE"], rows,
@@ -152,11 +158,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"within 2x {100 * v.within_2x:.0f}%")
     else:
         print(f"\nno row could be simulated ({len(v.skipped)} skipped)")
-    if args.json:
-        _write_json(args.json, v.to_dict())
-        print(f"wrote {args.json}")
-    if args.plot and v.rows:
-        print(f"wrote {plot_validation(v, args.plot)}")
+    for line in wrote:
+        print(line)
     return 0
 
 

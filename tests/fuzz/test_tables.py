@@ -39,3 +39,15 @@ def test_bad_measurement_rows(tmp_path, column, value):
 @pytest.mark.parametrize("text", ["", "id,soc\n", "\x00\x01\x02", "a,b,c\n1,2,3\n"])
 def test_malformed_tables(tmp_path, text):
     assert_one_line_error(["validate", "--table", write(tmp_path, "t.csv", text), "--spec"])
+
+
+def test_validate_json_with_every_row_skipped_is_valid_json(tmp_path):
+    """No simulable row: medians are null (valid JSON), never NaN tokens; the file survives a closed stdout."""
+    import json
+
+    from tests.fuzz.corpus import run_cli
+    path = table_with(tmp_path, "soc", "nope")
+    code, _, err = run_cli(["validate", "--table", path, "--spec", "--json", tmp_path / "v.json"])
+    assert code == 0, err
+    data = json.loads((tmp_path / "v.json").read_text())
+    assert data["median_ape"] is None and data["rows"] == [] and len(data["skipped"]) == 1
