@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, AccelsimTypeError
 from accelsim.paths import workload_dirs
 from accelsim.workload.graph import Workload
 from accelsim.workload.scalesim_csv import load_scalesim_csv
@@ -67,6 +67,9 @@ def load_workload(workload: str | Path | Workload | None = None, **options) -> W
     """
     if isinstance(workload, Workload):
         return workload
+    if workload is not None and not isinstance(workload, (str, Path)):
+        raise AccelsimTypeError(f"workload: got a {type(workload).__name__!r} object; give a workload name, a path "
+                                "or a Workload")
     key = str(workload or DEFAULT_WORKLOAD)
     if key in ZOO:
         check_builder_options(key, ZOO[key].builder, options)

@@ -212,3 +212,20 @@ def test_cycle_fidelity_work_is_bounded_before_allocating(tmp_path, monkeypatch)
     monkeypatch.setenv("ACCELSIM_MAX_CYCLE_MACS", "1000")
     line = assert_one_line_error(["run", "--workload", TINY, "--fidelity", "cycle"])
     assert "ACCELSIM_MAX_CYCLE_MACS" in line
+
+
+@pytest.mark.parametrize("call", ["profile_object", "profile_int", "profile_calibrated", "workload_object",
+                                  "workload_list", "streams_object"])
+def test_public_loaders_refuse_wrong_types(call):
+    from accelsim.sim.streams import run_streams
+    fn, args, kwargs = {
+        "profile_object": (accelsim.load_profile, (object(),), {}),
+        "profile_int": (accelsim.load_profile, (3,), {}),
+        "profile_calibrated": (accelsim.load_profile, ("generic_npu",), {"calibrated": "no"}),
+        "workload_object": (accelsim.load_workload, (object(),), {}),
+        "workload_list": (accelsim.load_workload, (["tiny_cnn"],), {}),
+        "streams_object": (run_streams, (object(),), {}),
+    }[call]
+    with pytest.raises(AccelsimTypeError) as err:
+        fn(*args, **kwargs)
+    assert "0x" not in str(err.value)
