@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from accelsim import limits
@@ -88,3 +88,18 @@ def check_array_rate(unit) -> None:
                              f"{unit.array.rows}x{unit.array.cols} array ({pes:,} PEs): allowed "
                              f"{pes / limits.MAX_MACS_PER_PE:g}..{pes * limits.MAX_MACS_PER_PE:g} "
                              f"(1/{limits.MAX_MACS_PER_PE} to {limits.MAX_MACS_PER_PE} MACs per PE per cycle)")
+
+
+class LimitedModel(BaseModel):
+    """Base of every input model: finite numbers only, no bool for a number, every field inside accelsim.limits."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data):
+        return refuse_bool_numbers(cls, data)
+
+    @model_validator(mode="after")
+    def _within_limits(self):
+        return check_model_limits(self)

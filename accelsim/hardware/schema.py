@@ -25,7 +25,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+
+from accelsim.hardware.limits_check import LimitedModel, check_array_rate
 
 UnitKind = Literal["cpu", "gpu", "dsp", "vpu", "npu", "dla"]
 CostModel = Literal["systolic", "simd", "simt"]
@@ -37,19 +39,8 @@ PRECISION_BITS: dict[str, int] = {
 }
 
 
-class _Strict(BaseModel):
+class _Strict(LimitedModel):  # finite, bounded numbers (accelsim/limits.py)
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, data):
-        from accelsim.hardware.limits_check import refuse_bool_numbers
-        return refuse_bool_numbers(cls, data)
-
-    @model_validator(mode="after")
-    def _within_limits(self):
-        from accelsim.hardware.limits_check import check_model_limits
-        return check_model_limits(self)
 
 
 class Source(_Strict):
@@ -214,7 +205,6 @@ class Unit(_Strict):
                 self.cost_model != "simt":
             raise ValueError("'instruction_energy.lanes_per_issue' is for simt units; a simd instruction "
                              "covers the unit's 'lanes'")
-        from accelsim.hardware.limits_check import check_array_rate
         check_array_rate(self)
         return self
 

@@ -23,9 +23,9 @@ import math
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
-from accelsim.hardware.limits_check import check_model_limits, refuse_bool_numbers
+from accelsim.hardware.limits_check import LimitedModel
 from accelsim.hardware.schema import PrecisionName
 from accelsim.limits import check_work
 from accelsim.validation import validate
@@ -33,19 +33,10 @@ from accelsim.workload.graph import Workload
 from accelsim.yamlio import read_yaml_mapping
 
 
-class StreamSpec(BaseModel):
+class StreamSpec(LimitedModel):
     """One stream: a network run on frames arriving at ``fps``, each due ``deadline_ms`` after it arrives."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, data):
-        return refuse_bool_numbers(cls, data)
-
-    @model_validator(mode="after")
-    def _within_limits(self):
-        return check_model_limits(self)
 
     name: str | None = None
     workload: str | Workload
@@ -77,19 +68,10 @@ class StreamSpec(BaseModel):
         return self.deadline_ms or self.period_ms
 
 
-class StreamsSpec(BaseModel):
+class StreamsSpec(LimitedModel):
     """Several streams sharing one chip for ``seconds`` of camera time."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, data):
-        return refuse_bool_numbers(cls, data)
-
-    @model_validator(mode="after")
-    def _within_limits(self):
-        return check_model_limits(self)
 
     profile: str | None = None
     seconds: PositiveFloat = 10.0
