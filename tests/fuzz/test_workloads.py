@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from accelsim import simulate
 from accelsim.errors import AccelsimError
 from accelsim.workload import load_workload
-from tests.fuzz.corpus import assert_accelsim_error, assert_one_line_error, write
+from tests.fuzz.corpus import ROOT, assert_accelsim_error, assert_one_line_error, write
+
+ROOT_PROFILE = ROOT / "hw_profiles" / "generic_npu.yaml"
 
 
 def wl_file(tmp, layers, inp=(3, 16, 16), **top):
@@ -218,3 +220,30 @@ def test_hostile_yaml_text(tmp_path, case):
         layer = "{name: c, op: conv, out_channels: " + "9" * 5000 + ", kernel: 1}"
     path = write(tmp_path, "w.yaml", f"name: w\ninput: [3, 8, 8]\n{desc}layers: [{layer}]\n")
     assert_one_line_error(["workloads", path])
+
+
+@pytest.mark.parametrize("where", ["workload_top", "layer", "profile", "stream", "sweep"])
+def test_duplicate_yaml_keys_are_refused(tmp_path, where):
+    """YAML keeps the last of two equal keys silently; accelsim refuses them (merge keys `<<` still work)."""
+    if where == "workload_top":
+        text, argv = "name: w\ninput: [3, 8, 8]\ninput: [3, 9, 9]\nlayers: [{name: c, op: conv, out_channels: 4, " \
+                     "kernel: 1}]\n", ["workloads"]
+    elif where == "layer":
+        text, argv = "name: w\ninput: [3, 8, 8]\nlayers: [{name: c, op: conv, out_channels: 4, kernel: 1, " \
+                     "kernel: 3}]\n", ["workloads"]
+    elif where == "profile":
+        text = (ROOT_PROFILE.read_text().replace("    clock_ghz: 1.0", "    clock_ghz: 1.0\n    clock_ghz: 9.0", 1))
+        argv = ["run", "--profile"]
+    elif where == "stream":
+        text, argv = "seconds: 1\nseconds: 2\nstreams: [{workload: tiny_cnn}]\n", ["stream", "--spec"]
+    else:
+        text, argv = "profile: generic_npu\nprofile: snapdragon855\n", ["sweep"]
+    path = write(tmp_path, "d.yaml", text)
+    extra = ["--out", tmp_path / "o"] if where == "sweep" else []
+    assert "given twice" in assert_one_line_error(argv + [path] + extra)
+
+
+def test_yaml_merge_keys_still_work(tmp_path):
+    from accelsim.yamlio import read_yaml
+    path = write(tmp_path, "m.yaml", "base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  a: 3\n")
+    assert read_yaml(path)["x"] == {"a": 3, "b": 2}
