@@ -5,6 +5,7 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
+from accelsim.argcheck import check_simulate_args
 from accelsim.compress import CompressionSummary, Transform, parse_spec, workload_figures
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
@@ -49,6 +50,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     mapping, accelsim/map) or ``scalesim`` (SCALE-Sim v3's, cycle-exact);
     default: each unit's own (``auto`` for profile units, ``scalesim`` for .cfg files).
     """
+    check_simulate_args(profile, workload, unit=unit, precision=precision, threads=threads, calibrated=calibrated,
+                        seed=seed, weights=weights, objective=objective, latency_bound_ms=latency_bound_ms)
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
     if dataflow is not None and dataflow not in ("os", "ws", "is"):

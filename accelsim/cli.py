@@ -16,11 +16,8 @@ from accelsim.errors import AccelsimError
 
 def _write_json(path: str, data: dict) -> None:
     from accelsim import __version__
-    data = data if "accelsim_version" in data else {**data, "accelsim_version": __version__}
-    try:
-        Path(path).write_text(json.dumps(data, indent=2) + "\n")
-    except OSError as err:
-        raise AccelsimError(f"{path}: cannot write JSON: {err.strerror}") from None
+    from accelsim.outputs import write_json_file
+    write_json_file(path, data if "accelsim_version" in data else {**data, "accelsim_version": __version__})
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -50,6 +47,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     check_outputs({"--json": args.json, "--trace": args.trace, "--gantt": args.gantt}, {"--report": args.report})
     timeline = make_timeline(args)
+    if args.onnx_unknown_ops.replace("-", "_") not in ("error", "zero_cost"):
+        raise AccelsimError(f"--onnx-unknown-ops: unknown_ops: got {args.onnx_unknown_ops[:40]!r}; "
+                            "allowed: error, zero-cost")
     workload = args.workload
     if args.resolution is not None or args.width is not None:
         from accelsim.cli_workload import sized_workload
@@ -60,27 +60,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, power_mode=args.power_mode,
-                      mapping=args.mapping,
-                      **run_kwargs(args))
+                      mapping=args.mapping, **run_kwargs(args))
+    wrote = []  # files first, then the text: a closed stdout never loses a file
     if args.scalesim_reports:
-        _write_scalesim_reports(args, workload)
-    print(run_text(result))
-    if getattr(result, "compression", None) is not None:
-        from accelsim.report.compression import compression_text
-        print("\n" + compression_text(result.compression))
+        wrote.append(_write_scalesim_reports(args, workload))
     if args.json:
         _write_json(args.json, result.to_dict())
-        print(f"\nwrote {args.json}")
-    write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+        wrote.append(f"\nwrote {args.json}")
     if args.report:
         from accelsim.report import write_report
 
         files = write_report(result, args.report)   # the result embeds the profile it ran on
-        print(f"wrote report {files.index_html}")
+        wrote.append(f"wrote report {files.index_html}")
+    wrote += write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+    print(run_text(result))
+    if getattr(result, "compression", None) is not None:
+        from accelsim.report.compression import compression_text
+        print("\n" + compression_text(result.compression))
+    for line in wrote:
+        print(line)
     return 0
 
 
-def _write_scalesim_reports(args: argparse.Namespace, workload) -> None:
+def _write_scalesim_reports(args: argparse.Namespace, workload) -> str:
     """--scalesim-reports: SCALE-Sim's USER-mode memory system on a SCALE-Sim .cfg, its three CSV reports."""
     from accelsim.hardware import load_profile
     from accelsim.report.scalesim_reports import write_scalesim_reports
@@ -93,8 +95,8 @@ def _write_scalesim_reports(args: argparse.Namespace, workload) -> None:
     layers = simulate_topology(load_workload(workload), memory_of_profile(load_profile(args.profile)))
     paths = write_scalesim_reports(layers, args.scalesim_reports)
     total, stall = sum(lm.total_cycles for lm in layers), sum(lm.stall_cycles for lm in layers)
-    print(f"SCALE-Sim USER-mode memory model: {total:,} cycles ({stall:,} stall); wrote "
-          f"{', '.join(str(p) for p in paths)}\n")
+    return (f"SCALE-Sim USER-mode memory model: {total:,} cycles ({stall:,} stall); wrote "
+            f"{', '.join(str(p) for p in paths)}")
 
 
 def _peak_tops(unit) -> str:
@@ -175,6 +177,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     calibration = None if args.spec else (args.calibration or (DEFAULT_OUT if DEFAULT_OUT.is_file() else None))
     v = validate_table(args.table, calibration)
+    wrote = []  # files first, then the text: a closed stdout never loses a file
+    if args.json:
+        _write_json(args.json, v.to_dict())
+        wrote.append(f"wrote {args.json}")
+    if args.plot and v.rows:
+        wrote.append(f"wrote {plot_validation(v, args.plot)}")
     rows = [[r.id, r.soc, r.unit, r.model, r.precision, r.threads or "", f"{r.measured_ms:.3f}",
              f"{r.predicted_ms:.3f}", f"{100 * r.ape:.1f}%"] for r in v.rows]
     print(format_table(["id", "soc", "unit", "model", "prec", "thr", "measured ms", "predicted ms", "APE"], rows,
@@ -187,11 +195,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"within 2x {100 * v.within_2x:.0f}%")
     else:
         print(f"\nno row could be simulated ({len(v.skipped)} skipped)")
-    if args.json:
-        _write_json(args.json, v.to_dict())
-        print(f"wrote {args.json}")
-    if args.plot and v.rows:
-        print(f"wrote {plot_validation(v, args.plot)}")
+    for line in wrote:
+        print(line)
     return 0
 
 
@@ -338,14 +343,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except AccelsimError as err:
-        print(f"accelsim: error: {err}", file=sys.stderr)
+        text = " ".join(str(err).split("\n"))
+        if len(text) > 600:  # a message quoting a huge name: keep its start and end on one readable line
+            text = text[:400] + " ... " + text[-150:]
+        print(f"accelsim: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # Output piped into `head` and closed early: not an error of ours; silence the flush at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # Output piped into `head` and closed early: not an error of ours (every file was written before
+        # printing); silence the flush at exit.
+        from accelsim.outputs import silence_stdout
+        silence_stdout()
         return 0
     finally:
         if getattr(args, "profile_dir", None):

@@ -38,9 +38,9 @@ def _positive_float(flag: str, text: str | None) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise AccelsimError(f"{flag}: got {text!r}; must be a positive number") from None
-    if not value > 0:
-        raise AccelsimError(f"{flag}: got {text!r}; must be a positive number")
+        raise AccelsimError(f"{flag}: got {text[:40]!r}; must be a positive number") from None
+    if not 0 < value < float("inf"):
+        raise AccelsimError(f"{flag}: got {text[:40]!r}; must be a positive finite number")
     return value
 
 
@@ -54,17 +54,20 @@ def make_timeline(args: argparse.Namespace, event_only: bool = True) -> Timeline
     return Timeline(until_ns=None if until is None else until * 1e6)
 
 
-def write_timeline(args: argparse.Namespace, timeline: Timeline | None, title: str) -> None:
+def write_timeline(args: argparse.Namespace, timeline: Timeline | None, title: str) -> list[str]:
+    """Write --trace / --gantt; the lines to print once every file is written."""
     if timeline is None:
-        return
+        return []
+    wrote = []
     if args.trace:
         from accelsim.report.trace import write_trace
         write_trace(timeline, args.trace, title)
-        print(f"wrote {args.trace} ({len(timeline.spans)} slices)")
+        wrote.append(f"wrote {args.trace} ({len(timeline.spans)} slices)")
     if args.gantt:
         from accelsim.report.gantt import write_gantt
         write_gantt(timeline, args.gantt, title)
-        print(f"wrote {args.gantt}")
+        wrote.append(f"wrote {args.gantt}")
+    return wrote
 
 
 def _partition_flags_need_auto(args: argparse.Namespace) -> None:
@@ -155,21 +158,19 @@ def stream_spec_from_args(args: argparse.Namespace):
 
 
 def cmd_stream(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
     from accelsim.report.soc import streams_text
     from accelsim.sim.streams import run_streams
 
     spec = stream_spec_from_args(args)
     timeline = make_timeline(args, event_only=False)
     result = run_streams(spec, args.profile, timeline=timeline)
-    print(streams_text(result))
+    wrote = []  # files first, then the text: a closed stdout never loses a file
     if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
-        except OSError as err:
-            raise AccelsimError(f"{args.json}: cannot write JSON: {err.strerror}") from None
-        print(f"\nwrote {args.json}")
-    write_timeline(args, timeline, f"{result.profile}: {', '.join(s.name for s in result.streams)}")
+        from accelsim.outputs import write_json_file
+        write_json_file(args.json, result.to_dict())
+        wrote.append(f"\nwrote {args.json}")
+    wrote += write_timeline(args, timeline, f"{result.profile}: {', '.join(s.name for s in result.streams)}")
+    print(streams_text(result))
+    for line in wrote:
+        print(line)
     return 0

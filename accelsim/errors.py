@@ -15,4 +15,10 @@ class AccelsimError(ValueError):
 
 def field_error(where: str, field: str, value: object, allowed: str) -> AccelsimError:
     """Build the standard message ``where: field: value X: allowed``."""
-    return AccelsimError(f"{where}: {field}: got {value!r}; {allowed}")
+    shown = repr(value) if not isinstance(value, (list, dict, tuple)) or len(value) <= 8 else \
+        f"<{type(value).__name__} of {len(value)} items>"
+    return AccelsimError(f"{where}: {field}: got {shown[:40] + '...' if len(shown) > 43 else shown}; {allowed}")
+
+
+class AccelsimTypeError(AccelsimError, TypeError):
+    """An argument of the wrong type (e.g. ``simulate(object())``): both an AccelsimError and a TypeError."""

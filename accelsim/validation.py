@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
 
+from accelsim import limits
 from accelsim.errors import AccelsimError
 
 
@@ -25,14 +26,21 @@ def validation_message(where: str, err: ValidationError, prefix: str = "") -> st
         field = prefix if field == "(top level)" else f"{prefix}.{field}"
     value = first.get("input")
     reason = first["msg"]
+    if first["type"] == "accelsim_limit":  # accelsim/hardware/limits_check.py: the message names field and value
+        ctx = first["ctx"]
+        field = ctx["field"] if field == "(top level)" else f"{field}.{ctx['field']}"
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        return f"{where}: {field}: {ctx['msg']}{more}"
     if first["type"] == "literal_error":
         reason = "allowed: " + first["ctx"]["expected"]
     elif first["type"] == "extra_forbidden":
         reason = "unknown field (check its spelling)"
     elif first["type"] == "missing":
         reason = "required field is missing"
-    shown = repr(value) if not isinstance(value, dict) or len(repr(value)) < 60 else "{...}"
+    shown = limits.shown(value) if not isinstance(value, dict) else "{...}"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    if len(reason) > 300:  # a reason quoting a huge name or value
+        reason = reason[:297] + "..."
     return f"{where}: {field}: got {shown}; {reason}{more}"
 
 

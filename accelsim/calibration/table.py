@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accelsim.errors import AccelsimError
+from accelsim.limits import MAX_COUNT, shown
 from accelsim.textio import read_text
 from accelsim.paths import builtin_dir
 
@@ -44,8 +45,9 @@ def _number(path: Path, line: int, field: str, text: str, kind, allow_empty: boo
     except ValueError:
         raise AccelsimError(f"{path}: line {line}: {field}: got {text!r}; must be a positive "
                             f"{'integer' if kind is int else 'number'}") from None
-    if value <= 0:
-        raise AccelsimError(f"{path}: line {line}: {field}: got {text!r}; must be positive")
+    if not 0 < value <= (MAX_COUNT if kind is int else 1e12):  # also refuses inf and nan (accelsim.limits)
+        raise AccelsimError(f"{path}: line {line}: {field}: got {shown(text)}; must be positive and finite"
+                            + (f", at most {MAX_COUNT:,}" if kind is int else ""))
     return value
 
 

@@ -46,8 +46,9 @@ class Validation:
         return error_stats([r.predicted_ms for r in self.rows], [r.measured_ms for r in self.rows])["within_2x"]
 
     def to_dict(self) -> dict:
-        return {"table": self.table, "calibration": self.calibration, "median_ape": self.median_ape,
-                "within_2x": self.within_2x, "rows": [r.to_dict() for r in self.rows], "skipped": self.skipped}
+        stats = (self.median_ape, self.within_2x) if self.rows else (None, None)  # no rows: null, not NaN
+        return {"table": self.table, "calibration": self.calibration, "median_ape": stats[0],
+                "within_2x": stats[1], "rows": [r.to_dict() for r in self.rows], "skipped": self.skipped}
 
 
 def validate_table(table: str | Path, calibration: str | Path | None) -> Validation:

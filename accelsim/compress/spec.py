@@ -48,6 +48,7 @@ from accelsim.compress.prune import Prune
 from accelsim.compress.quantize import Quantize
 from accelsim.compress.separable import Separable
 from accelsim.errors import AccelsimError
+from accelsim.limits import shown
 from accelsim.workload.graph import Workload
 from accelsim.workload.loader import load_workload
 
@@ -65,32 +66,34 @@ class _Step:
         self.options: list[tuple[str, str]] = []
 
     def fail(self, msg: str) -> AccelsimError:
-        return AccelsimError(f"--compress {self.text!r}: {msg}")
+        return AccelsimError(f"--compress {shown(self.text)}: {msg}")
 
 
 def _tokens(spec: str) -> list[_Step]:
     if not isinstance(spec, str) or not spec.strip():
-        raise AccelsimError(f"--compress: got {spec!r}; give transforms like prune=0.7,quant=int8 "
+        raise AccelsimError(f"--compress: got {shown(spec)}; give transforms like prune=0.7,quant=int8 "
                             f"(known: {', '.join(sorted(set(ALIASES.values())))})")
     steps: list[_Step] = []
     for raw in spec.split(","):
         tok = raw.strip()
         if not tok:
-            raise AccelsimError(f"--compress {spec!r}: empty item between commas")
+            raise AccelsimError(f"--compress {shown(spec)}: empty item between commas")
         head, eq, arg = tok.partition("=")
         key = head.strip().lower()
         if eq or key in ALIASES:
             if key not in ALIASES:
-                raise AccelsimError(f"--compress: unknown transform {head.strip()!r} in {tok!r}; "
+                raise AccelsimError(f"--compress: unknown transform {shown(head.strip())} in {shown(tok)}; "
                                     f"allowed: {', '.join(ALIASES)}")
+            if any(st.name == ALIASES[key] for st in steps):
+                raise AccelsimError(f"--compress {shown(spec)}: {ALIASES[key]} given twice; give each transform once")
             steps.append(_Step(ALIASES[key], tok, arg.strip() if eq else None))
             continue
         if not steps:
-            raise AccelsimError(f"--compress: {tok!r} does not start with a transform; "
+            raise AccelsimError(f"--compress: {shown(tok)} does not start with a transform; "
                                 f"begin with NAME=VALUE, e.g. prune=0.7 (known: {', '.join(ALIASES)})")
         opt_key, colon, value = tok.partition(":")
         if not colon or not opt_key.strip() or not value.strip():
-            raise steps[-1].fail(f"option {tok!r} is not KEY:VALUE")
+            raise steps[-1].fail(f"option {shown(tok)} is not KEY:VALUE")
         steps[-1].options.append((opt_key.strip(), value.strip()))
         steps[-1].text += "," + tok
     return steps
@@ -101,7 +104,7 @@ def _number(step: _Step, key: str, text: str, kind=float):
         return kind(text)
     except ValueError:
         what = "an integer" if kind is int else "a number"
-        raise step.fail(f"{key}: got {text!r}; must be {what}") from None
+        raise step.fail(f"{key}: got {shown(text)}; must be {what}") from None
 
 
 def _arg_options(step: _Step) -> list[tuple[str, str]]:

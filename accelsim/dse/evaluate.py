@@ -27,6 +27,7 @@ from accelsim.dse.compression import compress_workload
 from accelsim.dse.profile_fields import apply_overrides, field_adapter, split_paths
 from accelsim.dse.space import DesignPoint
 from accelsim.errors import AccelsimError
+from accelsim.hardware.limits_check import field_value_ok
 from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
 from accelsim.sim.scalesim_memory import from_scalesim_cfg
 
@@ -108,8 +109,9 @@ def _coerce_column(path: str, values: list) -> tuple[list, np.ndarray]:
         if key not in seen:
             try:
                 value = adapter.validate_python(v)
-                # an integer the batch's int64 arrays cannot hold goes to simulate, which says what is wrong
-                seen[key] = (not isinstance(value, int) or abs(value) < MAX_STORED_INT // 2, value)
+                # accelsim.limits, and an integer the batch's int64 arrays cannot hold goes to simulate
+                seen[key] = (field_value_ok(path.rsplit(".", 1)[-1], v, value)
+                             and (not isinstance(value, int) or abs(value) < MAX_STORED_INT // 2), value)
             except (ValidationError, TypeError):
                 seen[key] = (False, None)
         ok[i], out[i] = seen[key]

@@ -100,20 +100,34 @@ def apply_overrides(profile: Profile, overrides: dict[str, Any], where: str = "d
             container, field = resolve(data, path)
             container[field] = value
             set_paths.add(path)
-    varied = _validate(data, profile, where)
-    scaled = False
-    base_units = {u.name: u for u in profile.units}
-    for unit in varied.units:
-        base = base_units.get(unit.name)
-        shape = {f"units.{unit.name}.array.rows", f"units.{unit.name}.array.cols"}
-        if base is None or base.array is None or unit.array is None or not (shape & set_paths):
+    _scale_array_rates(data, profile, set_paths)
+    return _validate(data, profile, where)
+
+
+def _scale_array_rates(data: dict, profile: Profile, set_paths: set[str]) -> None:
+    """A changed array shape scales each precision's macs_per_cycle (unless set too) before validation."""
+    units = unit_index(data)
+    for base in profile.units:
+        unit = units.get(base.name)
+        shape = {f"units.{base.name}.array.rows", f"units.{base.name}.array.cols"}
+        if unit is None or base.array is None or not (shape & set_paths) or not isinstance(unit.get("array"), dict):
             continue
-        for name, spec in unit.precisions.items():
-            if f"units.{unit.name}.precisions.{name}.macs_per_cycle" not in set_paths:
-                entry = unit_index(data)[unit.name]["precisions"][name]
-                entry["macs_per_cycle"] = spec.macs_per_cycle * unit.pe_count / base.pe_count
-                scaled = True
-    return _validate(data, profile, where) if scaled else varied
+        dims = [_number(unit["array"].get("rows")), _number(unit["array"].get("cols"))]
+        if not all(v is not None and v > 0 for v in dims):
+            continue  # validation names the bad value
+        for name, entry in (unit.get("precisions") or {}).items():
+            if f"units.{base.name}.precisions.{name}.macs_per_cycle" not in set_paths and isinstance(entry, dict):
+                entry["macs_per_cycle"] = entry["macs_per_cycle"] * dims[0] * dims[1] / base.pe_count
+
+
+def _number(value: Any) -> float | None:
+    """A value the schema coerces to a number ("16", 32.0, 64), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _validate(data: dict, profile: Profile, where: str) -> Profile:

@@ -18,6 +18,7 @@ import numpy as np
 
 from accelsim.dse.spec import Range, SweepSpec, WorkloadRef
 from accelsim.hardware.schema import Profile
+from accelsim.limits import check_work
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def hardware_points(spec: SweepSpec) -> list[dict[str, Any]]:
 
 def _hardware_points_json(spec: SweepSpec) -> list[tuple[dict[str, Any], str]]:
     """Each override dict with its canonical JSON (keys sorted), encoding each distinct value once."""
+    check_work("sweep_points", spec.point_count, "sweep spec: the design space", "points")  # before allocating
     keys = list(spec.parameters)
     if not keys:
         return [({}, "{}")]

@@ -26,6 +26,7 @@ random mode the hardware parameters are sampled, ``samples`` of them.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError,
 
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PrecisionName
+from accelsim.limits import check_work
 from accelsim.validation import validate
 from accelsim.yamlio import read_yaml_mapping
 
@@ -41,7 +43,7 @@ OBJECTIVES = ("latency_ms", "energy_mj", "area_mm2", "dram_bytes", "pe_count", "
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Range(_Strict):
@@ -76,7 +78,7 @@ class WorkloadRef(BaseModel):
 class Sampling(_Strict):
     mode: Literal["grid", "random"] = "grid"
     samples: PositiveInt | None = Field(default=None, description="number of random hardware points")
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2 ** 63 - 1)
 
     @model_validator(mode="after")
     def _check(self) -> "Sampling":
@@ -139,6 +141,15 @@ class SweepSpec(_Strict):
                     raise ValueError(f"parameter {key!r}: a range in a grid sweep needs 'num' (how many points)")
         return self
 
+    @property
+    def point_count(self) -> int:
+        """Design points the spec asks for (an upper bound: duplicates merge), computed without allocating."""
+        if self.sampling.mode == "random":
+            hardware = self.sampling.samples if self.parameters else 1
+        else:
+            hardware = math.prod(v.num if isinstance(v, Range) else len(v) for v in self.parameters.values())
+        return hardware * len(self.workloads) * len(self.compression) * len(self.precision or [None])
+
     def resolve_path(self, text: str) -> str:
         """A file path relative to the spec's folder if it exists there, else as given."""
         if self.base_dir and not Path(text).is_absolute():
@@ -165,6 +176,7 @@ def check_spec(spec: SweepSpec, where: str = "sweep spec") -> None:
     from accelsim.hardware import load_profile
     from accelsim.workload import load_workload
 
+    check_work("sweep_points", spec.point_count, f"{where}: the design space", "points")
     try:
         profile = load_profile(spec.resolve_path(spec.profile))
         profile.unit(spec.unit)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, AccelsimTypeError
 from accelsim.hardware.calibration import CALIBRATION_FILE, apply_calibration
 from accelsim.hardware.energy_calibration import ENERGY_CALIBRATION_FILE, apply_energy_calibration
 from accelsim.hardware.scalesim_cfg import load_scalesim_cfg
@@ -50,6 +50,11 @@ def load_profile(profile: str | Path | Profile | None = None, *, calibrated: boo
     """
     if isinstance(profile, Profile):
         return profile
+    if profile is not None and not isinstance(profile, (str, Path)):
+        raise AccelsimTypeError(f"profile: got a {type(profile).__name__!r} object; give a profile name, a path or "
+                                "a Profile")
+    if not isinstance(calibrated, bool):
+        raise AccelsimTypeError(f"calibrated: got {str(calibrated)[:40]!r}; must be True or False")
     path = find_profile(str(profile or DEFAULT_PROFILE))
     if path.suffix == ".cfg":
         return load_scalesim_cfg(path)

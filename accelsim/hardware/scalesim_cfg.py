@@ -9,10 +9,12 @@ Horowitz (ISSCC 2014, 45 nm) energies, and says so in the profile's sources.
 from __future__ import annotations
 
 import configparser
+import math
 from pathlib import Path
 
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile
+from accelsim.limits import MAX_COUNT, shown
 from accelsim.validation import validate
 
 HOROWITZ = {
@@ -38,12 +40,12 @@ def _get(cfg: configparser.ConfigParser, path: Path, section: str, keys: tuple[s
 
 def _positive_int(path: Path, field: str, text: str) -> int:
     try:
-        value = int(float(text))
+        number = float(text)
     except ValueError:
-        raise AccelsimError(f"{path}: {field}: got {text!r}; must be a positive integer") from None
-    if value <= 0:
-        raise AccelsimError(f"{path}: {field}: got {value}; must be a positive integer")
-    return value
+        raise AccelsimError(f"{path}: {field}: got {shown(text)}; must be a positive integer") from None
+    if not (math.isfinite(number) and number == int(number) and 0 < number <= MAX_COUNT):
+        raise AccelsimError(f"{path}: {field}: got {shown(text)}; must be a positive integer up to {MAX_COUNT:,}")
+    return int(number)
 
 
 def load_scalesim_cfg(path: Path) -> Profile:

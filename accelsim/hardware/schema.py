@@ -25,7 +25,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+
+from accelsim.hardware.limits_check import LimitedModel, check_array_rate
 
 UnitKind = Literal["cpu", "gpu", "dsp", "vpu", "npu", "dla"]
 CostModel = Literal["systolic", "simd", "simt"]
@@ -37,8 +39,8 @@ PRECISION_BITS: dict[str, int] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(LimitedModel):  # finite, bounded numbers (accelsim/limits.py)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Source(_Strict):
@@ -266,6 +268,7 @@ class Unit(_Strict):
                 raise ValueError(f"'operating_points' must be in rising clock order without repeats, got {clocks}")
             if self.clock_ghz > clocks[-1] * (1 + 1e-9):
                 raise ValueError(f"clock_ghz {self.clock_ghz} is above the highest operating point {clocks[-1]}")
+        check_array_rate(self)
         return self
 
     @property

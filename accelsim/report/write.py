@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from accelsim.cost.compression import execution_format
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
+from accelsim.hardware.schema import PRECISION_BITS
+from accelsim.limits import shown
 from accelsim.report import html
 from accelsim.report.breakdown import ENERGY_PARTS, layer_breakdowns
 from accelsim.report.explain import PARTS, time_budget
@@ -44,11 +48,15 @@ def load_result_json(path: str | Path) -> dict:
     if not path.is_file():
         raise AccelsimError(f"{path}: file not found")
     try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise AccelsimError(f"{path}: not valid JSON: {err}") from None
+        data = json.loads(path.read_text(), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError, a 5000-digit integer
+        raise AccelsimError(f"{path}: not valid JSON: {str(err)[:80]}") from None
     check_result(data, str(path))
     return data
+
+
+def _no_constant(token: str):
+    raise json.JSONDecodeError(f"{token} is not a JSON number (results are finite)", token, 0)
 
 
 def check_result(data: object, where: str) -> None:
@@ -59,11 +67,59 @@ def check_result(data: object, where: str) -> None:
         raise AccelsimError(f"{where}: {missing[0]}: missing; a result (accelsim run --json) has "
                             f"{', '.join(RESULT_KEYS)}")
     if not isinstance(data["layers"], list) or not data["layers"]:
-        raise AccelsimError(f"{where}: layers: got {data['layers']!r}; a non-empty list of layers is required")
+        raise AccelsimError(f"{where}: layers: got {shown(data['layers'])}; a non-empty list of layers is required")
+    check_types(data, RESULT_TYPES, where)
     for i, layer in enumerate(data["layers"]):
         gone = [k for k in LAYER_KEYS if k not in layer] if isinstance(layer, dict) else list(LAYER_KEYS)
         if gone:
             raise AccelsimError(f"{where}: layers[{i}].{gone[0]}: missing; each layer needs {', '.join(LAYER_KEYS)}")
+        check_types(layer, LAYER_TYPES, f"{where}: layers[{i}]")
+        if layer["precision"] not in PRECISION_BITS:
+            raise AccelsimError(f"{where}: layers[{i}].precision: got {shown(layer['precision'])}; allowed: "
+                                f"{', '.join(PRECISION_BITS)}")
+
+
+_TEXT, _COUNT, _NUMBER = "a string", "a non-negative integer", "a finite number >= 0"
+RESULT_TYPES = {"profile": _TEXT, "workload": _TEXT, "fidelity": _TEXT, "unit": _TEXT, "dataflow": _TEXT,
+                "latency_ms": _NUMBER, "energy_mj": _NUMBER, "utilization": _NUMBER, "total_cycles": _COUNT,
+                "compute_cycles": _COUNT, "stall_cycles": _COUNT, "dram_bytes": _COUNT, "macs": _COUNT,
+                "clock_ghz": _NUMBER}
+LAYER_TYPES = {"name": _TEXT, "op": _TEXT, "unit": _TEXT, "precision": _TEXT, "macs": _COUNT,
+               "compute_cycles": _COUNT, "total_cycles": _COUNT, "latency_ms": _NUMBER, "energy_mj": _NUMBER,
+               "dram_bytes": _COUNT, "utilization": _NUMBER}
+
+
+def _fits(value: object, kind: str) -> bool:
+    if kind == _TEXT:
+        return isinstance(value, str)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if kind == _COUNT:
+        return isinstance(value, int) and value >= 0
+    return math.isfinite(value) and value >= 0
+
+
+def check_types(data: dict, types: dict[str, str], where: str) -> None:
+    """Each key of ``types`` present in ``data`` has its kind (null allowed only for optional text)."""
+    for key, kind in types.items():
+        if key not in data or (data[key] is None and key not in RESULT_KEYS and key not in LAYER_KEYS):
+            continue
+        if not _fits(data[key], kind):
+            raise AccelsimError(f"{where}.{key}: got {shown(data[key])}; must be {kind}")
+
+
+def safe_file_stem(name: str) -> str:
+    """``name`` (from an input file: a unit, a layer) as one harmless file-name part: no separators, no '..'."""
+    stem = re.sub(r"[^A-Za-z0-9_.+-]", "_", str(name)).strip(".") or "_"
+    return stem[:80]
+
+
+def inside(folder: Path, file_name: str) -> Path:
+    """``folder / file_name``, refused unless it resolves inside ``folder``."""
+    path = (folder / file_name).resolve()
+    if path.parent != folder.resolve():
+        raise AccelsimError(f"{file_name!r}: output file would land outside {folder}; refused")
+    return folder / file_name
 
 
 def _check_profile(result: dict, profile: Profile) -> None:
@@ -113,7 +169,8 @@ def write_report(result: dict | RunResult | SocRunResult, out_dir: str | Path, p
     for unit in units_in(data):
         rf = roofline(data, prof, unit)
         files.rooflines[unit] = rf
-        files.pngs[f"roofline_{unit}"] = save_png(roofline_figure(rf), out / f"roofline_{unit}.png")
+        png = inside(out, f"roofline_{safe_file_stem(unit)}.png")  # unit names come from input files
+        files.pngs[f"roofline_{unit}"] = save_png(roofline_figure(rf), png)
         files.above_roof += [f"{unit}/{p.layer}" for p in rf.points
                              if p.attained_gops > rf.roof_gops(p.intensity_ops_per_byte, p.precision) * (1 + 1e-9)]
     rows = layer_breakdowns(data, prof)

@@ -22,6 +22,7 @@ import numba
 import numpy as np
 
 from accelsim.compress.sampling import sample_weights
+from accelsim.sim.real_weights import kernel_weights
 from accelsim.cost.base import LayerCost
 from accelsim.cost.compression import execution_format
 from accelsim.cost.opclass import op_class
@@ -69,7 +70,7 @@ def conv_geometry(info: LayerInfo):
 def _layer_weights(info: LayerInfo, shape: tuple[int, ...], weights: Mapping | None) -> np.ndarray | None:
     if not weights or info.name not in weights:
         return None
-    w = weights[info.name]
+    w = kernel_weights(weights[info.name], info.precision, f"weights[{info.name!r}]")  # float -> the format
     if not isinstance(w, np.ndarray) or w.dtype != np.int8:
         raise AccelsimError(f"weights[{info.name!r}]: got {getattr(w, 'dtype', type(w).__name__)}; "
                             "must be an int8 numpy array")
@@ -202,6 +203,20 @@ def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.ran
     return res.stats.cycles, detail
 
 
+def check_cycle_work(infos: list[LayerInfo]) -> None:
+    """Refuse, before any tensor is allocated, a workload the kernels would take too long or too much memory for."""
+    from accelsim.limits import MAX_CYCLE_TENSOR_ELEMENTS, check_work
+    kernel_layers = [i for i in infos if isinstance(i.layer, (Conv2d, Dense))]
+    for info in kernel_layers:
+        biggest = max(info.ifmap_elems, info.ofmap_elems, info.params)
+        if biggest > MAX_CYCLE_TENSOR_ELEMENTS:
+            raise AccelsimError(f"--fidelity cycle: layer {info.name[:40]!r} has a tensor of {biggest:,} elements, "
+                                f"above the cycle kernels' limit of {MAX_CYCLE_TENSOR_ELEMENTS:,}; use the analytical "
+                                "or event fidelity")
+    check_work("cycle_macs", sum(i.macs for i in kernel_layers), "--fidelity cycle: the kernels would execute",
+               "MACs")
+
+
 @contextlib.contextmanager
 def host_threads(threads: int | None):
     """Numba threads for the kernels: ``threads`` (the run's --threads) or the cores this process may use."""
@@ -223,6 +238,7 @@ def run_cycle(infos: list[LayerInfo], costs: list[LayerCost], unit: Unit, profil
     ``threads``: the simulated SIMD unit's thread count, also the Numba threads the kernels use
     on this host (default: the cores the process may use), so processes never oversubscribe.
     """
+    check_cycle_work(infos)
     with host_threads(threads):
         return _run_cycle(infos, costs, unit, profile, dataflow, seed, weights, threads)
 

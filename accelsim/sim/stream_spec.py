@@ -19,21 +19,24 @@ Bad specs are one-line errors naming the file, the field and what is allowed.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
+from accelsim.hardware.limits_check import LimitedModel
 from accelsim.hardware.schema import PrecisionName
+from accelsim.limits import check_work
 from accelsim.validation import validate
 from accelsim.workload.graph import Workload
 from accelsim.yamlio import read_yaml_mapping
 
 
-class StreamSpec(BaseModel):
+class StreamSpec(LimitedModel):
     """One stream: a network run on frames arriving at ``fps``, each due ``deadline_ms`` after it arrives."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False)
 
     name: str | None = None
     workload: str | Workload
@@ -65,10 +68,10 @@ class StreamSpec(BaseModel):
         return self.deadline_ms or self.period_ms
 
 
-class StreamsSpec(BaseModel):
+class StreamsSpec(LimitedModel):
     """Several streams sharing one chip for ``seconds`` of camera time."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False)
 
     profile: str | None = None
     seconds: PositiveFloat = 10.0
@@ -82,6 +85,16 @@ class StreamsSpec(BaseModel):
         if dup:
             raise ValueError(f"stream names must be unique, got {dup} more than once")
         return self
+
+    @property
+    def frame_count(self) -> int:
+        """Frames all streams together simulate (computed before anything is allocated)."""
+        return sum(max(1, math.ceil(self.seconds * s.fps - 1e-9)) for s in self.streams)
+
+    def check_frames(self) -> None:
+        """Refuse more frames than ACCELSIM_MAX_STREAM_FRAMES allows (accelsim.limits)."""
+        rates = ", ".join(f"{s.fps:g}" for s in self.streams[:4]) + (", ..." if len(self.streams) > 4 else "")
+        check_work("stream_frames", self.frame_count, f"streams: {self.seconds:g} s at {rates} fps", "frames")
 
 
 def _workload_name(w: str | Workload) -> str:

@@ -144,6 +144,10 @@ def run_streams(spec: StreamsSpec | dict, profile: str | Profile | None = None, 
     if isinstance(spec, dict):
         from accelsim.validation import validate
         spec = validate(StreamsSpec, spec, "streams spec")
+    if not isinstance(spec, StreamsSpec):
+        from accelsim.errors import AccelsimTypeError
+        raise AccelsimTypeError(f"spec: got a {type(spec).__name__!r} object; give a StreamsSpec or a mapping")
+    spec.check_frames()
     prof = load_profile(profile if profile is not None else spec.profile)
     plans = _Plans(prof)
     names = stream_names(spec)

@@ -9,7 +9,9 @@ from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PRECISION_BITS
 from accelsim.workload.compression import (DENSE, Compression, aux_storage_bits, format_bits, nonzero_count,
                                            weight_storage_bits)
+from accelsim.limits import shown
 from accelsim.workload.layers import Layer, Shape
+from accelsim.workload.limits_check import check_counts, check_layer_count, check_layer_fields, check_shape
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,11 @@ class Workload:
         self.name = name
         self.description = description
         self.precision = precision
+        for key, shape in inputs.items():
+            check_shape(f"workload {shown(name)}: input {shown(key)}", shape)
         self.inputs: dict[str, Shape] = {k: tuple(int(x) for x in v) for k, v in inputs.items()}  # type: ignore
         self.layers = list(layers)
+        check_layer_count(f"workload {shown(name)}", len(self.layers))
         # real tensors where a source had them (ONNX initializers): {layer name: {"weight": array, "bias": array}}
         self.weights: dict = dict(weights or {})
         self.lineage = tuple(lineage)  # compression steps that produced this workload (accelsim.compress)
@@ -150,13 +155,18 @@ class Workload:
                 raise AccelsimError(f"workload {self.name!r}: layer {layer.name!r} reads {missing or 'nothing'}; "
                                     "inputs must name earlier layers or graph inputs")
             ins = [shapes[s] for s in srcs]
+            check_layer_fields(self.name, layer)
             out = layer.out_shape(ins)
+            at = f"workload {shown(self.name)}: layer {shown(layer.name)}"
+            check_shape(f"{at}: output shape", tuple(out))
             prec = layer.precision or self.precision
             if prec not in PRECISION_BITS:
                 raise AccelsimError(f"workload {self.name!r}: layer {layer.name!r}: precision: got {prec!r}; "
                                     f"allowed: {', '.join(PRECISION_BITS)}")
-            infos.append(LayerInfo(layer, tuple(ins), out, layer.macs(ins, out), layer.params(ins),
-                                   layer.elem_ops(ins, out), prec))
+            info = LayerInfo(layer, tuple(ins), out, layer.macs(ins, out), layer.params(ins),
+                             layer.elem_ops(ins, out), prec)
+            check_counts(at, info.macs, info.params, info.elem_ops)
+            infos.append(info)
             shapes[layer.name] = out
             prev = layer.name
         return infos

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, AccelsimTypeError
 from accelsim.paths import workload_dirs
 from accelsim.workload.graph import Workload
 from accelsim.workload.scalesim_csv import load_scalesim_csv
@@ -38,6 +38,34 @@ def available_workloads() -> list[str]:
     return sorted(names)
 
 
+def check_builder_options(key: str, builder, options: dict) -> None:
+    """Zoo builder options of the declared kind: finite numbers > 0, integers in range, no bool for a number."""
+    import inspect
+    import math
+    import numbers
+
+    from accelsim.limits import MAX_CHANNELS, MAX_SPATIAL, shown
+
+    try:
+        params = inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        return
+    for name, value in options.items():
+        if name not in params:
+            continue  # the builder's own TypeError names it
+        kind = str(params[name].annotation)
+        at = f"workload {key!r}: option {name}"
+        if isinstance(value, bool) and "bool" not in kind:
+            raise AccelsimError(f"{at}: got {value!r}; a number is required, not a boolean")
+        if "float" in kind and not isinstance(value, bool):
+            if not isinstance(value, numbers.Real) or not math.isfinite(value) or not 0 < value <= 1e3:
+                raise AccelsimError(f"{at}: got {shown(value)}; must be a finite number in (0, 1000]")
+        elif kind.startswith("int") and not isinstance(value, bool):
+            high = MAX_SPATIAL if name == "resolution" else MAX_CHANNELS
+            if not isinstance(value, numbers.Integral) or not 1 <= value <= high:
+                raise AccelsimError(f"{at}: got {shown(value)}; must be an integer in [1, {high:,}]")
+
+
 def load_workload(workload: str | Path | Workload | None = None, **options) -> Workload:
     """A :class:`Workload` from a zoo name (``options`` go to its builder) or a file path.
 
@@ -47,8 +75,12 @@ def load_workload(workload: str | Path | Workload | None = None, **options) -> W
     """
     if isinstance(workload, Workload):
         return workload
+    if workload is not None and not isinstance(workload, (str, Path)):
+        raise AccelsimTypeError(f"workload: got a {type(workload).__name__!r} object; give a workload name, a path "
+                                "or a Workload")
     key = str(workload or DEFAULT_WORKLOAD)
     if key in ZOO:
+        check_builder_options(key, ZOO[key].builder, options)
         try:
             return ZOO[key].builder(**options)
         except TypeError as err:

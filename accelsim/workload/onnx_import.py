@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.errors import AccelsimError
+from accelsim.limits import MAX_ONNX_BYTES, shown
 from accelsim.workload.graph import Workload
 from accelsim.workload.layers import Add, Concat, Conv2d, Dense, Layer, Pool2d, Shape
 from accelsim.workload.layers_elementwise import Activation, Eltwise, Softmax
@@ -61,6 +62,7 @@ from accelsim.workload.layers_gemm import Linear, MatMul
 from accelsim.workload.layers_movement import ChannelShuffle, ChannelSlice, Pad, Reshape, Upsample, ZeroCost
 from accelsim.workload.layers_norm import LRN, Norm
 from accelsim.workload.layers_shape import Const, Reduce, Shaped
+from accelsim.workload.limits_check import check_layer_count
 from accelsim.workload.onnx_export import ACCELSIM_DOMAIN
 
 UNKNOWN_OPS = ("error", "zero_cost")
@@ -162,7 +164,11 @@ class _Importer:
         if t is None or t.data_location == 1 or not (t.raw_data or t.float_data or t.int64_data or t.int32_data
                                                       or t.double_data):
             return None  # missing or external: shape only
-        return self.np_helper.to_array(t)
+        try:
+            return self.np_helper.to_array(t)
+        except (ValueError, TypeError) as err:  # e.g. raw_data shorter than dims say
+            raise AccelsimError(f"{self.where}: initializer {shown(name)}: data does not match its dims "
+                                f"{list(t.dims)} ({str(err)[:60]})") from None
 
     def is_activation(self, name: str) -> bool:
         return bool(name) and name in self.alias
@@ -184,6 +190,9 @@ class _Importer:
             if dims is None or any(d is None for d in dims[1:]):
                 raise AccelsimError(f"{self.where}: input {vi.name!r}: shape {dims} is not fixed; "
                                     "export the model with a fixed input size")
+            if any(d is not None and d <= 0 for d in dims):
+                raise AccelsimError(f"{self.where}: input {shown(vi.name)}: shape {shown(dims)} is empty "
+                                    "(a zero-sized tensor); every dimension must be > 0")
             name = self.unique(vi.name)
             data[name] = _chw([1 if d is None else d for d in dims])
             self.alias[vi.name] = name
@@ -451,6 +460,8 @@ class _Importer:
         rank = len(in_dims) - 2
         if any(int(d) != 1 for d in a.get("dilations", [])):
             self.fail(node, "dilated pooling is not supported")
+        if not a.get("kernel_shape"):
+            self.fail(node, "kernel_shape attribute missing (required for pooling)")
         kernel = _spatial(a["kernel_shape"], rank, 1)
         strides = _spatial(a.get("strides"), rank, 1)
         pads = self._pads(node, a, in_dims, kernel, strides, [1, 1], rank)
@@ -627,6 +638,8 @@ def workload_from_onnx(model, *, where: str = "<onnx model>", name: str | None =
     unknown_ops = _check_unknown_ops(unknown_ops)
     if not model.graph.node:
         raise AccelsimError(f"{where}: not an ONNX model with a graph (no nodes found)")
+    check_layer_count(where, len(model.graph.node))
+    _check_topological(model.graph, where)
     supported = onnx.defs.onnx_opset_version()
     for op in model.opset_import:
         if op.domain in ("", "ai.onnx") and op.version > supported:
@@ -644,6 +657,19 @@ def workload_from_onnx(model, *, where: str = "<onnx model>", name: str | None =
     return imp.result(name or model.graph.name or "onnx_model", precision, props.get("accelsim.description", ""))
 
 
+def _check_topological(graph, where: str) -> None:
+    """ONNX requires nodes in topological order: a node reading a tensor made later (a cycle) is refused."""
+    known = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
+    produced_by = {out: k for k, node in enumerate(graph.node) for out in node.output}
+    for k, node in enumerate(graph.node):
+        for name in node.input:
+            if name not in known and produced_by.get(name, -1) >= k:
+                who = shown(node.name or (node.output[0] if node.output else node.op_type))
+                raise AccelsimError(f"{where}: node {who} ({node.op_type}) reads {shown(name)} before it is "
+                                    "produced: the graph has a cycle or is not topologically sorted")
+        known.update(node.output)
+
+
 def load_onnx_workload(path: str | Path, *, unknown_ops: str = "error", fuse_activations: bool = True) -> Workload:
     """Read an ``.onnx`` file; external weight files are never opened (only shapes matter)."""
     import onnx
@@ -653,6 +679,9 @@ def load_onnx_workload(path: str | Path, *, unknown_ops: str = "error", fuse_act
     unknown_ops = _check_unknown_ops(unknown_ops)
     if not path.is_file():
         raise AccelsimError(f"{path}: file not found")
+    if path.stat().st_size > MAX_ONNX_BYTES:
+        raise AccelsimError(f"{path}: {path.stat().st_size:,} bytes exceed the ONNX size limit of "
+                            f"{MAX_ONNX_BYTES:,} (accelsim.limits)")
     try:
         model = onnx.load(str(path), load_external_data=False)
     except (DecodeError, ValueError, RuntimeError, TypeError) as err:

@@ -20,6 +20,7 @@ import csv
 from pathlib import Path
 
 from accelsim.errors import AccelsimError
+from accelsim.limits import shown
 from accelsim.textio import read_text
 from accelsim.workload.graph import Workload
 from accelsim.workload.layers import Conv2d
@@ -63,6 +64,10 @@ def load_scalesim_csv(path: Path, precision: str = "int8") -> Workload:
     rows = [(n, r) for n, r in enumerate(csv.reader(lines), start=1) if any(c.strip() for c in r)]
     if not rows:
         raise AccelsimError(f"{path}: empty topology CSV")
+    header = [c.strip() for c in rows[0][1]]
+    if len(header) >= len(FIELDS) and all(c.isdigit() for c in header[1:len(FIELDS)]):
+        raise AccelsimError(f"{path}: line {rows[0][0]}: a layer row where the header belongs; a SCALE-Sim topology "
+                            f"starts with the header row '{', '.join(FIELDS)}' (SCALE-Sim skips the first row)")
     if _is_gemm(rows[0][1]):
         inputs, layers = _gemm_layers(path, rows[1:])
         if not layers:
@@ -83,7 +88,8 @@ def load_scalesim_csv(path: Path, precision: str = "int8") -> Workload:
             try:
                 value = int(text)
             except ValueError:
-                raise AccelsimError(f"{path}: line {lineno}: {field}: got {text!r}; must be a positive integer") from None
+                raise AccelsimError(f"{path}: line {lineno}: {field}: got {shown(text)}; must be a positive "
+                                    "integer") from None
             if value <= 0:
                 raise AccelsimError(f"{path}: line {lineno}: {field}: got {value}; must be a positive integer")
             nums.append(value)
