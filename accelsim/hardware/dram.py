@@ -95,6 +95,7 @@ def fill_dram(dram: dict) -> dict:
         out["write_energy_pj_per_byte"] = round(gen.write_pj_per_byte, 4)
     if out.get("background_power_mw") is None:
         bw = out.get("bandwidth_gbps")
-        bw = bw if isinstance(bw, (int, float)) else None
+        # a bandwidth the schema will refuse (bool, inf, nan, out of range) counts as none here
+        bw = bw if isinstance(bw, (int, float)) and not isinstance(bw, bool) and 0 < bw < 1e7 else None
         out["background_power_mw"] = round(gen.background_mw_per_x16 * channels_x16(bw, gen), 3)
     return out

@@ -177,9 +177,20 @@ def _fill_unit(unit: dict, node: float | None) -> dict:
 
 
 def fill_energies(data):
-    """Fill missing MAC, instruction, scratchpad and memory-level energies of a raw profile (before validation)."""
+    """Fill missing MAC, instruction, scratchpad and memory-level energies of a raw profile (before validation).
+
+    Best effort: on a malformed profile (wrong types, values out of range) the data is returned unfilled and the
+    schema's own validation names the field that is wrong.
+    """
     if not isinstance(data, dict):
         return data
+    try:
+        return _fill_energies(data)
+    except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError):
+        return data
+
+
+def _fill_energies(data: dict) -> dict:
     node = data.get("process_nm")
     node = node if isinstance(node, (int, float)) and node > 0 else None
     data = dict(data)

@@ -102,4 +102,4 @@ def test_json_is_written_atomically_and_never_holds_infinity(tmp_path):
 
 def test_unwritable_json_path_is_one_line(tmp_path):
     assert_one_line_error(["run", "--workload", TINY, "--json", tmp_path / "missing" / "o.json"],
-                          contains="cannot write JSON")
+                          contains="does not exist")   # output paths are checked before simulating

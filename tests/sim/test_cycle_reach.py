@@ -7,10 +7,9 @@ import pytest
 import accelsim
 from accelsim.cli import main
 from accelsim.hardware import load_profile
-from accelsim.paths import REPO_ROOT
 
 TINY = Path(__file__).parents[2] / "workloads" / "tiny_cnn.yaml"
-PROFILES = sorted(p.stem for p in (REPO_ROOT / "hw_profiles").glob("*.yaml") if p.stem != "calibration")
+PROFILES = accelsim.available_profiles()
 
 
 def _measured(res) -> dict:
