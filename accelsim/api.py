@@ -21,7 +21,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
              precision: str | None = None, threads: int | None = None, calibrated: bool = True,
              compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
              objective: str = "latency", latency_bound_ms: float | None = None,
-             timeline=None) -> RunResult | SocRunResult:
+             timeline=None, runtime=None, cores: str | None = None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -37,7 +37,12 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     ``unit="auto"`` partitions the layers over all units for ``objective``
     (``latency``, or ``energy`` within ``latency_bound_ms``) and returns a
     ``SocRunResult``; an event run fills ``timeline`` (an
-    ``accelsim.sim.timeline.Timeline``) when one is given.
+    ``accelsim.sim.timeline.Timeline``) when one is given. ``runtime`` (a name
+    in hw_profiles/runtimes/, a YAML path or an ``accelsim.runtime.Runtime``;
+    None = the unit's cost model alone, as before) prices every layer as that
+    software stack runs it (algorithm, formats, fusion, dispatch, thread
+    placement on ``cores``: big, little or all), with the ``runtime_factors`` of
+    calibration.yaml unless ``calibrated`` is False.
     """
     if fidelity not in FIDELITIES:
         raise AccelsimError(f"fidelity: got {fidelity!r}; allowed: {', '.join(FIDELITIES)}")
@@ -65,14 +70,21 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
             raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
                                 f"allowed: 1..{u.core_count}")
     run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline)
+    if runtime is not None or cores is not None:
+        from accelsim.runtime.run import runtime_context
+        run["rt"] = runtime_context(prof, u, runtime, cores, calibrated)
     if pipeline is not None:
         return _simulate_compressed(prof, wl, u, pipeline, compress, **run)
     return _simulate_workload(prof, wl, u, **run)
 
 
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
-                       threads: int | None, seed: int, weights: Mapping | None, timeline=None) -> RunResult:
-    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
+                       threads: int | None, seed: int, weights: Mapping | None, timeline=None, rt=None) -> RunResult:
+    if rt is None:
+        costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads) for info in wl]
+    else:
+        from accelsim.runtime.run import runtime_costs
+        costs = runtime_costs(wl, prof, u, rt, dataflow=dataflow, threads=threads)
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed,
@@ -83,8 +95,12 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
         layers = run_event(costs, u, prof, timeline=timeline)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None
     used_threads = len(u.thread_speeds(threads)) if u.cost_model == "simd" else None
+    if rt is not None and rt.runtime is not None and costs and costs[0].threads is not None:
+        used_threads = costs[0].threads
     return RunResult(profile=prof.name, workload=wl.name, fidelity=fidelity, unit=u.name, dataflow=used_dataflow,
-                     clock_ghz=u.clock_ghz, layers=layers, threads=used_threads, calibration=u.calibration)
+                     clock_ghz=u.clock_ghz, layers=layers, threads=used_threads,
+                     calibration=rt.calibration if rt is not None and rt.runtime is not None else u.calibration,
+                     runtime=rt.runtime.name if rt is not None and rt.runtime is not None else None)
 
 
 def _simulate_compressed(prof: Profile, wl: Workload, u, pipeline, spec, **run) -> RunResult:

@@ -41,7 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
-                      compress=args.compress, seed=args.seed, timeline=timeline, **run_kwargs(args))
+                      compress=args.compress, seed=args.seed, timeline=timeline, runtime=args.runtime,
+                      cores=args.cores, **run_kwargs(args))
     print(run_text(result))
     if getattr(result, "compression", None) is not None:
         from accelsim.report.compression import compression_text
@@ -212,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", default=None, type=_positive_int, metavar="N",
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
+    run.add_argument("--runtime", default=None, metavar="NAME",
+                     help="software stack that runs the network (hw_profiles/runtimes/: ncnn, ncnn-vulkan, tflite, "
+                          "tflite-gpu, snpe, tensorrt, paddle-lite, tvm, armnn, openvino, darknet) or a runtime .yaml")
+    run.add_argument("--cores", default=None, choices=("big", "little", "all"),
+                     help="CPU cores the threads run on (default: the runtime's, big)")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     add_run_options(run)
     run.set_defaults(func=cmd_run)

@@ -16,12 +16,25 @@ COST_MODELS: dict[str, Callable[..., LayerCost]] = {"systolic": cost_systolic, "
 
 
 def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, profile: Profile | None = None,
-               threads: int | None = None) -> LayerCost:
+               threads: int | None = None, runtime=None, cores: str | None = None,
+               runtime_factors: dict | None = None) -> LayerCost:
     """Price one layer on one unit with the unit's cost model.
 
     ``profile`` supplies the unit's on-chip memory levels (simd, simt);
-    ``threads`` the thread count of a simd unit.
+    ``threads`` the thread count of a simd unit. ``runtime`` (a name, path or
+    ``accelsim.runtime.Runtime``; None = the unit's cost model alone) re-prices
+    the layer as that software stack runs it, on ``cores`` (big, little, all)
+    of a CPU, with ``runtime_factors`` fitted by ``accelsim calibrate``.
     """
+    if runtime is not None:
+        from accelsim.runtime import load_runtime
+        from accelsim.runtime.cost import cost_with_runtime
+        rt = load_runtime(runtime)
+        memories = profile.unit_memories(unit) if profile is not None else []
+        base = cost_layer(info, unit, dataflow=dataflow, profile=profile,
+                          threads=min(threads, unit.core_count) if threads and unit.cost_model == "simd" else None)
+        return cost_with_runtime(info, unit, rt, base, memories=memories, threads=threads, cores=cores,
+                                 factors=runtime_factors)
     model = COST_MODELS.get(unit.cost_model)
     if model is None:
         raise AccelsimError(f"unit {unit.name!r}: cost_model {unit.cost_model!r} is not implemented; "

@@ -29,6 +29,8 @@ class LayerCost:
     threads: int | None = None   # simd units: threads the layer ran on
     level_bytes: dict[str, int] = field(default_factory=dict)  # traffic served by each on-chip level
     compress_cycles: int = 0     # unpack / decode / hash work the MAC array overlaps (accelsim/cost/compression.py)
+    algorithm: str = ""          # with a runtime: the conv algorithm it chose (im2col_gemm, winograd_f63, fused, ...)
+    runtime: str = ""            # the runtime (software stack) that priced the layer; "" = the unit's cost model alone
 
     @property
     def dram_bytes(self) -> int:

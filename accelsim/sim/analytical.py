@@ -20,7 +20,8 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
                        total_cycles=total_cycles, latency_ms=latency_ms, energy_mj=energy_pj * 1e-9,
                        dram_bytes=cost.dram_bytes, dram_read_bytes=cost.dram_read_bytes,
                        dram_write_bytes=cost.dram_write_bytes,
-                       sram_bytes=cost.sram_read_bytes + cost.sram_write_bytes, utilization=util)
+                       sram_bytes=cost.sram_read_bytes + cost.sram_write_bytes, utilization=util,
+                       algorithm=cost.algorithm)
 
 
 def analytical_cycles(cost: LayerCost, unit: Unit, profile: Profile) -> int:

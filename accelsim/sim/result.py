@@ -22,6 +22,7 @@ class LayerResult:
     sram_bytes: int
     utilization: float
     cycle_detail: dict | None = None  # cycle fidelity: what the kernel measured, or why it fell back
+    algorithm: str = ""               # with a runtime: conv algorithm chosen (winograd_f63, im2col_gemm, fused, ...)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -39,6 +40,7 @@ class RunResult:
     threads: int | None = None          # simd units: threads used
     calibration: str | None = None      # where the unit's fitted factors came from; None = spec alone
     compression: object | None = None  # accelsim.compress.CompressionSummary when run with compress=
+    runtime: str | None = None          # the runtime (software stack) the run modelled; None = unit cost model alone
 
     @property
     def total_cycles(self) -> int:
@@ -78,7 +80,7 @@ class RunResult:
         d = {
             "profile": self.profile, "workload": self.workload, "fidelity": self.fidelity, "unit": self.unit,
             "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "threads": self.threads,
-            "calibration": self.calibration, "total_cycles": self.total_cycles,
+            "calibration": self.calibration, "runtime": self.runtime, "total_cycles": self.total_cycles,
             "compute_cycles": self.compute_cycles, "stall_cycles": self.stall_cycles,
             "latency_ms": self.latency_ms, "energy_mj": self.energy_mj, "dram_bytes": self.dram_bytes,
             "macs": self.macs, "utilization": self.utilization,
