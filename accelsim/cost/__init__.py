@@ -34,7 +34,7 @@ def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, prof
         base = cost_layer(info, unit, dataflow=dataflow, profile=profile,
                           threads=min(threads, unit.core_count) if threads and unit.cost_model == "simd" else None)
         return cost_with_runtime(info, unit, rt, base, memories=memories, threads=threads, cores=cores,
-                                 factors=runtime_factors)
+                                 factors=runtime_factors, profile=profile)
     model = COST_MODELS.get(unit.cost_model)
     if model is None:
         raise AccelsimError(f"unit {unit.name!r}: cost_model {unit.cost_model!r} is not implemented; "

@@ -40,13 +40,28 @@ def soft_cap(x):
     return x / (1.0 + x ** CAP_SHARPNESS) ** (1.0 / CAP_SHARPNESS)
 
 
-def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -> str:
+GPU_FAMILIES = ("adreno", "mali", "videocore", "powervr", "immortalis")
+
+
+def unit_family(unit: Unit, profile=None) -> str:
+    """A unit's calibration family: its calibration_group if set, else a GPU family named in the profile, else its kind."""
+    if unit.calibration_group:
+        return unit.calibration_group
+    if unit.kind == "gpu" and profile is not None:
+        text = f"{profile.description} {unit.name} {' '.join(unit.sources)}".lower()
+        for fam in GPU_FAMILIES:
+            if fam in text:
+                return "mali" if fam == "immortalis" else fam
+    return unit.kind
+
+
+def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
     """Calibration key: runtime/core type (CPU, the core that sets the pace), runtime/GPU family, runtime/group."""
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
-        name = slowest.core.name if slowest.core else f"{unit.group}"
+        name = slowest.core.name if slowest.core else unit_family(unit, profile)
         return f"{runtime.name}/{name}"
-    return f"{runtime.name}/{unit.group}"
+    return f"{runtime.name}/{unit_family(unit, profile)}"
 
 
 def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
@@ -85,11 +100,13 @@ class RuntimeTerms:
     prior_vector: float
     memory_cycles: int
     overhead_cycles: float
-    key: str
+    key: str                 # runtime/core type or runtime/GPU family: per-key factors
+    group: str               # the unit's calibration group (cpu, gpu, nvidia_gpu, dsp, ...): shared factors
+    runtime: str
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
-                  cores: str | None = None) -> tuple[RuntimeTerms, str, dict]:
+                  cores: str | None = None, profile=None) -> tuple[RuntimeTerms, str, dict]:
     """Factor-free terms of ``info`` on ``unit`` under ``runtime``, its algorithm and traffic details."""
     if unit.kind not in runtime.units:
         raise AccelsimError(f"runtime {runtime.name!r} drives {', '.join(runtime.units)} units, not unit "
@@ -145,16 +162,27 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          vector_cycles=vector_ops / vec_rate if vector_ops else 0.0,
                          prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
-                         key=factor_key(runtime, unit, placement))
+                         key=factor_key(runtime, unit, placement, profile), group=unit.group,
+                         runtime=runtime.name)
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
     return terms, algorithm, detail
 
 
-def terms_cycles(t: RuntimeTerms, factors: dict | None) -> tuple[int, float, int]:
-    """(compute cycles, efficiency, overhead cycles) of terms under fitted ``factors`` (None: all 1)."""
-    f = factors or {}
+def combined_factors(rf: dict | None, t: RuntimeTerms) -> dict[str, float]:
+    """Per op class: shared (group) x runtime x per-key factor of calibration.yaml's ``runtime_factors``."""
+    if not rf:
+        return {}
+    shared = (rf.get("shared") or {}).get(t.group) or {}
+    key = (rf.get("keys") or {}).get(t.key) or {}
+    rt = float((rf.get("runtimes") or {}).get(t.runtime, 1.0))
+    return {c: shared.get(c, 1.0) * key.get(c, 1.0) * (rt if c != "overhead" else 1.0) for c in FACTOR_CLASSES}
+
+
+def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
+    """(compute cycles, efficiency, overhead cycles) of terms under combined factors ``f`` (None: all 1)."""
+    f = f or {}
     eff_g = soft_cap(t.prior_gemm * f.get(t.gemm_class, 1.0))
     eff_v = soft_cap(t.prior_vector * f.get("elementwise", 1.0))
     compute = t.gemm_cycles / eff_g + t.vector_cycles / eff_v
@@ -163,10 +191,14 @@ def terms_cycles(t: RuntimeTerms, factors: dict | None) -> tuple[int, float, int
 
 def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: LayerCost, *, memories=(),
                       threads: int | None = None, cores: str | None = None,
-                      factors: dict | None = None) -> LayerCost:
-    """``base`` (the unit's own cost of ``info``) re-priced as ``runtime`` runs it."""
-    terms, algorithm, detail = runtime_terms(info, unit, runtime, memories=memories, threads=threads, cores=cores)
-    compute, eff, overhead = terms_cycles(terms, (factors or {}).get(terms.key))
+                      factors: dict | None = None, profile=None) -> LayerCost:
+    """``base`` (the unit's own cost of ``info``) re-priced as ``runtime`` runs it.
+
+    ``factors``: calibration.yaml's ``runtime_factors`` (key -> op class -> factor).
+    """
+    terms, algorithm, detail = runtime_terms(info, unit, runtime, memories=memories, threads=threads, cores=cores,
+                                             profile=profile)
+    compute, eff, overhead = terms_cycles(terms, combined_factors(factors, terms))
     mem = detail["mem"]
     return dataclasses.replace(base, compute_cycles=compute, efficiency=eff, memory_cycles=mem.memory_cycles,
                                dram_read_bytes=mem.dram_read_bytes, dram_write_bytes=mem.dram_write_bytes,

@@ -58,9 +58,17 @@ def _factors(path: str, mtime_ns: int) -> dict:
     rf = data.get("runtime_factors") if isinstance(data, dict) else None
     if rf is None:
         return {}
-    if not isinstance(rf, dict) or not all(isinstance(v, dict) and all(isinstance(x, (int, float)) and x > 0
-                                                                       for x in v.values()) for v in rf.values()):
-        raise AccelsimError(f"{path}: runtime_factors: expected a mapping of runtime/core keys to positive factors")
+    def positive(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < float("inf")
+
+    ok = isinstance(rf, dict) and set(rf) <= {"shared", "runtimes", "keys"}
+    ok = ok and all(positive(v) for v in (rf.get("runtimes") or {}).values())
+    for section in ("shared", "keys"):
+        ok = ok and all(isinstance(v, dict) and all(positive(x) for x in v.values())
+                        for v in (rf.get(section) or {}).values())
+    if not ok:
+        raise AccelsimError(f"{path}: runtime_factors: expected shared/keys (name -> op class -> positive factor) "
+                            f"and runtimes (name -> positive factor)")
     return rf
 
 
