@@ -171,13 +171,17 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
 
 
 def combined_factors(rf: dict | None, t: RuntimeTerms) -> dict[str, float]:
-    """Per op class: shared (group) x runtime x per-key factor of calibration.yaml's ``runtime_factors``."""
+    """Per op class: shared (group) x runtime x per-key factor of calibration.yaml's ``runtime_factors``
+    (shared ``compute`` on every compute class, ``depthwise`` on top for depthwise layers, ``overhead``)."""
     if not rf:
         return {}
     shared = (rf.get("shared") or {}).get(t.group) or {}
     key = (rf.get("keys") or {}).get(t.key) or {}
     rt = float((rf.get("runtimes") or {}).get(t.runtime, 1.0))
-    return {c: shared.get(c, 1.0) * key.get(c, 1.0) * (rt if c != "overhead" else 1.0) for c in FACTOR_CLASSES}
+    out = {c: shared.get("compute", 1.0) * rt * key.get(c, 1.0) for c in FACTOR_CLASSES if c != "overhead"}
+    out["depthwise"] *= shared.get("depthwise", 1.0)
+    out["overhead"] = shared.get("overhead", 1.0) * key.get("overhead", 1.0)
+    return out
 
 
 def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
