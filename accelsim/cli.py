@@ -36,7 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     timeline = make_timeline(args)
     workload = args.workload
-    if str(workload).lower().endswith(".onnx"):
+    if str(workload).lower().endswith((".onnx", ".param")):   # --onnx-unknown-ops applies to ncnn .param too
         from accelsim.workload import load_workload
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
@@ -170,7 +170,7 @@ def cmd_workloads(args: argparse.Namespace) -> int:
             rows.append([name, shape, _count(wl.macs), _count(wl.params), desc])
         print(format_table(["workload", "input", "MACs", "params", "description"], rows, right={2, 3}))
         return 0
-    options = {"unknown_ops": args.onnx_unknown_ops} if args.name.lower().endswith(".onnx") else {}
+    options = {"unknown_ops": args.onnx_unknown_ops} if args.name.lower().endswith((".onnx", ".param")) else {}
     wl = load_workload(args.name, **options)
     rows = [[i.name, i.op, "x".join(map(str, i.out_shape)), _count(i.macs), _count(i.params), _count(i.elem_ops)]
             for i in wl]

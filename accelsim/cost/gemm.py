@@ -29,6 +29,8 @@ def gemm_of(info: LayerInfo) -> Gemm | None:
     step from ``C + hidden`` to ``4 * hidden`` channels over the H x W plane.
     """
     layer = info.layer
+    if hasattr(layer, "gemm_dims"):   # layers that state their GEMM (layers_gemm, layers_deconv)
+        return Gemm(*layer.gemm_dims(list(info.in_shapes), info.out_shape))
     if isinstance(layer, Conv2d):
         c = info.in_shapes[0][0]
         k, e, f = info.out_shape

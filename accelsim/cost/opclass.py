@@ -8,6 +8,8 @@ from accelsim.workload.layers import Conv2d, Dense
 def op_class(info: LayerInfo) -> str:
     """``conv``, ``depthwise``, ``pointwise``, ``fc`` or ``elementwise`` (layers without MACs)."""
     layer = info.layer
+    if isinstance(getattr(layer, "op_class", None), str):   # layers that name their class (layers_gemm, deconv)
+        return layer.op_class
     if isinstance(layer, Conv2d):
         if layer.groups > 1 and layer.groups == info.in_shapes[0][0]:
             return "depthwise"

@@ -18,9 +18,15 @@ def _load_onnx(path: Path, **options) -> Workload:
     return load_onnx_workload(path, **options)
 
 
+def _load_ncnn(path: Path, **options) -> Workload:
+    from accelsim.workload.ncnn_import import load_ncnn_workload
+    return load_ncnn_workload(path, **options)
+
+
 FILE_LOADERS = {".yaml": load_yaml_workload, ".yml": load_yaml_workload, ".csv": load_scalesim_csv,
-                ".onnx": _load_onnx}
-OPTION_LOADERS = {".onnx": ("unknown_ops", "fuse_activations")}   # file types that take options
+                ".onnx": _load_onnx, ".param": _load_ncnn}
+OPTION_LOADERS = {".onnx": ("unknown_ops", "fuse_activations"),   # file types that take options
+                  ".param": ("unknown_ops", "use_hints", "input_shape")}
 
 
 def available_workloads() -> list[str]:
@@ -35,7 +41,9 @@ def available_workloads() -> list[str]:
 def load_workload(workload: str | Path | Workload | None = None, **options) -> Workload:
     """A :class:`Workload` from a zoo name (``options`` go to its builder) or a file path.
 
-    ``.onnx`` files take ``unknown_ops="error"|"zero_cost"`` and ``fuse_activations``.
+    ``.onnx`` files take ``unknown_ops="error"|"zero_cost"`` and ``fuse_activations``; ncnn ``.param`` files
+    take ``unknown_ops``, ``use_hints`` and ``input_shape``. A relative ``.param`` path that is not a file is
+    also looked up in the workload folders (``ncnn/mobilenet.param`` finds the shipped ncnn benchmark models).
     """
     if isinstance(workload, Workload):
         return workload
@@ -58,6 +66,8 @@ def load_workload(workload: str | Path | Workload | None = None, **options) -> W
                                 f"allowed: {', '.join(FILE_LOADERS)}")
         raise AccelsimError(f"workload {key!r} not found; known: {', '.join(available_workloads())} "
                             "(or give a .yaml workload, .onnx model or SCALE-Sim topology .csv path)")
+    if not path.is_file() and path.suffix.lower() == ".param" and not path.is_absolute():
+        path = next((d / path for d in workload_dirs() if (d / path).is_file()), path)
     if not path.is_file():
         raise AccelsimError(f"{path}: file not found")
     allowed = OPTION_LOADERS.get(path.suffix.lower(), ())

@@ -1,0 +1,186 @@
+"""ncnn .param import: every shipped benchmark model against an independent brute-force count and published sizes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accelsim.errors import AccelsimError
+from accelsim.workload import load_workload
+from accelsim.workload.ncnn_import import workload_from_ncnn
+
+MODELS = Path(__file__).resolve().parents[2] / "workloads" / "ncnn"
+NAMES = sorted(p.stem for p in MODELS.glob("*.param"))
+INPUT_SIZES = {"FastestDet": (352, 352)}   # benchncnn.cpp feeds FastestDet 352 x 352
+
+
+def _kv(tokens: list[str]) -> dict[str, str]:
+    return dict(t.split("=", 1) for t in tokens if "=" in t)
+
+
+def brute_force_count(path: Path) -> tuple[int, int]:
+    """MACs and parameters straight from the text: each weight is used once per output pixel
+    (output sizes from the -23330 hints, or from a spatial-size tracker where a file has none)."""
+    hw: dict[str, tuple[int, int]] = {}
+    macs = params = 0
+    for line in path.read_text().splitlines()[2:]:
+        t = line.split()
+        typ, n_in, n_out = t[0], int(t[2]), int(t[3])
+        ins, outs = t[4:4 + n_in], t[4 + n_in:4 + n_in + n_out]
+        kv = _kv(t[4 + n_in + n_out:])
+        g = lambda k, d=0: int(kv.get(str(k), d))  # noqa: E731
+        size = hw.get(ins[0]) if ins else None
+        if "-23330" in kv:
+            v = [int(x) for x in kv["-23330"].split(",")[1:]]
+            size = (v[2], v[1]) if v[0] == 3 else (1, 1)
+        elif typ == "Input":
+            size = (g(1), g(0)) if g(0) else INPUT_SIZES[path.stem]
+        elif typ in ("Convolution", "ConvolutionDepthWise"):
+            k, s, p = g(1), g(3, 1), g(4)
+            kh, sh, pt = g(11, k), g(13, s), g(14, p)
+            size = ((size[0] + pt + g(16, pt) - kh) // sh + 1, (size[1] + p + g(15, p) - k) // s + 1)
+        elif typ == "Pooling":
+            assert g(5) == 1, "the tracker handles valid-mode pooling only"
+            k, s, p = g(1), g(2, 1), g(3)
+            kh, sh, pt = g(11, k), g(12, s), g(13, p)
+            size = ((size[0] + pt + g(15, pt) - kh) // sh + 1, (size[1] + p + g(14, p) - k) // s + 1)
+        elif typ == "Interp":
+            size = (int(size[0] * float(kv["1"])), int(size[1] * float(kv["2"])))
+        elif typ == "Padding":
+            size = (size[0] + g(0) + g(1), size[1] + g(2) + g(3))
+        for o in outs:
+            hw[o] = size
+        if typ in ("Convolution", "ConvolutionDepthWise"):
+            macs += g(6) * size[0] * size[1]
+            params += g(6) + (g(0) if g(5) else 0)
+        elif typ == "DeconvolutionDepthWise":
+            macs += g(6) * hw[ins[0]][0] * hw[ins[0]][1]
+            params += g(6) + (g(0) if g(5) else 0)
+        elif typ == "InnerProduct":
+            macs += g(2)
+            params += g(2) + (g(0) if g(1) else 0)
+        elif typ == "BatchNorm":
+            params += 2 * g(0)   # scale and shift per channel (ncnn folds mean and variance into them)
+    return macs, params
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_model_matches_a_brute_force_count(name):
+    path = MODELS / f"{name}.param"
+    wl = load_workload(path)
+    macs, params = brute_force_count(path)
+    assert wl.macs == macs
+    assert wl.params == params
+    assert sum(i.macs for i in wl) == wl.macs
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in ("FastestDet", "blazeface")])
+def test_inferred_shapes_equal_the_hints(name):
+    """Shape inference alone (hints ignored) gives every shape the file's hints give."""
+    path = MODELS / f"{name}.param"
+    a, b = load_workload(path), load_workload(path, use_hints=False)
+    assert [i.out_shape for i in a] == [i.out_shape for i in b]
+
+
+def test_all_27_models_and_every_layer_type_are_shipped():
+    assert len(NAMES) == 27
+    types = {line.split()[0] for n in NAMES for line in (MODELS / f"{n}.param").read_text().splitlines()[2:]}
+    assert {"Convolution", "ConvolutionDepthWise", "DeconvolutionDepthWise", "InnerProduct", "Pooling", "LRN",
+            "BatchNorm", "PriorBox", "DetectionOutput", "Yolov3DetectionOutput", "YoloDetectionOutput", "Crop",
+            "Padding", "Permute", "Interp", "ShuffleChannel", "Slice", "Reshape"} <= types
+    assert (MODELS / "LICENSE-ncnn.txt").is_file()
+
+
+# published multiply-accumulates (and parameters) of the networks these files define
+PUBLISHED = {
+    "mobilenet": (569e6, 4.2e6),        # Howard et al. 2017, Table 1 (224 x 224)
+    "resnet50": (3.8e9, 25.5e6),        # He et al. 2016, Table 1 ("3.8 x 10^9 FLOPs", multiply-adds)
+    "resnet18": (1.8e9, 11.7e6),        # He et al. 2016, Table 1
+    "vgg16": (15.5e9, 138.4e6),         # widely cited VGG-16 at 224 x 224
+    "alexnet": (724e6, 61e6),           # BVLC AlexNet (2-group conv2/4/5, 227 x 227)
+    "googlenet": (1.58e9, 7.0e6),       # Szegedy et al. 2015: "1.5 billion multiply-adds"
+    "mobilenet_v2": (300e6, 3.5e6),     # Sandler et al. 2018, Table 4
+    "shufflenet_v2": (146e6, 2.3e6),    # Ma et al. 2018, 1.0x: 146 MFLOPs (multiply-adds), 2.3 M params
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_sizes(name):
+    wl = load_workload(MODELS / f"{name}.param")
+    macs, params = PUBLISHED[name]
+    assert wl.macs == pytest.approx(macs, rel=0.06)
+    assert wl.params == pytest.approx(params, rel=0.03)
+
+
+def test_int8_models_quantize_exactly_the_mac_layers():
+    fp = load_workload(MODELS / "mobilenet.param")
+    q = load_workload(MODELS / "mobilenet_int8.param")
+    assert fp.precision == q.precision == "fp32"
+    assert {i.precision for i in fp} == {"fp32"}
+    assert {i.precision for i in q if i.macs} == {"int8"}
+    assert {i.precision for i in q if not i.macs} <= {"fp32"}
+    assert q.macs == fp.macs
+
+
+def test_loader_finds_shipped_models_and_cli_option_names():
+    wl = load_workload("ncnn/squeezenet.param")
+    assert wl.name == "squeezenet" and wl.inputs == {"data": (3, 227, 227)}
+
+
+HEADER = "7767517\n{n} {b}\nInput data 0 1 data 0=8 1=8 2=4\n"
+
+
+def test_unknown_layer_is_one_line_error_and_zero_cost_escape():
+    text = HEADER.format(n=3, b=3) + "Frobnicate f 1 1 data x\nConvolution c 1 1 x y 0=2 1=1 6=8\n"
+    with pytest.raises(AccelsimError, match=r"line 4: Frobnicate 'f': layer type not supported") as e:
+        workload_from_ncnn(text, where="m.param")
+    assert "\n" not in str(e.value) and "m.param" in str(e.value)
+    wl = workload_from_ncnn(text, unknown_ops="zero_cost")
+    assert [i.op for i in wl] == ["zero_cost", "conv"]
+    assert wl.macs == 2 * 4 * 8 * 8
+
+
+def test_hand_worked_small_model():
+    """Conv 3x3 s2 SAME (-233), a pool in ceil mode, a 2-group conv, an int8 FC: counted by hand."""
+    text = HEADER.format(n=5, b=5) + (
+        "Convolution c1 1 1 data a 0=6 1=3 3=2 4=-233 5=1 6=216\n"       # 8x8 -> 4x4 x 6 ch
+        "Pooling p 1 1 a b 0=0 1=3 2=2\n"                                   # ceil((4-3)/2)+1 = 2
+        "ConvolutionDepthWise c2 1 1 b c 0=4 1=1 6=12 7=2\n"               # 2 groups of 3 -> 2
+        "InnerProduct fc 1 1 c d 0=10 1=1 2=160 8=1\n")
+    wl = workload_from_ncnn(text)
+    assert [i.out_shape for i in wl] == [(6, 4, 4), (6, 2, 2), (4, 2, 2), (10, 1, 1)]
+    assert wl.macs == 4 * 4 * 6 * 3 * 3 * 4 + 2 * 2 * 4 * 3 + 16 * 10
+    assert wl.params == 216 + 6 + 12 + 160 + 10
+    assert wl["fc"].precision == "int8" and wl["c1"].precision == "fp32"
+
+
+@pytest.mark.parametrize("text, match", [
+    ("7767518\n1 1\n", "not an ncnn text .param"),
+    ("7767517\nx\n", "line 2"),
+    ("7767517\n2 2\nInput data 0 1 data 0=8 1=8 2=4\n", "declares 2 layers"),
+    (HEADER.format(n=2, b=2) + "ReLU r 1 1 nope y\n", "reads blob 'nope'"),
+    (HEADER.format(n=2, b=2) + "Convolution c 1 1 data y 0=2 1=1 -23330=4,3,9,9,2\n", "shape hint"),
+])
+def test_bad_files_are_one_line_errors(text, match):
+    with pytest.raises(AccelsimError, match=match) as e:
+        workload_from_ncnn(text, where="m.param")
+    assert "\n" not in str(e.value)
+
+
+def test_input_shape_option_reinfers_every_shape():
+    wl = load_workload(MODELS / "mobilenet.param", input_shape=(3, 160, 160))
+    assert wl.macs == pytest.approx(569e6 * (160 / 224) ** 2, rel=0.02)
+    assert wl["pool6"].out_shape == (1024, 1, 1) and wl["conv6/sep"].out_shape == (1024, 5, 5)
+
+
+def test_runs_on_a_cpu_profile():
+    from accelsim.api import simulate
+    result = simulate("snapdragon855", load_workload(MODELS / "resnet18_int8.param"), unit="cpu")
+    assert result.latency_ms > 0
+
+
+def test_cli_runs_a_param_file(capsys):
+    from accelsim.cli import main
+    assert main(["run", "--profile", "snapdragon855", "--unit", "cpu", "--workload",
+                 str(MODELS / "squeezenet_int8.param")]) == 0
+    assert "latency" in capsys.readouterr().out
