@@ -74,15 +74,19 @@ def _by_count(values) -> list[str]:
     return sorted(counts, key=lambda k: (-counts[k], k)), counts
 
 
-def rt_layout(terms: RtTerms) -> RtLayout:
-    """Parameters the rows support, at most one per ``ROWS_PER_PARAMETER`` rows (at least one)."""
+def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
+    """Parameters the rows support, at most one per ``ROWS_PER_PARAMETER`` rows (at least one).
+
+    ``fitted``: mask of the rows a fit may use (default all); only they count.
+    """
     n = len(terms.rows)
-    groups, _ = _by_count(r.group for r in terms.rows)
-    runtimes, _ = _by_count(r.runtime for r in terms.rows)
-    keys, counts = _by_count(r.key for r in terms.rows)
+    use = [r for i, r in enumerate(terms.rows) if fitted is None or fitted[i]]
+    groups, _ = _by_count(r.group for r in use)
+    runtimes, _ = _by_count(r.runtime for r in use)
+    keys, counts = _by_count(r.key for r in use)
     wanted = ([("shared", g, "compute") for g in groups] + [("shared", g, "overhead") for g in groups]
               + [("runtime", rt, "") for rt in runtimes] + [("shared", g, "depthwise") for g in groups])
-    budget = max(1, n // ROWS_PER_PARAMETER)
+    budget = max(1, len(use) // ROWS_PER_PARAMETER)
     names = wanted[:budget]
     for k in keys:
         if counts[k] >= MIN_KEY_ROWS and len(names) + NC <= budget:
@@ -154,12 +158,19 @@ def solve(layout: RtLayout, t: RtTerms, weights: np.ndarray | None = None, theta
     return res.x
 
 
-def cross_validate(layout: RtLayout, t: RtTerms, labels: list[str], theta: np.ndarray) -> np.ndarray:
-    """Each row predicted by a fit that left out every row sharing its label (device or network)."""
+def cross_validate(layout: RtLayout, t: RtTerms, labels: list[str], theta: np.ndarray,
+                   fitted: np.ndarray | None = None, predict: np.ndarray | None = None) -> np.ndarray:
+    """Each row (of ``predict``, default all) predicted by a fit without every row sharing its label.
+
+    ``fitted``: rows a fit may ever use (held-back devices never are); NaN for rows not predicted.
+    """
     labels_arr = np.array(labels)
-    out = np.empty(len(t.rows))
-    for lab in sorted(set(labels)):
+    base = np.ones(len(t.rows), bool) if fitted is None else fitted
+    want = np.ones(len(t.rows), bool) if predict is None else predict
+    out = np.full(len(t.rows), np.nan)
+    for lab in sorted(set(labels_arr[want])):
         held = labels_arr == lab
-        th = solve(layout, t, weights=(~held).astype(float), theta0=theta)
-        out[held] = predict_ms(th, layout, t)[held]
+        th = solve(layout, t, weights=(base & ~held).astype(float), theta0=theta)
+        sel = held & want
+        out[sel] = predict_ms(th, layout, t)[sel]
     return out
