@@ -12,6 +12,7 @@ from accelsim.validation import validate
 from accelsim.yamlio import read_yaml_mapping
 
 DEFAULT_PROFILE = "snapdragon855"
+CORE_TYPES_FILE = "core_types.yaml"   # shared CPU core types, not a profile
 
 
 def available_profiles() -> list[str]:
@@ -19,7 +20,7 @@ def available_profiles() -> list[str]:
     names = set()
     for d in profile_dirs():
         if d.is_dir():
-            names.update(p.stem for p in d.glob("*.yaml") if p.name != CALIBRATION_FILE)
+            names.update(p.stem for p in d.glob("*.yaml") if p.name not in (CALIBRATION_FILE, CORE_TYPES_FILE))
     return sorted(names)
 
 

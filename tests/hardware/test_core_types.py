@@ -1,68 +1,94 @@
-"""Core-types loader (hw_profiles/core_types.yaml format) and clusters that name a core type."""
+"""hw_profiles/core_types.yaml (CPU core types described once) and the chip profiles written from spec sheets."""
 from __future__ import annotations
+
+import re
 
 import pytest
 import yaml
 
-from accelsim.errors import AccelsimError
-from accelsim.hardware.core_types import core_type, core_types
-from accelsim.hardware.schema import Unit
-from accelsim.runtime import load_runtime
-from accelsim.runtime.cost import arithmetic_format
-from accelsim.runtime.placement import place
+import accelsim
+from accelsim.hardware import available_profiles, load_profile
+from accelsim.paths import REPO_ROOT
 
-DATA = {
-    "sources": [{"id": "swog", "title": "Arm Software Optimization Guide"}],
-    "core_types": [
-        {"name": "cortex-a76", "aliases": ["kryo485-gold"], "isa": "armv8.2-a", "issue_width": 4, "simd_pipes": 2,
-         "fp16_arith": True, "dotprod": True, "l1d_bytes": 65536, "l2_bytes": 262144,
-         "precisions": {"fp32": {"macs_per_cycle": 8, "source": "swog"}, "fp16": {"macs_per_cycle": 16},
-                        "int8": {"macs_per_cycle": 32}}, "sources": ["swog"]},
-        {"name": "cortex-a53", "isa": "armv8-a", "issue_width": 2, "simd_pipes": 1,
-         "precisions": {"fp32": {"macs_per_cycle": 2}, "int8": {"macs_per_cycle": 8}}, "sources": ["swog"]},
-    ],
-}
+CORE_TYPES = yaml.safe_load((REPO_ROOT / "hw_profiles" / "core_types.yaml").read_text())
+CORES = {c["name"]: c for c in CORE_TYPES["core_types"]}
+ALIASES = {a: c["name"] for c in CORE_TYPES["core_types"] for a in c.get("aliases", [])}
+KEYS = {"name", "aliases", "isa", "issue_width", "simd_pipes", "simd_bits", "fp16_arith", "dotprod", "l1d_bytes",
+        "l2_bytes", "precisions", "sources"}
+REQUIRED = ["cortex-a53", "cortex-a55", "cortex-a57", "cortex-a72", "cortex-a73", "cortex-a75", "cortex-a76",
+            "cortex-a77", "cortex-a78", "cortex-a78ae", "cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4",
+            "cortex-a510", "cortex-a710", "cortex-a715", "cortex-a720", "carmel", "denver2", "cortex-a35"]
+NEW_PROFILES = ["raspberrypi4"]
 
 
-@pytest.fixture
-def ct_file(tmp_path, monkeypatch):
-    path = tmp_path / "core_types.yaml"
-    path.write_text(yaml.safe_dump(DATA))
-    monkeypatch.setattr("accelsim.hardware.core_types.CORE_TYPES_FILE", path)
-    return path
+def core(name: str) -> dict:
+    return CORES[ALIASES.get(name, name)]
 
 
-def test_lookup_by_name_and_alias(ct_file):
-    assert core_type("Kryo485-Gold").name == "cortex-a76"
-    assert core_types()["cortex-a53"].precisions["fp32"].macs_per_cycle == 2
-    with pytest.raises(AccelsimError, match="core type 'cortex-z9' not found"):
-        core_type("cortex-z9")
+def test_core_types_cover_the_required_cores_in_the_fixed_format():
+    assert set(REQUIRED) <= set(CORES)
+    ids = {s["id"] for s in CORE_TYPES["sources"]}
+    assert all(s["title"] and s["url"].startswith("https://") for s in CORE_TYPES["sources"])
+    names = list(CORES) + list(ALIASES)
+    assert len(names) == len(set(names)), "a core name or alias is used twice"
+    for c in CORE_TYPES["core_types"]:
+        assert set(c) <= KEYS and KEYS - {"aliases"} <= set(c), c["name"]
+        assert c["name"] == c["name"].lower()
+        assert set(c["sources"]) <= ids
+        for prec, spec in c["precisions"].items():
+            assert spec["source"] in ids and spec["via"] and spec["macs_per_cycle"] > 0, (c["name"], prec)
 
 
-def test_unknown_source_is_an_error(tmp_path):
-    bad = {**DATA, "core_types": [{**DATA["core_types"][1], "sources": ["nope"]}]}
-    path = tmp_path / "ct.yaml"
-    path.write_text(yaml.safe_dump(bad))
-    with pytest.raises(AccelsimError, match="unknown source ids"):
-        core_types(path)
+@pytest.mark.parametrize("name", sorted(CORES))
+def test_rates_follow_from_pipes_and_features(name):
+    """fp32 MACs = pipes x 128-bit lanes (4) for full-width pipes; fp16 exists exactly with Armv8.2 FP16
+    arithmetic and doubles fp32; SDOT cores do 4 int8 MACs per fp32 lane, the others at least fp32."""
+    c = CORES[name]
+    p = {k: v["macs_per_cycle"] for k, v in c["precisions"].items()}
+    if c["simd_bits"] == 128 and name != "cortex-a510":
+        assert p["fp32"] == c["simd_pipes"] * 4
+    assert ("fp16" in p) == c["fp16_arith"]
+    if c["fp16_arith"]:
+        assert p["fp16"] == 2 * p["fp32"]
+    if c["dotprod"]:
+        assert p["int8"] == 4 * p["fp32"]
+    else:
+        assert p["int8"] >= p["fp32"]
+    assert c["l1d_bytes"] >= 16384 and (c["l2_bytes"] is None or c["l2_bytes"] >= 131072)
 
 
-def _unit():
-    return Unit(name="cpu", kind="cpu", cost_model="simd", clock_ghz=2.0, lanes=4,
-                precisions={"fp32": {"macs_per_cycle": 8}, "fp16": {"macs_per_cycle": 16}},
-                clusters=[{"name": "little", "core": "cortex-a53", "count": 4, "clock_ghz": 1.4},
-                          {"name": "big", "core": "cortex-a76", "count": 2, "clock_ghz": 2.0}])
+def test_core_types_file_is_not_listed_as_a_profile():
+    assert "core_types" not in available_profiles()
+    assert set(NEW_PROFILES) <= set(available_profiles())
 
 
-def test_clusters_take_core_type_rates_and_fp16(ct_file):
-    unit = _unit()
-    big = place(unit, 2, "big")          # the faster cluster, wherever it is listed
-    assert [c.core.name for c in big.cores] == ["cortex-a76"] * 2
-    little = place(unit, 4, "little")
-    assert [c.core.name for c in little.cores] == ["cortex-a53"] * 4
-    assert little.cores[0].macs_per_cycle(unit, "fp32") == 2
-    ncnn = load_runtime("ncnn")
-    from accelsim.workload import load_workload
-    info = next(iter(load_workload("mobilenet_v1").with_precision("fp32")))
-    assert arithmetic_format(info, unit, ncnn, big) == "fp16"        # A76 has Armv8.2 FP16 arithmetic
-    assert arithmetic_format(info, unit, ncnn, little) == "fp32"     # A53 does not
+@pytest.mark.parametrize("chip", NEW_PROFILES)
+def test_new_profile_loads_cites_sources_and_uses_known_cores(chip):
+    p = load_profile(chip, calibrated=False)
+    ids = {s.id for s in p.sources}
+    assert p.process_nm and p.dram.bandwidth_gbps and p.dram.energy_pj_per_byte > 0
+    cpu = p.unit("cpu")
+    assert cpu.clusters and all(c.core for c in cpu.clusters)
+    big = core(cpu.clusters[0].core)
+    for prec, spec in cpu.precisions.items():   # the unit's table is the first (big) cluster's core type
+        assert spec.macs_per_cycle == big["precisions"][prec]["macs_per_cycle"], prec
+    for cl in cpu.clusters:
+        rate = core(cl.core)["precisions"]["fp32"]["macs_per_cycle"]
+        assert cl.macs_scale == pytest.approx(rate / big["precisions"]["fp32"]["macs_per_cycle"])
+    for u in p.units:
+        assert set(u.sources) <= ids
+        assert all(spec.source in ids for spec in u.precisions.values())
+    text = (REPO_ROOT / "hw_profiles" / f"{chip}.yaml").read_text()
+    for line in text.splitlines():   # every hardware figure says where it comes from or that it is an estimate
+        if re.search(r"^\s+(clock_ghz|lanes|cores|bandwidth_gbps|size_bytes|latency_ns|array):", line) or \
+                line.strip().startswith("- {name:"):
+            assert "source" in line or "estimate" in line or "(" in line.split("#", 1)[-1], line
+
+
+@pytest.mark.parametrize("chip", NEW_PROFILES)
+def test_new_profile_runs_every_unit(chip):
+    p = load_profile(chip)
+    for u in p.units:
+        prec = next(f for f in ("int8", "fp16", "fp32") if f in u.precisions)
+        r = accelsim.simulate(chip, "mobilenet_v2", unit=u.name, precision=prec)
+        assert 0.05 < r.latency_ms < 5000 and r.energy_mj > 0
