@@ -66,3 +66,14 @@ def test_clusters_take_core_type_rates_and_fp16(ct_file):
     info = next(iter(load_workload("mobilenet_v1").with_precision("fp32")))
     assert arithmetic_format(info, unit, ncnn, big) == "fp16"        # A76 has Armv8.2 FP16 arithmetic
     assert arithmetic_format(info, unit, ncnn, little) == "fp32"     # A53 does not
+
+
+def test_repo_core_types_load_and_every_cluster_core_exists():
+    from accelsim.hardware import available_profiles, load_profile
+    table = core_types()
+    assert {"cortex-a53", "cortex-a76", "carmel", "denver2"} <= {c.name for c in table.values()}
+    for name in available_profiles():
+        for unit in load_profile(name, calibrated=False).units:
+            for cl in unit.clusters or []:
+                if cl.core:
+                    assert core_type(cl.core).name, (name, cl.name)
