@@ -3,19 +3,21 @@
 Log-factor parameters, all 0 (= spec) at the start:
 
 - ``shared``: per calibration group present (cpu, gpu, nvidia_gpu, dsp, ...): ``compute`` (every
-  compute class), ``depthwise`` (on top, for depthwise layers) and ``overhead`` (dispatch);
+  compute class), ``depthwise`` (on top, for depthwise layers), ``overhead`` (dispatch), ``int8``
+  (GEMM efficiency of int8 layers, on top) and ``threads`` (compute time per doubling of threads:
+  the thread pool's scaling loss);
 - ``runtimes``: one per runtime (scales its compute classes, not dispatch);
 - ``keys``: per op class of each runtime/core-type (CPU) or runtime/GPU-family key with at least
   ``MIN_KEY_ROWS`` rows -- never per measured device.
 
 A row's factor for class c is exp(shared[group, compute] (+ shared[group, depthwise]) + runtime[rt] +
-key[k, c]), or exp(shared[group, overhead] + key[k, overhead]) for dispatch. Residuals are
+key[k, c]), or exp(shared[group, c] + key[k, c]) for c = overhead, int8, threads. Residuals are
 ``log(predicted) - log(measured)`` (soft-L1 loss, so a few noisy rows do not steer the fit) plus ridge
 terms pulling each log factor towards 0; solved with ``scipy.optimize.least_squares`` (trust-region
 reflective, analytic Jacobian, bounds). Efficiencies pass through a smooth cap at 1, so every factor moves,
 whatever its start. The parameter count is kept at most one per ten rows: parameters are taken in the
-order shared compute, shared overhead, runtimes, shared depthwise (groups and runtimes with most rows
-first), then keys (most rows first), while the budget lasts.
+order shared compute, shared overhead, runtimes, shared depthwise, int8, threads (groups and runtimes
+with most rows first), then keys (most rows first), while the budget lasts.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from accelsim.calibration.rt_terms import CLASS_INDEX, RtTerms
-from accelsim.runtime.cost import CAP_SHARPNESS, FACTOR_CLASSES, soft_cap
+from accelsim.runtime.cost import CAP_SHARPNESS, COMPUTE_CLASSES, FACTOR_CLASSES, soft_cap
 
 MIN_KEY_ROWS = 30
 ROWS_PER_PARAMETER = 10
@@ -35,6 +37,9 @@ BOUNDS = {"compute": (0.02, 20.0), "overhead": (0.02, 50.0)}
 LOSS_SCALE = 0.25          # soft-L1 knee: log-residuals beyond ~25% count linearly
 ELEM = CLASS_INDEX["elementwise"]
 OVH = CLASS_INDEX["overhead"]
+INT8 = CLASS_INDEX["int8"]
+THR = CLASS_INDEX["threads"]
+SHARED_ORDER = ("compute", "overhead", None, "depthwise", "int8", "threads")   # None: the runtimes
 NC = len(FACTOR_CLASSES)
 
 
@@ -50,6 +55,9 @@ class RtLayout:
     def bounds(self):
         lo = [math.log(BOUNDS["overhead" if c == "overhead" else "compute"][0]) for _, _, c in self.names]
         hi = [math.log(BOUNDS["overhead" if c == "overhead" else "compute"][1]) for _, _, c in self.names]
+        for i, (_, _, c) in enumerate(self.names):
+            if c == "threads":          # per doubling of threads: between 0.5x and 2x
+                lo[i], hi[i] = math.log(0.5), math.log(2.0)
         return np.array(lo), np.array(hi)
 
     def ridge(self) -> np.ndarray:
@@ -74,6 +82,29 @@ def _by_count(values) -> list[str]:
     return sorted(counts, key=lambda k: (-counts[k], k)), counts
 
 
+def _support(terms: RtTerms, fitted: np.ndarray | None) -> set[tuple[str, str, str]]:
+    """(group|key, name, class) pairs some fitted row has data for (a layer of the class, int8 layers, >1 thread)."""
+    out = set()
+    lr = terms.layer_row
+    for i, r in enumerate(terms.rows):
+        if fitted is not None and not fitted[i]:
+            continue
+        sl = slice(terms.row_start[i], terms.row_start[i + 1] if i + 1 < len(terms.rows) else lr.size)
+        classes = {FACTOR_CLASSES[c] for c in np.unique(terms.gemm_cls[sl][terms.gemm[sl] > 0])}
+        if np.any(terms.vector[sl] > 0):
+            classes.add("elementwise")
+        if np.any(terms.overhead[sl] > 0):
+            classes.add("overhead")
+        if np.any(terms.int8[sl]):
+            classes.add("int8")
+        if terms.log2_threads[i] > 0:
+            classes.add("threads")
+        for c in classes:
+            out.add(("group", r.group, c))
+            out.add(("key", r.key, c))
+    return out
+
+
 def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
     """Parameters the rows support, at most one per ``ROWS_PER_PARAMETER`` rows (at least one).
 
@@ -84,19 +115,23 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
     groups, _ = _by_count(r.group for r in use)
     runtimes, _ = _by_count(r.runtime for r in use)
     keys, counts = _by_count(r.key for r in use)
-    wanted = ([("shared", g, "compute") for g in groups] + [("shared", g, "overhead") for g in groups]
-              + [("runtime", rt, "") for rt in runtimes] + [("shared", g, "depthwise") for g in groups])
+    supported = _support(terms, fitted)
+    wanted = []
+    for cls in SHARED_ORDER:
+        wanted += [("runtime", rt, "") for rt in runtimes] if cls is None else \
+            [("shared", g, cls) for g in groups if cls == "compute" or ("group", g, cls) in supported]
     budget = max(1, len(use) // ROWS_PER_PARAMETER)
     names = wanted[:budget]
     for k in keys:
-        if counts[k] >= MIN_KEY_ROWS and len(names) + NC <= budget:
-            names += [("key", k, c) for c in FACTOR_CLASSES]
+        classes = [c for c in FACTOR_CLASSES if ("key", k, c) in supported]
+        if counts[k] >= MIN_KEY_ROWS and len(names) + len(classes) <= budget:
+            names += [("key", k, c) for c in classes]
     pos = {nm: i for i, nm in enumerate(names)}
     index = np.full((n, NC, 4), -1, dtype=np.int64)
     for i, r in enumerate(terms.rows):
         for j, c in enumerate(FACTOR_CLASSES):
-            if c == "overhead":
-                index[i, j, 0] = pos.get(("shared", r.group, "overhead"), -1)
+            if c not in COMPUTE_CLASSES:
+                index[i, j, 0] = pos.get(("shared", r.group, c), -1)
             else:
                 index[i, j, 0] = pos.get(("shared", r.group, "compute"), -1)
                 index[i, j, 1] = pos.get(("shared", r.group, "depthwise"), -1) if c == "depthwise" else -1
@@ -110,16 +145,18 @@ def _parts(theta: np.ndarray, layout: RtLayout, t: RtTerms):
     logf = ext[layout.index].sum(axis=2)               # (rows, classes)
     f = np.exp(logf)
     lr = t.layer_row
-    xg = t.prior_g * f[lr, t.gemm_cls]
+    xg = t.prior_g * f[lr, t.gemm_cls] * np.where(t.int8, f[lr, INT8], 1.0)
     xv = t.prior_v * f[lr, ELEM]
     tg = np.divide(t.gemm, soft_cap(xg))
     tv = np.divide(t.vector, soft_cap(xv))
-    comp = tg + tv
+    lt = t.log2_threads[lr]
+    scale = np.exp(logf[lr, THR] * lt)
+    comp = (tg + tv) * scale
     ovh = t.overhead * f[lr, OVH]
     bound = comp >= t.memory
     cyc = np.where(bound, comp, t.memory) + ovh
     total = np.add.reduceat(cyc, t.row_start)
-    return total, (tg, tv, xg, xv, ovh, bound)
+    return total, (tg, tv, xg, xv, ovh, bound, scale, comp, lt)
 
 
 def predict_ms(theta: np.ndarray, layout: RtLayout, t: RtTerms) -> np.ndarray:
@@ -132,14 +169,17 @@ def _residuals(theta, layout, t, w):
 
 
 def _jacobian(theta, layout, t, w):
-    total, (tg, tv, xg, xv, ovh, bound) = _parts(theta, layout, t)
+    total, (tg, tv, xg, xv, ovh, bound, scale, comp, lt) = _parts(theta, layout, t)
     lr = t.layer_row
     p = layout.size + 1
     n = len(t.rows)
-    dg = np.where(bound, -tg / (1.0 + xg ** CAP_SHARPNESS), 0.0)
-    dv = np.where(bound, -tv / (1.0 + xv ** CAP_SHARPNESS), 0.0)
+    dg = np.where(bound, -scale * tg / (1.0 + xg ** CAP_SHARPNESS), 0.0)
+    dv = np.where(bound, -scale * tv / (1.0 + xv ** CAP_SHARPNESS), 0.0)
+    dthr = np.where(bound, comp * lt, 0.0)
     jac = np.zeros(n * p)
-    for deriv, cls in ((dg, t.gemm_cls), (dv, np.full(lr.size, ELEM)), (ovh, np.full(lr.size, OVH))):
+    m = lr.size
+    for deriv, cls in ((dg, t.gemm_cls), (np.where(t.int8, dg, 0.0), np.full(m, INT8)), (dv, np.full(m, ELEM)),
+                       (ovh, np.full(m, OVH)), (dthr, np.full(m, THR))):
         for slot in range(layout.index.shape[2]):
             idx = layout.index[lr, cls, slot]
             idx = np.where(idx < 0, p - 1, idx)

@@ -6,7 +6,8 @@ efficiency 1, their spec efficiencies, the op class, memory-bound cycles
 ``f`` (:func:`accelsim.runtime.cost.combined_factors`) the analytical fidelity
 gives exactly (up to rounding to whole cycles)
 
-    cycles = max(gemm / cap(prior_g f[class]) + vector / cap(prior_v f[elementwise]), memory) + dispatch f[overhead]
+    cycles = max((gemm / cap(prior_g f[class] f[int8]^int8) + vector / cap(prior_v f[elementwise]))
+                 f[threads]^log2(threads), memory) + dispatch f[overhead]
 
 so the fit evaluates every row with array arithmetic.
 """
@@ -52,8 +53,10 @@ class RtTerms:
     prior_v: np.ndarray
     memory: np.ndarray
     overhead: np.ndarray
+    int8: np.ndarray
     layer_row: np.ndarray
     row_start: np.ndarray
+    log2_threads: np.ndarray
     skipped: list[tuple[MeasuredRow, str]] = field(default_factory=list)
 
     @property
@@ -69,7 +72,8 @@ class RtTerms:
         lr = remap[self.layer_row[lmask]]
         return RtTerms([self.rows[i] for i in idx], self.clock_ghz[idx], self.gemm[lmask], self.gemm_cls[lmask],
                        self.vector[lmask], self.prior_g[lmask], self.prior_v[lmask], self.memory[lmask],
-                       self.overhead[lmask], lr, np.searchsorted(lr, np.arange(idx.size)), self.skipped)
+                       self.overhead[lmask], self.int8[lmask], lr, np.searchsorted(lr, np.arange(idx.size)),
+                       self.log2_threads[idx], self.skipped)
 
 
 def row_setup(row: MeasuredRow, profiles: dict[str, Profile], models: Path | None):
@@ -86,7 +90,9 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
     """Factor-free terms of every row that resolves; the others are listed in ``skipped`` with the reason."""
     profiles: dict[str, Profile] = {}
     kept, skipped, clocks = [], [], []
-    cols: dict[str, list] = {k: [] for k in ("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "row")}
+    cols: dict[str, list] = {k: [] for k in ("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8",
+                                             "row")}
+    log2_threads = []
     for row in rows:
         try:
             prof, unit, wl, rt_name, cores, note = row_setup(row, profiles, models)
@@ -95,6 +101,7 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
             mems = prof.unit_memories(unit)
             per_layer = []
             key = group = None
+            lt = 0.0
             for info in wl:
                 if info.name in fused:
                     continue
@@ -104,20 +111,21 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
                 dram = math.ceil(transfer_cycles(mem.dram_read_bytes + mem.dram_write_bytes, prof.dram,
                                                  unit.clock_ghz))
                 per_layer.append((t.gemm_cycles, CLASS_INDEX[t.gemm_class], t.vector_cycles, t.prior_gemm,
-                                  t.prior_vector, max(t.memory_cycles, dram), t.overhead_cycles))
-                key, group = t.key, t.group
+                                  t.prior_vector, max(t.memory_cycles, dram), t.overhead_cycles, t.int8))
+                key, group, lt = t.key, t.group, t.log2_threads
         except AccelsimError as err:
             skipped.append((row, str(err)))
             continue
         i = len(kept)
         for vals in per_layer:
-            for k, v in zip(("gemm", "cls", "vector", "pg", "pv", "memory", "overhead"), vals):
+            for k, v in zip(("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8"), vals):
                 cols[k].append(v)
             cols["row"].append(i)
         kept.append(RtRow(row, rt_name, cores, note, key or f"{rt_name}/{unit.group}", group or unit.group))
         clocks.append(unit.clock_ghz)
+        log2_threads.append(lt)
     lr = np.array(cols["row"], dtype=np.int64)
     return RtTerms(kept, np.array(clocks, float), np.array(cols["gemm"], float), np.array(cols["cls"], np.int64),
                    np.array(cols["vector"], float), np.array(cols["pg"], float), np.array(cols["pv"], float),
-                   np.array(cols["memory"], float), np.array(cols["overhead"], float), lr,
-                   np.searchsorted(lr, np.arange(len(kept))), skipped)
+                   np.array(cols["memory"], float), np.array(cols["overhead"], float), np.array(cols["int8"], bool),
+                   lr, np.searchsorted(lr, np.arange(len(kept))), np.array(log2_threads, float), skipped)

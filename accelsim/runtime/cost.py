@@ -30,7 +30,8 @@ from accelsim.runtime.placement import Placement, place
 from accelsim.runtime.schema import Runtime
 from accelsim.workload.graph import LayerInfo
 
-FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhead")
+FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhead", "int8", "threads")
+COMPUTE_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 CAP_SHARPNESS = 8.0
 VECTOR_REGISTERS = 32
 
@@ -93,9 +94,9 @@ def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str) -> floa
 class RuntimeTerms:
     """A layer's cost split the way calibration factors act on it."""
 
-    gemm_cycles: float       # GEMM-rate work at efficiency 1
+    gemm_cycles: float       # GEMM-rate work (with the algorithm's transforms and packing) at efficiency 1
     gemm_class: str
-    vector_cycles: float     # transforms, requantization, element-wise work at efficiency 1
+    vector_cycles: float     # requantization and element-wise work at efficiency 1
     prior_gemm: float
     prior_vector: float
     memory_cycles: int
@@ -103,6 +104,8 @@ class RuntimeTerms:
     key: str                 # runtime/core type or runtime/GPU family: per-key factors
     group: str               # the unit's calibration group (cpu, gpu, nvidia_gpu, dsp, ...): shared factors
     runtime: str
+    int8: bool = False       # an int8 MAC layer (the int8 factor scales its GEMM efficiency)
+    log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
@@ -120,7 +123,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     store_bytes = 2.0 if (fmt == "fp16" or (runtime.fp16_storage and info.precision == "fp32")) else \
         info.act_bytes_per_elem
     gemm_macs = work.gemm_macs if work else (info.macs if info.macs > 0 else 0)
-    vector_ops = (work.vector_ops if work else 0) + (0 if info.macs > 0 else info.elem_ops)
+    transform_ops = work.vector_ops if work else 0      # runs inside the conv kernel, at its efficiency
+    vector_ops = 0 if info.macs > 0 else info.elem_ops
     if info.precision == "int8" and info.macs > 0:
         vector_ops += runtime.int8_requant_ops * info.ofmap_elems
     in_elems = work.ifmap_elems if work else info.ifmap_elems
@@ -157,13 +161,15 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     dispatch_us = unit.layer_overhead_us if dispatch is None else dispatch
     if placement is not None and placement.threads > 1:
         dispatch_us += runtime.sync_us
-    terms = RuntimeTerms(gemm_cycles=gemm_macs / gemm_rate if gemm_macs else 0.0,
+    terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
+                         + (transform_ops / vec_rate if transform_ops else 0.0),
                          gemm_class=cls if info.macs > 0 else "elementwise",
                          vector_cycles=vector_ops / vec_rate if vector_ops else 0.0,
                          prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
-                         runtime=runtime.name)
+                         runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
+                         log2_threads=math.log2(placement.threads) if placement is not None else 0.0)
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
@@ -178,18 +184,19 @@ def combined_factors(rf: dict | None, t: RuntimeTerms) -> dict[str, float]:
     shared = (rf.get("shared") or {}).get(t.group) or {}
     key = (rf.get("keys") or {}).get(t.key) or {}
     rt = float((rf.get("runtimes") or {}).get(t.runtime, 1.0))
-    out = {c: shared.get("compute", 1.0) * rt * key.get(c, 1.0) for c in FACTOR_CLASSES if c != "overhead"}
+    out = {c: shared.get("compute", 1.0) * rt * key.get(c, 1.0) for c in COMPUTE_CLASSES}
     out["depthwise"] *= shared.get("depthwise", 1.0)
-    out["overhead"] = shared.get("overhead", 1.0) * key.get("overhead", 1.0)
+    for c in ("overhead", "int8", "threads"):
+        out[c] = shared.get(c, 1.0) * key.get(c, 1.0)
     return out
 
 
 def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
     """(compute cycles, efficiency, overhead cycles) of terms under combined factors ``f`` (None: all 1)."""
     f = f or {}
-    eff_g = soft_cap(t.prior_gemm * f.get(t.gemm_class, 1.0))
+    eff_g = soft_cap(t.prior_gemm * f.get(t.gemm_class, 1.0) * (f.get("int8", 1.0) if t.int8 else 1.0))
     eff_v = soft_cap(t.prior_vector * f.get("elementwise", 1.0))
-    compute = t.gemm_cycles / eff_g + t.vector_cycles / eff_v
+    compute = (t.gemm_cycles / eff_g + t.vector_cycles / eff_v) * f.get("threads", 1.0) ** t.log2_threads
     return math.ceil(compute), eff_g, math.ceil(t.overhead_cycles * f.get("overhead", 1.0))
 
 

@@ -56,7 +56,7 @@ def _synthetic(prior: float, measured_over_spec: float) -> RtTerms:
     lr = np.arange(n)
     gemm = np.full(n, 1e6 * prior)  # 1 ms at 1 GHz when efficiency is `prior`
     return RtTerms(rows, np.ones(n), gemm, np.zeros(n, np.int64), np.zeros(n), np.full(n, prior), np.ones(n),
-                   np.zeros(n), np.zeros(n), lr, lr)
+                   np.zeros(n), np.zeros(n), np.zeros(n, bool), lr, lr, np.zeros(n))
 
 
 @pytest.mark.parametrize("slower", [2.0, 0.8])
