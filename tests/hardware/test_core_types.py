@@ -18,7 +18,11 @@ KEYS = {"name", "aliases", "isa", "issue_width", "simd_pipes", "simd_bits", "fp1
 REQUIRED = ["cortex-a53", "cortex-a55", "cortex-a57", "cortex-a72", "cortex-a73", "cortex-a75", "cortex-a76",
             "cortex-a77", "cortex-a78", "cortex-a78ae", "cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4",
             "cortex-a510", "cortex-a710", "cortex-a715", "cortex-a720", "carmel", "denver2", "cortex-a35"]
-NEW_PROFILES = ["raspberrypi4"]
+NEW_PROFILES = ["raspberrypi4", "rk3399", "rk3568", "rk3566", "snapdragon810", "jetson_tx2_nx", "snapdragon855plus", "a311d",
+                "snapdragon660", "snapdragon821", "snapdragon410", "raspberrypi3", "raspberrypi_zero2", "snapdragon765g",
+                "snapdragon675",
+                # held-back devices: spec sheets only
+                "snapdragon888", "snapdragon8gen2", "dimensity9300", "rk3588", "raspberrypi5", "jetson_orin_nano"]
 
 
 def core(name: str) -> dict:
@@ -55,6 +59,13 @@ def test_rates_follow_from_pipes_and_features(name):
     else:
         assert p["int8"] >= p["fp32"]
     assert c["l1d_bytes"] >= 16384 and (c["l2_bytes"] is None or c["l2_bytes"] >= 131072)
+
+
+def test_every_ncnn_soc_has_a_profile():
+    """Every soc of ncnn's calibration table (tests/data/ncnn_socs.txt) loads by name."""
+    with open(REPO_ROOT / "tests" / "data" / "ncnn_socs.txt") as f:
+        socs = {line.strip() for line in f if line.strip()}
+    assert socs <= set(available_profiles())
 
 
 def test_core_types_file_is_not_listed_as_a_profile():
