@@ -194,7 +194,8 @@ def solve(layout: RtLayout, t: RtTerms, weights: np.ndarray | None = None, theta
     lo, hi = layout.bounds()
     x0 = np.zeros(layout.size) if theta0 is None else np.clip(theta0, lo + 1e-9, hi - 1e-9)
     res = least_squares(_residuals, x0, jac=_jacobian, bounds=(lo, hi), method="trf", loss="soft_l1",
-                        f_scale=LOSS_SCALE, args=(layout, t, w), max_nfev=200, x_scale="jac")
+                        f_scale=LOSS_SCALE, args=(layout, t, w), max_nfev=200, x_scale="jac",
+                        tr_solver="lsmr")   # iterative: no dense SVD (slow under a busy multi-threaded BLAS)
     return res.x
 
 

@@ -80,7 +80,8 @@ def resolve_row(row: MeasuredRow, profiles: dict[str, Profile], models=None, tim
     if row.precision not in unit.precisions:
         raise AccelsimError(f"unit {row.soc}/{row.unit} does not run {row.precision!r} "
                             f"(it runs {', '.join(unit.precisions)})")
-    if row.threads is not None and (unit.cost_model != "simd" or (row.threads > unit.core_count and not time_share)):
+    # with a runtime (time_share), a GPU row's threads are the CPU threads feeding it: not an error
+    if row.threads is not None and not time_share and (unit.cost_model != "simd" or row.threads > unit.core_count):
         raise AccelsimError(f"threads {row.threads} do not fit unit {row.soc}/{row.unit}")
     return prof, unit, wl.with_precision(row.precision)
 

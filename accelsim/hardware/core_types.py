@@ -67,14 +67,24 @@ def _load(path: str, mtime_ns: int) -> dict[str, CoreType]:
     return types.lookup()
 
 
+_SEEN: dict[str, dict[str, CoreType]] = {}
+
+
 def core_types(path: str | Path | None = None) -> dict[str, CoreType]:
-    """Core types by lower-case name and alias; an empty mapping when the file does not exist."""
+    """Core types by lower-case name and alias; an empty mapping when the file does not exist.
+
+    Read once per process and path (every layer of every CPU run looks core types up).
+    """
     p = Path(path) if path else CORE_TYPES_FILE
+    key = str(p)
+    if key in _SEEN:
+        return _SEEN[key]
     if not p.is_file():
         if path:
             raise AccelsimError(f"{p}: core-types file not found")
         return {}
-    return _load(str(p.resolve()), p.stat().st_mtime_ns)
+    _SEEN[key] = _load(str(p.resolve()), p.stat().st_mtime_ns)
+    return _SEEN[key]
 
 
 def core_type(name: str, path: str | Path | None = None) -> CoreType:

@@ -63,10 +63,25 @@ def unit_cores(unit: Unit) -> list[list[PlacedCore]]:
     return out
 
 
+_PLACED: dict[tuple, tuple[Unit, Placement]] = {}
+
+
 def place(unit: Unit, threads: int | None, cores: str | None) -> Placement:
     """The cores ``threads`` threads run on when confined to ``cores`` (big, little or all)."""
     if cores is not None and cores not in CORES:
         raise AccelsimError(f"cores: got {cores!r}; allowed: {', '.join(CORES)}")
+    key = (id(unit), threads, cores)
+    hit = _PLACED.get(key)
+    if hit is not None and hit[0] is unit:     # the same unit object (kept alive by the cache entry)
+        return hit[1]
+    placed = _place(unit, threads, cores)
+    if len(_PLACED) > 4096:
+        _PLACED.clear()
+    _PLACED[key] = (unit, placed)
+    return placed
+
+
+def _place(unit: Unit, threads: int | None, cores: str | None) -> Placement:
     clusters = sorted(unit_cores(unit), key=lambda cl: -cl[0].speed(unit))
     if cores == "little" and len(clusters) > 1:
         chosen = clusters[-1:]
