@@ -114,7 +114,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     if unit.kind not in runtime.units:
         raise AccelsimError(f"runtime {runtime.name!r} drives {', '.join(runtime.units)} units, not unit "
                             f"{unit.name!r} ({unit.kind})")
-    placement = place(unit, threads or unit.threads, cores or runtime.default_cores) \
+    placement = place(unit, threads or unit.threads, cores or runtime.default_cores, runtime.all_cores_order) \
         if unit.cost_model == "simd" and unit.kind == "cpu" else None
     algorithm = choose_algorithm(info, runtime, unit.kind)
     work = algorithm_work(info, algorithm) if algorithm else None
@@ -138,7 +138,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     elif unit.cost_model == "simt":
         spec = unit.precisions.get(fmt) or unit.precisions.get(info.precision) or next(iter(unit.precisions.values()))
         occ = occupancy(info.ofmap_elems, unit.cores, unit.simt or SimtSpec())
-        gemm_rate = (spec.macs_per_cycle if cls in ("conv", "pointwise", "fc") else spec.vector_rate) * occ
+        matrix = cls in ("conv", "pointwise", "fc") and runtime.matrix_units
+        gemm_rate = (spec.macs_per_cycle if matrix else spec.vector_rate) * occ
         vec_rate = spec.vector_rate * occ
         active = unit.cores
         register_bytes = 64 * 1024

@@ -4,8 +4,9 @@ Clusters are ranked by per-core speed (clock x fp32 MACs per cycle of their
 core type, or ``macs_scale``). ``little`` is the slowest cluster, ``big``
 every other cluster (all of them on a CPU with one cluster), ``all`` every
 core; threads take the chosen cores fastest first, as ncnn's affinity masks
-(powersave 2 / 1 / 0) and Android's scheduler do. More threads than cores
-time-share them.
+(powersave 2 / 1) do; with ``all`` (no affinity) a runtime may say threads land
+on little cores first (``all_cores_order: little_first``, Android's scheduler).
+More threads than cores time-share them.
 """
 from __future__ import annotations
 
@@ -66,22 +67,22 @@ def unit_cores(unit: Unit) -> list[list[PlacedCore]]:
 _PLACED: dict[tuple, tuple[Unit, Placement]] = {}
 
 
-def place(unit: Unit, threads: int | None, cores: str | None) -> Placement:
+def place(unit: Unit, threads: int | None, cores: str | None, order: str = "big_first") -> Placement:
     """The cores ``threads`` threads run on when confined to ``cores`` (big, little or all)."""
     if cores is not None and cores not in CORES:
         raise AccelsimError(f"cores: got {cores!r}; allowed: {', '.join(CORES)}")
-    key = (id(unit), threads, cores)
+    key = (id(unit), threads, cores, order)
     hit = _PLACED.get(key)
     if hit is not None and hit[0] is unit:     # the same unit object (kept alive by the cache entry)
         return hit[1]
-    placed = _place(unit, threads, cores)
+    placed = _place(unit, threads, cores, order)
     if len(_PLACED) > 4096:
         _PLACED.clear()
     _PLACED[key] = (unit, placed)
     return placed
 
 
-def _place(unit: Unit, threads: int | None, cores: str | None) -> Placement:
+def _place(unit: Unit, threads: int | None, cores: str | None, order: str) -> Placement:
     clusters = sorted(unit_cores(unit), key=lambda cl: -cl[0].speed(unit))
     if cores == "little" and len(clusters) > 1:
         chosen = clusters[-1:]
@@ -89,6 +90,8 @@ def _place(unit: Unit, threads: int | None, cores: str | None) -> Placement:
         chosen = clusters[:-1]
     else:
         chosen = clusters
+    if cores in (None, "all") and order == "little_first":
+        chosen = chosen[::-1]
     pool = [c for cl in chosen for c in cl]
     n = threads or len(pool)
     return Placement(pool[:n], n)

@@ -17,7 +17,9 @@ it drives (``units``):
   ``sync_us``: extra per-layer fork/join cost of a multi-threaded CPU layer;
 - ``schedule``: ``static`` (OpenMP static: the slowest thread sets the pace,
   as in ncnn) or ``dynamic`` (work stealing: the cores' rates add up);
-  ``default_cores``: which CPU cores threads go to when none are named.
+  ``default_cores``: which CPU cores threads go to when none are named, ``all_cores_order``
+  where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
+  the tensor-core rate.
 """
 from __future__ import annotations
 
@@ -73,6 +75,11 @@ class Runtime(_Strict):
     sync_us: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     schedule: Literal["static", "dynamic"] = "static"
     default_cores: Literal["big", "little", "all"] = "big"
+    all_cores_order: Literal["big_first", "little_first"] = Field(
+        default="big_first", description="cores 'all' with fewer threads than cores: which cores the threads land "
+                                         "on (no affinity set: Android's scheduler starts them on little cores)")
+    matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
+                                                         "the ALU rate (Vulkan/OpenCL kernels without them)")
     sources: list[RuntimeSource] = Field(min_length=1)
 
     def dispatch(self, kind: str) -> float | None:
