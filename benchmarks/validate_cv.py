@@ -33,9 +33,11 @@ def main() -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name, table, cv, plot in RUNS:
         js = OUT / f"runtime_validation_{name}.json"
-        cmd = [sys.executable, "-m", "accelsim.cli", "validate", "--table", table, "--cv", cv, "--json", str(js)]
+        rel = Path("benchmarks") / "results"
+        cmd = [sys.executable, "-m", "accelsim.cli", "validate", "--table", table, "--cv", cv,
+               "--json", str(rel / js.name)]
         if plot:
-            cmd += ["--plot", str(OUT / f"runtime_validation_{name}.png")]
+            cmd += ["--plot", str(rel / f"runtime_validation_{name}.png")]
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - t0

@@ -32,7 +32,7 @@ from accelsim.runtime.cost import CAP_SHARPNESS, COMPUTE_CLASSES, FACTOR_CLASSES
 
 MIN_KEY_ROWS = 30
 ROWS_PER_PARAMETER = 10
-RIDGE = {"shared": 0.02, "runtime": 0.5, "key": 1.0}
+RIDGE = {"shared": 0.02, "runtime": 0.1, "key": 0.3}
 BOUNDS = {"compute": (0.02, 20.0), "overhead": (0.02, 50.0)}
 LOSS_SCALE = 0.25          # soft-L1 knee: log-residuals beyond ~25% count linearly
 ELEM = CLASS_INDEX["elementwise"]
