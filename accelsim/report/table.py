@@ -37,6 +37,8 @@ def totals(result: RunResult) -> str:
     th = f", {result.threads} thread{'s' if result.threads != 1 else ''}" if result.threads else ""
     cal = (f"  calibrated    fitted factors from {result.calibration}\n" if result.calibration
            else "  calibrated    no (spec figures alone)\n")
+    if getattr(result, "runtime", None):
+        cal += f"  runtime       {result.runtime}\n"
     return (f"{result.workload} on {result.profile}/{result.unit} ({result.fidelity}{df}{th}, "
             f"{result.clock_ghz:g} GHz)\n" + cal +
             f"  total cycles  {result.total_cycles:,} (compute {result.compute_cycles:,}, "
