@@ -149,3 +149,26 @@ def test_static_schedule_paced_by_slowest_core():
 def test_utilization_at_most_one_with_winograd():
     run = accelsim.simulate("snapdragon855", "vgg16", unit="cpu", runtime="ncnn", precision="fp32", calibrated=False)
     assert all(0 <= layer.utilization <= 1 for layer in run.layers)
+
+
+def test_faster_clocks_never_slower_under_a_runtime():
+    """Physics under a runtime: raising every CPU cluster's clock never makes a run slower (hypothesis)."""
+    from hypothesis import given, settings, strategies as st
+
+    prof = load_profile("rk3399", calibrated=False)
+    wl = load_workload("mobilenet_v2").with_precision("fp32")
+
+    def run_with(scale: float, threads: int, cores: str) -> float:
+        cpu = prof.unit("cpu")
+        clusters = [c.model_copy(update={"clock_ghz": c.clock_ghz * scale}) for c in cpu.clusters]
+        unit = cpu.model_copy(update={"clusters": clusters, "clock_ghz": cpu.clock_ghz * scale})
+        p = prof.model_copy(update={"units": [unit if u.name == "cpu" else u for u in prof.units]})
+        return accelsim.simulate(p, wl, unit="cpu", runtime="ncnn", threads=threads, cores=cores,
+                                 calibrated=False).latency_ms
+
+    @settings(max_examples=8, deadline=None)
+    @given(st.floats(1.05, 3.0), st.sampled_from([1, 2]), st.sampled_from(["big", "little", "all"]))
+    def check(scale, threads, cores):
+        assert run_with(scale, threads, cores) <= run_with(1.0, threads, cores) * (1 + 1e-9)
+
+    check()
