@@ -36,6 +36,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     timeline = make_timeline(args)
     workload = args.workload
+    if args.resolution is not None or args.width is not None:
+        from accelsim.cli_workload import sized_workload
+        workload = sized_workload(workload, args.resolution, args.width, args.onnx_unknown_ops)
     if str(workload).lower().endswith((".onnx", ".param")):   # --onnx-unknown-ops applies to ncnn .param too
         from accelsim.workload import load_workload
         workload = load_workload(workload, unknown_ops=args.onnx_unknown_ops)
@@ -233,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "tflite-gpu, snpe, tensorrt, paddle-lite, tvm, armnn, openvino, darknet) or a runtime .yaml")
     run.add_argument("--cores", default=None, choices=("big", "little", "all"),
                      help="CPU cores the threads run on (default: the runtime's, big)")
+    run.add_argument("--resolution", default=None, metavar="N",
+                     help="square input size in pixels of a zoo network or ncnn .param model (default: its own)")
+    run.add_argument("--width", default=None, metavar="W",
+                     help="channel width multiplier of a zoo network that has one, e.g. 0.5 (default 1.0)")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     add_run_options(run)
     run.set_defaults(func=cmd_run)

@@ -26,7 +26,7 @@ def _load_ncnn(path: Path, **options) -> Workload:
 FILE_LOADERS = {".yaml": load_yaml_workload, ".yml": load_yaml_workload, ".csv": load_scalesim_csv,
                 ".onnx": _load_onnx, ".param": _load_ncnn}
 OPTION_LOADERS = {".onnx": ("unknown_ops", "fuse_activations"),   # file types that take options
-                  ".param": ("unknown_ops", "use_hints", "input_shape")}
+                  ".param": ("unknown_ops", "use_hints", "input_shape", "resolution")}
 
 
 def available_workloads() -> list[str]:
@@ -42,7 +42,7 @@ def load_workload(workload: str | Path | Workload | None = None, **options) -> W
     """A :class:`Workload` from a zoo name (``options`` go to its builder) or a file path.
 
     ``.onnx`` files take ``unknown_ops="error"|"zero_cost"`` and ``fuse_activations``; ncnn ``.param`` files
-    take ``unknown_ops``, ``use_hints`` and ``input_shape``. A relative ``.param`` path that is not a file is
+    take ``unknown_ops``, ``use_hints``, ``input_shape`` and ``resolution``. A relative ``.param`` path that is not a file is
     also looked up in the workload folders (``ncnn/mobilenet.param`` finds the shipped ncnn benchmark models).
     """
     if isinstance(workload, Workload):

@@ -159,11 +159,13 @@ def _same_pads(size: int, kernel: int, stride: int, dilation: int, mode: int) ->
 
 
 class _Importer:
-    def __init__(self, where: str, unknown_ops: str, use_hints: bool, input_shape: Shape | None, stem: str):
+    def __init__(self, where: str, unknown_ops: str, use_hints: bool, input_shape: Shape | None, stem: str,
+                 resolution: int | None = None):
         self.where = where
         self.unknown_ops = unknown_ops
         self.use_hints = use_hints
         self.input_shape = input_shape
+        self.resolution = resolution
         self.stem = stem
         self.alias: dict[str, str] = {}     # blob -> layer or graph-input name
         self.shape: dict[str, Shape] = {}   # blob -> view shape
@@ -171,6 +173,8 @@ class _Importer:
         self.inputs: dict[str, Shape] = {}
         self.layers: list[Layer] = []
         self.names: set[str] = set()
+        self.shape_by_layer: dict[str, Shape] = {}   # layer or graph-input name -> output view
+        self.name_dims: dict[str, int] = {}          # layer or graph-input name -> ncnn dims
 
     # ---- helpers -------------------------------------------------------------------------------
     def fail(self, rec: NcnnLayer, what: str):
@@ -183,6 +187,13 @@ class _Importer:
             name = f"{base}_{i}"
         self.names.add(name)
         return name
+
+    def need(self, rec: NcnnLayer, *keys: int) -> None:
+        """Keys the layer type requires, each a positive integer."""
+        for k in keys:
+            v = rec.get(k)
+            if not isinstance(v, int) or v <= 0:
+                self.fail(rec, f"key {k}: got {v!r}; must be a positive integer")
 
     def src(self, rec: NcnnLayer, i: int = 0) -> tuple[str, Shape, int]:
         if i >= len(rec.inputs):
@@ -201,10 +212,10 @@ class _Importer:
         try:
             layer = cls(name=self.unique(name or rec.name), inputs=tuple(srcs), **fields)
             out = layer.out_shape(ins)
+        except AccelsimError as err:   # the layer's own message, without its "layer 'name':" prefix
+            self.fail(rec, str(err).split(": ", 1)[-1])
         except (TypeError, ValueError) as err:
             self.fail(rec, str(err))
-        except AccelsimError as err:
-            self.fail(rec, str(err).split(": ", 1)[-1])
         self.layers.append(layer)
         self.shape_by_layer[layer.name] = out
         self.set_blob(blob, layer.name, out, dims if dims is not None else self._dims_of(srcs))
@@ -214,6 +225,7 @@ class _Importer:
         return self.inputs[name] if name in self.inputs else self.shape_by_layer[name]
 
     def _dims_of(self, srcs) -> int:
+        """ncnn dims of a layer's output by default: its inputs' largest."""
         return max((self.name_dims.get(s, 3) for s in srcs), default=3)
 
     def set_blob(self, blob: str, name: str, shape: Shape, dims: int) -> None:
@@ -230,8 +242,6 @@ class _Importer:
 
     # ---- layers --------------------------------------------------------------------------------
     def run(self, recs: list[NcnnLayer]) -> None:
-        self.shape_by_layer: dict[str, Shape] = {}
-        self.name_dims: dict[str, int] = {}
         for rec in recs:
             if rec.type == "Input":
                 self.op_input(rec)
@@ -276,18 +286,27 @@ class _Importer:
             shape, dims = BENCHNCNN_INPUTS[self.stem], 3
         else:
             self.fail(rec, "the input declares no size; pass input_shape=(C, H, W)")
+        if self.resolution is not None:
+            if dims != 3:
+                self.fail(rec, "resolution applies to image inputs (c, h, w) only")
+            shape = (shape[0], self.resolution, self.resolution)
         name = self.unique(rec.outputs[0])
         self.inputs[name] = shape  # type: ignore[assignment]
         self.set_blob(rec.outputs[0], name, shape, dims)
 
-    def _conv(self, rec: NcnnLayer, depthwise: bool) -> None:
-        _, (c, h, w), _ = self.src(rec)
+    @staticmethod
+    def _window(rec: NcnnLayer) -> tuple[int, ...]:
+        """Kernel, dilation, stride (h, w each) and pads (top, left, bottom, right) of a (de)convolution."""
         kw = rec.get(1, 0)
         kh, dw, sw = rec.get(11, kw), rec.get(2, 1), rec.get(3, 1)
-        dh, sh = rec.get(12, dw), rec.get(13, sw)
         pl = rec.get(4, 0)
-        pr, pt = rec.get(15, pl), rec.get(14, pl)
-        pb = rec.get(16, pt)
+        pt = rec.get(14, pl)
+        return kh, kw, rec.get(12, dw), dw, rec.get(13, sw), sw, pt, pl, rec.get(16, pt), rec.get(15, pl)
+
+    def _conv(self, rec: NcnnLayer, depthwise: bool) -> None:
+        self.need(rec, 0, 1)
+        _, (c, h, w), _ = self.src(rec)
+        kh, kw, dh, dw, sh, sw, pt, pl, pb, pr = self._window(rec)
         if min(pl, pr, pt, pb) < 0:
             mode = -234 if -234 in (pl, pr, pt, pb) else -233
             (pt, pb), (pl, pr) = _same_pads(h, kh, sh, dh, mode), _same_pads(w, kw, sw, dw, mode)
@@ -304,13 +323,9 @@ class _Importer:
         self._conv(rec, True)
 
     def _deconv(self, rec: NcnnLayer, depthwise: bool) -> None:
+        self.need(rec, 0, 1)
         _, (c, h, w), _ = self.src(rec)
-        kw = rec.get(1, 0)
-        kh, dw, sw = rec.get(11, kw), rec.get(2, 1), rec.get(3, 1)
-        dh, sh = rec.get(12, dw), rec.get(13, sw)
-        pl = rec.get(4, 0)
-        pr, pt = rec.get(15, pl), rec.get(14, pl)
-        pb = rec.get(16, pt)
+        kh, kw, dh, dw, sh, sw, pt, pl, pb, pr = self._window(rec)
         opw = rec.get(18, 0)
         oph = rec.get(19, opw)
         if min(pl, pr, pt, pb) < 0:   # SAME: cut the full output down to output_w/h (or in * stride)
@@ -332,6 +347,7 @@ class _Importer:
         self._deconv(rec, True)
 
     def op_InnerProduct(self, rec: NcnnLayer) -> None:
+        self.need(rec, 0)
         src, shape, dims = self.src(rec)
         out, prec = rec.get(0), "int8" if rec.get(8, 0) else None
         if dims == 2 and rec.get(2, 0) == out * shape[1]:   # one product per row of a 2-D blob
@@ -355,6 +371,7 @@ class _Importer:
         src, a, dims = self.src(rec)
         trans_a, trans_b = bool(rec.get(2, 0)), bool(rec.get(3, 0))
         if rec.get(5, 0):   # constant B: a weight
+            self.need(rec, 8)
             if trans_a:
                 self.fail(rec, "a transposed activation times a constant B is not supported")
             self.emit(rec, Linear, srcs=[src], out_features=rec.get(8), axis=1 if dims >= 2 else 0,
@@ -674,15 +691,20 @@ def _check_unknown_ops(value: str) -> str:
 
 def workload_from_ncnn(text: str, *, where: str = "<ncnn param>", name: str = "ncnn_model",
                        unknown_ops: str = "error", use_hints: bool = True,
-                       input_shape: tuple[int, int, int] | None = None) -> Workload:
-    """A Workload from the text of a .param file (see the module docstring)."""
+                       input_shape: tuple[int, int, int] | None = None, resolution: int | None = None) -> Workload:
+    """A Workload from the text of a .param file (see the module docstring); ``resolution`` resizes every
+    image input to ``resolution`` x ``resolution`` (shapes are then inferred, the hints ignored)."""
     unknown_ops = _check_unknown_ops(unknown_ops)
+    if resolution is not None:
+        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution <= 0:
+            raise AccelsimError(f"resolution: got {resolution!r}; must be a positive integer")
+        use_hints = False
     if input_shape is not None:
         shape = tuple(int(x) for x in input_shape)
         if len(shape) != 3 or min(shape) <= 0:
             raise AccelsimError(f"input_shape: got {list(input_shape)}; need (C, H, W), all > 0")
         input_shape, use_hints = shape, False   # type: ignore[assignment]
-    imp = _Importer(where, unknown_ops, use_hints, input_shape, name)
+    imp = _Importer(where, unknown_ops, use_hints, input_shape, name, resolution)
     imp.run(parse_param(text, where))
     if not imp.inputs:
         raise AccelsimError(f"{where}: the model has no Input layer")
@@ -690,9 +712,10 @@ def workload_from_ncnn(text: str, *, where: str = "<ncnn param>", name: str = "n
 
 
 def load_ncnn_workload(path: str | Path, *, unknown_ops: str = "error", use_hints: bool = True,
-                       input_shape: tuple[int, int, int] | None = None) -> Workload:
+                       input_shape: tuple[int, int, int] | None = None, resolution: int | None = None) -> Workload:
     """Read an ncnn ``.param`` file (the weights are not needed)."""
     from accelsim.textio import read_text
     path = Path(path)
     return workload_from_ncnn(read_text(path, "ncnn .param"), where=str(path), name=path.stem,
-                              unknown_ops=unknown_ops, use_hints=use_hints, input_shape=input_shape)
+                              unknown_ops=unknown_ops, use_hints=use_hints, input_shape=input_shape,
+                              resolution=resolution)

@@ -22,6 +22,11 @@ Mapping (one node -> at most one layer):
   channels -> ``concat``; Max/AveragePool, GlobalAverage/MaxPool and ReduceMean/
   ReduceMax over H and W -> ``pool``; Resize/Upsample -> ``upsample``; Pad ->
   ``pad``; Softmax -> ``softmax``; Slice/Split on channels -> ``slice``.
+* Transformers: MatMul of a rank-3/4 activation by a 2-D weight -> ``linear`` (token-wise);
+  MatMul of two activations (batched, rank 2-5) -> ``matmul``; LayerNormalization -> ``norm``;
+  LRN -> ``lrn``; Gather, and Slice/Split/Concat off the channel axis -> ``shaped`` (a copy);
+  Concat with a constant operand (a class token) -> that constant as a ``const`` layer;
+  reductions off H and W -> ``reduce``.
 * Flatten/Reshape/Squeeze/Unsqueeze/Identity/Dropout are free views: dropped
   when they leave the C x H x W view unchanged or feed only FC layers,
   otherwise a ``reshape`` view. Transpose is a copying ``reshape`` (merged
@@ -52,7 +57,10 @@ from accelsim.errors import AccelsimError
 from accelsim.workload.graph import Workload
 from accelsim.workload.layers import Add, Concat, Conv2d, Dense, Layer, Pool2d, Shape
 from accelsim.workload.layers_elementwise import Activation, Eltwise, Softmax
+from accelsim.workload.layers_gemm import Linear, MatMul
 from accelsim.workload.layers_movement import ChannelShuffle, ChannelSlice, Pad, Reshape, Upsample, ZeroCost
+from accelsim.workload.layers_norm import LRN, Norm
+from accelsim.workload.layers_shape import Const, Reduce, Shaped
 from accelsim.workload.onnx_export import ACCELSIM_DOMAIN
 
 UNKNOWN_OPS = ("error", "zero_cost")
@@ -65,8 +73,8 @@ BINARY_KINDS = {"Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "
 VIEW_OPS = {"Flatten", "Reshape", "Squeeze", "Unsqueeze"}
 FREE_OPS = {"Identity", "Dropout", "Cast"}
 SHAPE_OPS = {"Shape", "Size"}
-MAC_LAYERS = (Conv2d, Dense)                                  # batch norms and constant scales fold into these
-FUSE_INTO = (Conv2d, Dense, Add, Eltwise, Pool2d)             # activations fuse into these (as TFLite does)
+MAC_LAYERS = (Conv2d, Dense, Linear)                          # batch norms and constant scales fold into these
+FUSE_INTO = (Conv2d, Dense, Linear, Add, Eltwise, Pool2d)     # activations fuse into these (as TFLite does)
 
 
 def _chw(dims: list[int]) -> Shape:
@@ -164,7 +172,7 @@ class _Importer:
         weight_pos = {"Conv": {1, 2}, "Gemm": {1, 2}, "MatMul": {1}, "BatchNormalization": {1, 2, 3, 4},
                       "Clip": {1, 2}, "Resize": {1, 2, 3}, "Upsample": {1}, "Reshape": {1}, "Pad": {1, 2, 3},
                       "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1}, "PRelu": {1},
-                      "ReduceMean": {1}, "ReduceMax": {1}}
+                      "ReduceMean": {1}, "ReduceMax": {1}, "LayerNormalization": {1, 2}}
         data: dict[str, Shape] = {}
         for vi in self.graph.input:
             if vi.name in self.initializers:
@@ -332,13 +340,44 @@ class _Importer:
                            transpose=not a.get("transB", 0))
 
     def op_MatMul(self, node, acts) -> None:
+        if len(acts) == 2:
+            self._matmul(node)
+            return
         w = self.dims.get(node.input[1])
         if node.input[0] not in acts or self.is_activation(node.input[1]) or w is None or len(w) != 2:
-            self.fail(node, "only activation x 2-D weight products are supported")
-        if len(self.known_dims(node.input[0], node)) != 2:
-            self.fail(node, f"MatMul on a rank-{len(self.dims[node.input[0]])} input is not supported (rank 2 only)")
-        layer = self.emit(node, Dense, out_features=w[1], bias=False, inputs=(self.alias[node.input[0]],))
+            self.fail(node, "only activation x 2-D weight and activation x activation products are supported")
+        rank = len(self.known_dims(node.input[0], node))
+        if rank == 2:
+            layer = self.emit(node, Dense, out_features=w[1], bias=False, inputs=(self.alias[node.input[0]],))
+        else:   # token-wise: the last ONNX axis is view axis 1 (rank 3) or 2 (rank 4+)
+            layer = self.emit(node, Linear, out_features=w[1], axis=1 if rank == 3 else 2, bias=False,
+                              inputs=(self.alias[node.input[0]],))
         self._keep_weights(layer.name, node.input[1], None, transpose=True)
+
+    def _matmul(self, node) -> None:
+        """Batched product of two activations: (..., M, K) @ (..., K, N)."""
+        a, b = self.known_dims(node.input[0], node), self.known_dims(node.input[1], node)
+        if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
+            self.fail(node, f"cannot multiply shapes {a} and {b}")
+        out = self.known_dims(node.output[0], node)
+        self.emit(node, MatMul, batch=math.prod(out[:-2]), m=a[-2], k=a[-1], n=b[-1], shape=self.view(node.output[0]),
+                  inputs=(self.alias[node.input[0]], self.alias[node.input[1]]))
+
+    def op_LayerNormalization(self, node, acts) -> None:
+        scale = self.dims.get(node.input[1]) if len(node.input) > 1 else None
+        self.emit(node, Norm, kind="layer", affine_size=math.prod(scale) if scale else 0,
+                  inputs=(self.alias[node.input[0]],))
+
+    def op_LRN(self, node, acts) -> None:
+        self.emit(node, LRN, size=int(_attrs(node).get("size", 5)), inputs=(self.alias[acts[0]],))
+
+    def _shaped(self, node, acts, output: str | None = None, name: str | None = None) -> None:
+        output = output or node.output[0]
+        self.emit(node, Shaped, output=output, name=name, shape=self.view(output, node), source_op=node.op_type,
+                  inputs=tuple(self.alias[i] for i in acts))
+
+    def op_Gather(self, node, acts) -> None:
+        self._shaped(node, acts)
 
     def op_BatchNormalization(self, node, acts) -> None:
         layer = self.fusable_producer(node)
@@ -389,12 +428,22 @@ class _Importer:
     def op_Concat(self, node, acts) -> None:
         rank = len(self.known_dims(node.output[0], node))
         axis = int(_attrs(node).get("axis", 1))
-        if axis % rank != 1:
-            self.fail(node, f"Concat on axis {axis} is not supported (only the channel axis 1)")
-        if len(acts) == 1:
+        consts = [i for i in node.input if i and i not in acts and self.dims.get(i)]
+        if len(acts) == 1 and not consts:
             self.alias[node.output[0]] = self.alias[acts[0]]
             return
-        self.emit(node, Concat)
+        srcs = []
+        for i in node.input:     # a constant operand (a class token) is a const layer in the graph
+            if i in acts:
+                srcs.append(self.alias[i])
+            elif i in consts:
+                srcs.append(self.emit(node, Const, output=f"{i}::const", name=i, shape=_chw(self.dims[i]),
+                                      inputs=(next(iter(self.inputs)),)).name)
+        if axis % rank == 1 and len(srcs) > 1 and \
+                all(self.view(i)[1:] == self.view(node.output[0])[1:] for i in node.input if i in acts):
+            self.emit(node, Concat, inputs=tuple(srcs))
+        else:
+            self.emit(node, Shaped, shape=self.view(node.output[0], node), source_op="Concat", inputs=tuple(srcs))
 
     def _pool(self, node, acts, kind: str) -> None:
         a = _attrs(node)
@@ -427,7 +476,9 @@ class _Importer:
             c = self.const(node.input[1])
             axes = None if c is None else c.tolist()
         if axes is None or rank != 4 or sorted(x % rank for x in axes) != [2, 3]:
-            self.fail(node, f"only reductions over H and W (axes 2, 3) are supported, got axes {axes}")
+            self.emit(node, Reduce, shape=self.view(node.output[0], node), kind="mean" if kind == "avg" else kind,
+                      inputs=(self.alias[acts[0]],))
+            return
         self.emit(node, Pool2d, kind=kind, global_pool=True, inputs=(self.alias[acts[0]],))
 
     def op_ReduceMean(self, node, acts) -> None:
@@ -512,7 +563,8 @@ class _Importer:
         in_dims, out_dims = self.known_dims(acts[0], node), self.known_dims(node.output[0], node)
         changed = [i for i, (a, b) in enumerate(zip(in_dims, out_dims)) if a != b]
         if changed and changed != [1]:
-            self.fail(node, f"only slices along channels are supported ({in_dims} -> {out_dims})")
+            self._shaped(node, acts)      # a slice off the channel axis: a copy
+            return
         starts = self.const(node.input[1]) if len(node.input) > 1 else None
         start = 0
         if starts is not None and starts.size == 1:
@@ -523,8 +575,11 @@ class _Importer:
     def op_Split(self, node, acts) -> None:
         in_dims = self.known_dims(acts[0], node)
         axis = int(_attrs(node).get("axis", 0)) % len(in_dims)
-        if axis != 1:
-            self.fail(node, f"only splits along channels are supported, got axis {axis}")
+        if axis != 1:             # off the channel axis: each part a copy
+            base = node.name or node.output[0]
+            for i, out in enumerate(node.output):
+                self._shaped(node, acts, output=out, name=f"{base}_{i}")
+            return
         start = 0
         base = node.name or node.output[0]
         for i, out in enumerate(node.output):

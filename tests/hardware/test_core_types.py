@@ -103,3 +103,11 @@ def test_new_profile_runs_every_unit(chip):
         prec = next(f for f in ("int8", "fp16", "fp32") if f in u.precisions)
         r = accelsim.simulate(chip, "mobilenet_v2", unit=u.name, precision=prec)
         assert 0.05 < r.latency_ms < 5000 and r.energy_mj > 0
+
+
+@pytest.mark.parametrize("chip", available_profiles())
+def test_every_profile_loads_and_its_cluster_cores_exist(chip):
+    p = load_profile(chip, calibrated=False)
+    for u in p.units:
+        for cl in u.clusters or []:
+            assert cl.core is None or cl.core in CORES or cl.core in ALIASES, (chip, cl.name, cl.core)

@@ -160,6 +160,9 @@ def test_hand_worked_small_model():
     ("7767517\n2 2\nInput data 0 1 data 0=8 1=8 2=4\n", "declares 2 layers"),
     (HEADER.format(n=2, b=2) + "ReLU r 1 1 nope y\n", "reads blob 'nope'"),
     (HEADER.format(n=2, b=2) + "Convolution c 1 1 data y 0=2 1=1 -23330=4,3,9,9,2\n", "shape hint"),
+    (HEADER.format(n=2, b=2) + "Convolution c 1 1 data y 1=3\n", "line 4: Convolution 'c': key 0: got None"),
+    (HEADER.format(n=2, b=2) + "Convolution c 1 1 data y 0=2 1=x\n", "line 4: malformed layer line"),
+    (HEADER.format(n=2, b=2) + "Pooling p 1 1 data y 0=0 1=9 2=1 5=1\n", "line 4: Pooling 'p': pool window"),
 ])
 def test_bad_files_are_one_line_errors(text, match):
     with pytest.raises(AccelsimError, match=match) as e:
@@ -184,3 +187,82 @@ def test_cli_runs_a_param_file(capsys):
     assert main(["run", "--profile", "snapdragon855", "--unit", "cpu", "--workload",
                  str(MODELS / "squeezenet_int8.param")]) == 0
     assert "latency" in capsys.readouterr().out
+
+
+# ---- property test: random conv / pooling chains against ncnn's own size rules, written out here ----
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _ncnn_conv_out(size, k, s, p0, p1, d):
+    return (size + p0 + p1 - (d * (k - 1) + 1)) // s + 1
+
+
+def _ncnn_pool_out(size, k, s, p0, p1, full):
+    """ncnn Pooling::make_padding: pad_mode 0 ('full') pads the tail up to a whole stride."""
+    tail = (size + p0 + p1 - k) % s if full else 0
+    return (size + p0 + p1 + ((s - tail) if tail else 0) - k) // s + 1
+
+
+layer_spec = st.tuples(st.sampled_from(["conv", "dw", "pool"]), st.integers(1, 3), st.integers(1, 2),
+                       st.integers(0, 1), st.integers(0, 1), st.integers(1, 2), st.booleans(), st.integers(1, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(c=st.integers(1, 4), size=st.integers(9, 20), specs=st.lists(layer_spec, min_size=1, max_size=5))
+def test_random_chains_follow_ncnn_size_rules(c, size, specs):
+    lines, h, w, macs, blob = [f"Input data 0 1 data 0={size + 1} 1={size} 2={c}"], size, size + 1, 0, "data"
+    for i, (kind, k, s, p0, p1, d, full, mult) in enumerate(specs):
+        if kind == "pool":
+            oh, ow = _ncnn_pool_out(h, k, s, p0, p1, full), _ncnn_pool_out(w, k, s, p0, p1, full)
+            line = f"Pooling l{i} 1 1 {blob} b{i} 0=0 1={k} 2={s} 3={p0} 14={p1} 13={p0} 15={p1} 5={0 if full else 1}"
+        else:
+            out = c * mult if kind == "dw" else mult * 2
+            groups = c if kind == "dw" else 1
+            wsize = out * (c // groups) * k * k
+            oh, ow = _ncnn_conv_out(h, k, s, p0, p1, d), _ncnn_conv_out(w, k, s, p0, p1, d)
+            typ = "ConvolutionDepthWise" if kind == "dw" else "Convolution"
+            line = f"{typ} l{i} 1 1 {blob} b{i} 0={out} 1={k} 2={d} 3={s} 4={p0} 15={p1} 14={p0} 16={p1} 6={wsize}" + \
+                (f" 7={groups}" if kind == "dw" else "")
+        if oh < 1 or ow < 1:
+            break
+        if kind != "pool":
+            macs += wsize * oh * ow
+            c = out
+        lines.append(line)
+        h, w, blob = oh, ow, f"b{i}"
+    text = f"7767517\n{len(lines)} {len(lines)}\n" + "\n".join(lines) + "\n"
+    wl = workload_from_ncnn(text)
+    assert wl.infos[-1].out_shape[1:] == (h, w) if len(lines) > 1 else True
+    assert wl.macs == macs
+
+
+def test_layer_types_beyond_the_benchmark_models():
+    """A small transformer-style file with the issue's other types, counted by hand."""
+    lines = [
+        "Input x 0 1 x 0=16 1=10",                          # 10 tokens of 16 features: view (10, 16, 1)
+        "LayerNorm ln 1 1 x a 0=16 1=1.000000e-05 2=1",      # 32 params
+        "MultiHeadAttention mha 1 1 a b 0=16 1=2 2=256",     # self-attention, 2 heads
+        "Gemm g 1 1 b c 4=0 5=1 7=10 8=32 9=16",             # x (10 x 16) @ B (16 x 32), B constant
+        "GELU gl 1 1 c d",
+        "Split sp 1 2 d d1 d2",
+        "Sigmoid s 1 1 d1 e",
+        "Swish sw 1 1 d2 f",
+        "BinaryOp add 2 1 e f g 0=0",
+        "HardSwish hs 1 1 g h",
+        "HardSigmoid hsg 1 1 h i",
+        "Noop n 1 1 i j",
+        "Reduction r 1 1 j k 0=3 1=0 -23303=1,1 4=0",        # mean over the 32 features -> 10 values
+        "MemoryData md 0 1 m 0=10",
+        "BinaryOp mul 2 1 k m o 0=2",
+        "Softmax sm 1 1 o p 0=0",
+    ]
+    wl = workload_from_ncnn(f"7767517\n{len(lines)} 18\n" + "\n".join(lines) + "\n")
+    e, t = 16, 10
+    mha = 2 * t * e * e + t * (e + e) * e + 2 * t * t * e   # q and output projections, k and v, scores, context
+    assert wl.macs == mha + t * e * 32
+    assert wl.params == 2 * e + (4 * e * e + 4 * e) + e * 32 + 10
+    assert wl["g"].out_shape == (10, 32, 1) and wl["r"].out_shape == (10, 1, 1)
+    assert [i.op for i in wl][:4] == ["norm", "attention", "linear", "act"]
+    assert wl["mul"].op == "eltwise" and wl["add"].op == "add" and wl["md"].op == "const"
+    assert wl["r"].elem_ops == 10 * 32 and wl.infos[-1].out_shape == (10, 1, 1)
