@@ -27,7 +27,8 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
              precision: str | None = None, threads: int | None = None, calibrated: bool = True,
              compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
              objective: str = "latency", latency_bound_ms: float | None = None,
-             timeline=None, power_mode: str | None = None, mapping: str | None = None) -> RunResult | SocRunResult:
+             timeline=None, power_mode: str | None = None, mapping: str | None = None, runtime=None,
+             cores: str | None = None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -49,6 +50,12 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     systolic units map layers onto their arrays: ``auto`` (the fastest legal
     mapping, accelsim/map) or ``scalesim`` (SCALE-Sim v3's, cycle-exact);
     default: each unit's own (``auto`` for profile units, ``scalesim`` for .cfg files).
+    ``accelsim.sim.timeline.Timeline``) when one is given. ``runtime`` (a name
+    in hw_profiles/runtimes/, a YAML path or an ``accelsim.runtime.Runtime``;
+    None = the unit's cost model alone, as before) prices every layer as that
+    software stack runs it (algorithm, formats, fusion, dispatch, thread
+    placement on ``cores``: big, little or all), with the ``runtime_factors`` of
+    calibration.yaml unless ``calibrated`` is False.
     """
     check_simulate_args(profile, workload, unit=unit, precision=precision, threads=threads, calibrated=calibrated,
                         seed=seed, weights=weights, objective=objective, latency_bound_ms=latency_bound_ms)
@@ -74,7 +81,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
                         precision=precision, threads=threads,
                         compress=compress if compress is None or isinstance(compress, str) else pipeline.spec(),
                         seed=seed, objective=objective, latency_bound_ms=latency_bound_ms, power_mode=power_mode,
-                        mapping=mapping)
+                        mapping=mapping, cores=cores,
+                        runtime=runtime if runtime is None or isinstance(runtime, str)
+                        else getattr(runtime, "name", None))
     if unit == "auto":
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
@@ -92,6 +101,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
                                 f"allowed: 1..{u.core_count}")
     run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline,
                mapping=mapping)
+    if runtime is not None or cores is not None:
+        from accelsim.runtime.run import runtime_context
+        run["rt"] = runtime_context(prof, u, runtime, cores, calibrated)
     if pipeline is not None:
         result = _simulate_compressed(prof, wl, u, pipeline, compress, **run)
     else:
@@ -111,12 +123,16 @@ def _check_dataflow_applies(prof: Profile, unit: str | None, dataflow: str) -> N
 
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
                        threads: int | None, seed: int, weights: Mapping | None, timeline=None,
-                       mapping: str | None = None) -> RunResult:
+                       mapping: str | None = None, rt=None) -> RunResult:
     if fidelity == "cycle":
         mapping = "scalesim"  # the kernels' PE array runs SCALE-Sim's folds (accelsim/kernels/cycles.py)
-    kept = residency_for_unit(wl, u, mapping) or [None] * len(wl)  # activations on chip (auto mapping, accelsim/map)
-    costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping, residency=r)
-             for info, r in zip(wl, kept)]
+    if rt is None:
+        kept = residency_for_unit(wl, u, mapping) or [None] * len(wl)  # activations on chip (auto mapping, map/)
+        costs = [cost_layer(info, u, dataflow=dataflow, profile=prof, threads=threads, mapping=mapping, residency=r)
+                 for info, r in zip(wl, kept)]
+    else:
+        from accelsim.runtime.run import runtime_costs
+        costs = runtime_costs(wl, prof, u, rt, dataflow=dataflow, threads=threads)
     if fidelity == "cycle":
         from accelsim.sim.cycle import run_cycle  # imports Numba kernels: only when asked for
         layers = run_cycle(list(wl), costs, u, prof, dataflow=dataflow, seed=seed, threads=threads,
@@ -128,8 +144,12 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
         layers = run_event(costs, u, prof, timeline=timeline)
     used_dataflow = (dataflow or u.array.dataflow) if u.array else None
     used_threads = len(u.thread_speeds(threads)) if u.cost_model == "simd" else None
+    if rt is not None and rt.runtime is not None and costs and costs[0].threads is not None:
+        used_threads = costs[0].threads
     return RunResult(profile=prof.name, workload=wl.name, fidelity=fidelity, unit=u.name, dataflow=used_dataflow,
-                     clock_ghz=u.clock_ghz, layers=layers, threads=used_threads, calibration=u.calibration)
+                     clock_ghz=u.clock_ghz, layers=layers, threads=used_threads,
+                     calibration=rt.calibration if rt is not None and rt.runtime is not None else u.calibration,
+                     runtime=rt.runtime.name if rt is not None and rt.runtime is not None else None)
 
 
 def _simulate_compressed(prof: Profile, wl: Workload, u, pipeline, spec, **run) -> RunResult:

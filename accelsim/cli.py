@@ -60,10 +60,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, power_mode=args.power_mode,
-                      mapping=args.mapping, **run_kwargs(args))
+                      mapping=args.mapping, runtime=args.runtime, cores=args.cores, **run_kwargs(args))
     wrote = []  # files first, then the text: a closed stdout never loses a file
     if args.scalesim_reports:
         wrote.append(_write_scalesim_reports(args, workload))
+    if args.json:
+        _write_json(args.json, result.to_dict())
+        wrote.append(f"\nwrote {args.json}")
+    if args.report:
+        from accelsim.report import write_report
+
+        files = write_report(result, args.report)   # the result embeds the profile it ran on
+        wrote.append(f"wrote report {files.index_html}")
+    wrote += write_timeline(args, timeline, f"{result.workload} on {result.profile}")
+    print(run_text(result))
+    if getattr(result, "compression", None) is not None:
+        from accelsim.report.compression import compression_text
+        print("\n" + compression_text(result.compression))
     if args.json:
         _write_json(args.json, result.to_dict())
         wrote.append(f"\nwrote {args.json}")
@@ -142,12 +155,16 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from accelsim.calibration.calibrate import calibrate, write_calibration
+    from accelsim.calibration.rt_calibrate import DEFAULT_MODELS, DEFAULT_TABLES, calibrate_runtime
 
     from accelsim.calibration.calibrate import DEFAULT_OUT
 
     if args.write and args.out:
         raise AccelsimError("calibrate: give --write (update the shipped calibration) or --out PATH, not both")
-    cal = calibrate(args.table, loo=args.loo)
+    tables = args.table or [str(t) for t in DEFAULT_TABLES]
+    cal = calibrate(tables[0], loo=args.loo)
+    runtime_part = calibrate_runtime(tables, args.models or (DEFAULT_MODELS if DEFAULT_MODELS.is_dir() else None))
+    cal.data.update(runtime_part)
     fit = cal.data["fit"]
     print(f"fitted {fit['free_parameters']} factors to {fit['rows_used']} rows of {cal.data['table']} "
           f"({len(fit['skipped'])} skipped)")
@@ -159,6 +176,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if "loo_median_ape" in fit:
         print(f"  leave-one-out: median APE {100 * fit['loo_median_ape']:.1f}%, "
               f"within 2x {100 * fit['loo_within_2x']:.0f}%")
+    rc = runtime_part["runtime_calibration"]
+    print(f"runtime factors: {rc['free_parameters']} parameters fitted to {rc['rows_used']} rows "
+          f"({rc['held_back_excluded']} held-back rows excluded, {len(rc['skipped'])} skipped): "
+          f"median APE {100 * rc['median_ape']:.1f}% (spec {100 * rc['spec_only_median_ape']:.1f}%), "
+          f"within 2x {100 * rc['within_2x']:.0f}%")
     out = args.out or (DEFAULT_OUT if args.write else None)
     if out is None:
         print(f"not written (--write updates {DEFAULT_OUT.name}, --out PATH writes elsewhere)")
@@ -172,24 +194,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if is_energy_table(args.table):
         return cmd_validate_energy(args)
     from accelsim.calibration.calibrate import DEFAULT_OUT
-    from accelsim.calibration.validate import plot_validation, validate_table
+    from accelsim.calibration.rt_calibrate import DEFAULT_MODELS
+    from accelsim.calibration.rt_validate import plot_by_device, validate_runtime
     from accelsim.report import format_table
 
     calibration = None if args.spec else (args.calibration or (DEFAULT_OUT if DEFAULT_OUT.is_file() else None))
-    v = validate_table(args.table, calibration)
+    models = args.models or (DEFAULT_MODELS if DEFAULT_MODELS.is_dir() else None)
+    v = validate_runtime(args.table, models=models, cv=args.cv, calibration=calibration)
     wrote = []  # files first, then the text: a closed stdout never loses a file
     if args.json:
         _write_json(args.json, v.to_dict())
         wrote.append(f"wrote {args.json}")
     if args.plot and v.rows:
-        wrote.append(f"wrote {plot_validation(v, args.plot)}")
-    rows = [[r.id, r.soc, r.unit, r.model, r.precision, r.threads or "", f"{r.measured_ms:.3f}",
-             f"{r.predicted_ms:.3f}", f"{100 * r.ape:.1f}%"] for r in v.rows]
-    print(format_table(["id", "soc", "unit", "model", "prec", "thr", "measured ms", "predicted ms", "APE"], rows,
-                       right={5, 6, 7, 8}))
+        wrote.append(f"wrote {plot_by_device(v, args.plot)}")
+    rows = [[r.id, r.soc, r.unit, r.model, r.precision, r.threads or "", r.cores or "", r.runtime,
+             f"{r.measured_ms:.3f}", f"{r.predicted_ms:.3f}", f"{100 * r.ape:.1f}%", r.note] for r in v.rows]
+    print(format_table(["id", "soc", "unit", "model", "prec", "thr", "cores", "runtime", "measured ms",
+                        "predicted ms", "APE", "note"], rows, right={5, 8, 9, 10}))
     for s in v.skipped:
         print(f"skipped {s['id']}: {s['reason']}")
-    src = f"factors from {v.calibration}" if v.calibration else "spec figures alone"
+    if v.cv:
+        src = (f"leave-one-{v.cv}-out: {v.fit['folds']} refits of {v.fit['free_parameters']} parameters on up to "
+               f"{v.fit['rows_fitted']} rows")
+    else:
+        src = f"factors from {v.calibration}" if v.calibration else "spec figures alone"
     if v.rows:
         print(f"\n{len(v.rows)} rows ({src}): median APE {100 * v.median_ape:.1f}%, "
               f"within 2x {100 * v.within_2x:.0f}%")
@@ -268,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", default=None, type=_positive_int, metavar="N",
                      help="threads of a CPU (simd) unit (default: the unit's default)")
     run.add_argument("--spec", action="store_true", help="ignore calibration.yaml: spec figures alone")
+    run.add_argument("--runtime", default=None, metavar="NAME",
+                     help="software stack that runs the network (hw_profiles/runtimes/: ncnn, ncnn-vulkan, tflite, "
+                          "tflite-gpu, snpe, tensorrt, paddle-lite, tvm, armnn, openvino, darknet) or a runtime .yaml")
+    run.add_argument("--cores", default=None, choices=("big", "little", "all"),
+                     help="CPU cores the threads run on (default: the runtime's, big)")
     run.add_argument("--resolution", default=None, metavar="N",
                      help="square input size in pixels of a zoo network or ncnn .param model (default: its own)")
     run.add_argument("--width", default=None, metavar="W",
@@ -307,14 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     from accelsim.calibration.table import DEFAULT_TABLE
 
     cal = sub.add_parser("calibrate", help="fit unit efficiency factors to a table of measured latencies")
-    cal.add_argument("--table", default=str(DEFAULT_TABLE), metavar="CSV",
-                     help="measurements: id, soc, unit, model, input, precision, threads, latency_ms "
-                          "(default: the 34 published measurements in hw_profiles/)")
+    cal.add_argument("--table", action="append", default=None, metavar="CSV",
+                     help="measurements (repeatable): id, soc, unit, model, [input,] precision, threads, latency_ms "
+                          "or avg_ms (default: the 34 published measurements and the ncnn benchmark table in "
+                          "hw_profiles/; the legacy unit factors are fitted to the first table)")
     cal.add_argument("--out", default=None, metavar="PATH",
                      help="write the fitted calibration to PATH (default: print the fit, write nothing)")
     cal.add_argument("--write", action="store_true",
                      help="update hw_profiles/calibration.yaml, the calibration every run uses")
     cal.add_argument("--loo", action="store_true", help="also report leave-one-out cross-validated error")
+    cal.add_argument("--models", default=None, metavar="DIR",
+                     help="folder of ncnn <model>.param files tried before the zoo (default workloads/ncnn)")
     cal.set_defaults(func=cmd_calibrate)
 
     val = sub.add_parser("validate", help="simulate every row of a measurement table and compare")
@@ -323,7 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="calibration file (default hw_profiles/calibration.yaml when present)")
     val.add_argument("--spec", action="store_true", help="no calibration: spec figures alone")
     val.add_argument("--json", default=None, metavar="PATH", help="write rows, median_ape, within_2x as JSON")
-    val.add_argument("--plot", default=None, metavar="PATH", help="write a log-log scatter plot (PNG)")
+    val.add_argument("--plot", default=None, metavar="PATH",
+                     help="write a log-log predicted-vs-measured scatter plot coloured by device (PNG)")
+    val.add_argument("--models", default=None, metavar="DIR",
+                     help="folder of ncnn <model>.param files tried before the zoo (default workloads/ncnn)")
+    val.add_argument("--cv", default=None, choices=("device", "network"),
+                     help="refit without each device (network) in turn and predict its rows")
     val.set_defaults(func=cmd_validate)
     for command in sub.choices.values():
         command.add_argument("--profile-dir", action="append", default=None, metavar="DIR",

@@ -73,7 +73,7 @@ def calibrate(table: str | Path, loo: bool = False) -> Calibration:
     fit_info["skipped"] = [{"id": r.id, "reason": why} for r, why in terms.skipped]
     fit_info["rows"] = out_rows
     data = {"table": _show(table), "table_sha256": hashlib.sha256(table.read_bytes()).hexdigest(),
-            "method": "log-space least squares, bounded Levenberg-Marquardt, ridge towards group and spec "
+            "method": "log-space least squares, scipy least_squares (trf, bounded), ridge towards group and spec "
                       "(accelsim/calibration/fit.py)",
             "bounds": fitmod.BOUNDS, "ridge": fitmod.RIDGE,
             "factors": res.layout.factors(res.theta), "fit": fit_info}

@@ -1,6 +1,9 @@
 """Read a table of measured latencies (CSV: ``id, soc, unit, model, input, precision, threads, latency_ms``).
 
-Other columns (metric, framework, source...) are kept but ignored. A table
+The ncnn benchmark table's format works too: no ``input`` column (the model
+fixes its own), ``avg_ms`` (used where present, over ``latency_ms``) and a
+``cores`` column (big, little, all). Other columns (metric, framework,
+source...) are kept in ``extra``. A table
 that cannot be read, lacks a column or has a non-numeric latency is an
 AccelsimError naming file, line and field; an unknown soc, unit or model is
 not an error here: the row is reported and skipped when it is simulated.
@@ -17,6 +20,8 @@ from accelsim.textio import read_text
 from accelsim.paths import builtin_dir
 
 COLUMNS = ("id", "soc", "unit", "model", "input", "precision", "threads", "latency_ms")
+OPTIONAL = ("input",)                   # absent: each model's own input size
+MEASURED = ("avg_ms", "latency_ms")     # the first present is the measurement
 DEFAULT_TABLE = builtin_dir("hw_profiles") / "device_latency_calibration.csv"
 
 
@@ -26,7 +31,7 @@ class MeasuredRow:
     soc: str
     unit: str
     model: str
-    input: int
+    input: int | None
     precision: str
     threads: int | None
     latency_ms: float
@@ -57,7 +62,10 @@ def read_table(path: str | Path) -> list[MeasuredRow]:
     lines = read_text(path, "CSV table", missing="table file not found").splitlines()
     reader = csv.DictReader(lines)
     header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
+    measured = next((c for c in MEASURED if c in header), "latency_ms")
+    missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL and c not in MEASURED]
+    if measured not in header:
+        missing.append("latency_ms")
     if missing:
         raise AccelsimError(f"{path}: header: missing column(s) {', '.join(missing)}; a table needs "
                             f"{', '.join(COLUMNS)}")
@@ -77,10 +85,10 @@ def read_table(path: str | Path) -> list[MeasuredRow]:
                 raise AccelsimError(f"{path}: line {line}: {key}: empty; every row needs one")
         rows.append(MeasuredRow(
             id=rid, soc=cells["soc"], unit=cells["unit"], model=cells["model"],
-            input=_number(path, line, "input", cells["input"], int),
+            input=_number(path, line, "input", cells.get("input", ""), int, allow_empty="input" not in header),
             precision=cells["precision"],
             threads=_number(path, line, "threads", cells["threads"], int, allow_empty=True),
-            latency_ms=_number(path, line, "latency_ms", cells["latency_ms"], float),
+            latency_ms=_number(path, line, measured, cells[measured], float),
             extra={k: v for k, v in cells.items() if k not in COLUMNS}))
     if not rows:
         raise AccelsimError(f"{path}: no measurement rows after the header")

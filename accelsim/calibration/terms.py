@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -49,8 +51,12 @@ class RowTerms:
         return np.array([r.latency_ms for r in self.rows])
 
 
-def resolve_row(row: MeasuredRow, profiles: dict[str, Profile]):
-    """(profile, unit, workload) of a row, or an AccelsimError saying what is unknown."""
+def resolve_row(row: MeasuredRow, profiles: dict[str, Profile], models=None, time_share: bool = False):
+    """(profile, unit, workload) of a row, or an AccelsimError saying what is unknown.
+
+    ``models``: a folder where ``<model>.param`` (ncnn) is looked up before the zoo; ``time_share``:
+    more threads than cores is allowed (a runtime time-shares them).
+    """
     if row.soc not in profiles:
         try:
             profiles[row.soc] = load_profile(row.soc, calibrated=False)
@@ -60,18 +66,32 @@ def resolve_row(row: MeasuredRow, profiles: dict[str, Profile]):
     unit = next((u for u in prof.units if u.name == row.unit), None)
     if unit is None:
         raise AccelsimError(f"unknown unit {row.unit!r} in {row.soc} (units: {', '.join(u.name for u in prof.units)})")
-    if row.model not in ZOO:
-        raise AccelsimError(f"unknown model {row.model!r} (not a zoo network)")
-    try:
-        wl = load_workload(row.model, resolution=row.input)
-    except (AccelsimError, TypeError) as err:
-        raise AccelsimError(f"model {row.model!r} at input {row.input}: {err}") from None
+    param = Path(models) / f"{row.model}.param" if models is not None else None
+    if param is not None and param.is_file():
+        wl = _model_file(str(param))
+    elif row.model not in ZOO:
+        where = f"{param} nor " if param is not None else ""
+        raise AccelsimError(f"unknown model {row.model!r} (not {where}a zoo network)")
+    else:
+        try:
+            wl = load_workload(row.model, **({"resolution": row.input} if row.input else {}))
+        except (AccelsimError, TypeError) as err:
+            raise AccelsimError(f"model {row.model!r} at input {row.input}: {err}") from None
     if row.precision not in unit.precisions:
         raise AccelsimError(f"unit {row.soc}/{row.unit} does not run {row.precision!r} "
                             f"(it runs {', '.join(unit.precisions)})")
-    if row.threads is not None and (unit.cost_model != "simd" or row.threads > unit.core_count):
+    # with a runtime (time_share), a GPU row's threads are the CPU threads feeding it: not an error
+    if row.threads is not None and not time_share and (unit.cost_model != "simd" or row.threads > unit.core_count):
         raise AccelsimError(f"threads {row.threads} do not fit unit {row.soc}/{row.unit}")
     return prof, unit, wl.with_precision(row.precision)
+
+
+@lru_cache(maxsize=64)
+def _model_file(path: str):
+    try:
+        return load_workload(path)
+    except (AccelsimError, TypeError) as err:
+        raise AccelsimError(f"model file {path}: {err}") from None
 
 
 def build_terms(rows: list[MeasuredRow]) -> RowTerms:

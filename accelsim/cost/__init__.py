@@ -17,7 +17,8 @@ COST_MODELS: dict[str, Callable[..., LayerCost]] = {"systolic": cost_systolic, "
 
 def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, profile: Profile | None = None,
                threads: int | None = None, mapping: str | None = None,
-               residency: tuple[float, bool] | None = None) -> LayerCost:
+               residency: tuple[float, bool] | None = None, runtime=None, cores: str | None = None,
+               runtime_factors: dict | None = None) -> LayerCost:
     """Price one layer on one unit with the unit's cost model.
 
     ``profile`` supplies the unit's on-chip memory levels (simd, simt) and the
@@ -25,7 +26,20 @@ def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, prof
     a simd unit; ``mapping`` a systolic unit's array mapping ('auto' or
     'scalesim'; default: the unit's); ``residency`` the memory plan's (share of
     the layer's input bytes kept on chip, output kept on chip) under auto mapping.
+    ``runtime`` (a name, path or ``accelsim.runtime.Runtime``; None = the unit's
+    cost model alone) re-prices the layer as that software stack runs it, on
+    ``cores`` (big, little, all) of a CPU, with ``runtime_factors`` fitted by
+    ``accelsim calibrate``.
     """
+    if runtime is not None:
+        from accelsim.runtime import load_runtime
+        from accelsim.runtime.cost import cost_with_runtime
+        rt = load_runtime(runtime)
+        memories = profile.unit_memories(unit) if profile is not None else []
+        base = cost_layer(info, unit, dataflow=dataflow, profile=profile, mapping=mapping, residency=residency,
+                          threads=min(threads, unit.core_count) if threads and unit.cost_model == "simd" else None)
+        return cost_with_runtime(info, unit, rt, base, memories=memories, threads=threads, cores=cores,
+                                 factors=runtime_factors, profile=profile)
     model = COST_MODELS.get(unit.cost_model)
     if model is None:
         raise AccelsimError(f"unit {unit.name!r}: cost_model {unit.cost_model!r} is not implemented; "

@@ -33,6 +33,8 @@ class LayerCost:
     emulated: bool = False       # the layer's format is computed in a wider one the unit has
     effective_macs: int | None = None  # MACs executed (zero skipping skips some); None: all of ``macs``
     dram_parts: dict | None = None  # systolic: DRAM bytes by operand (ifmap_read, weight_read, psum_read, ofmap_write)
+    algorithm: str = ""          # with a runtime: the conv algorithm it chose (im2col_gemm, winograd_f63, fused, ...)
+    runtime: str = ""            # the runtime (software stack) that priced the layer; "" = the unit's cost model alone
 
     @property
     def dram_bytes(self) -> int:

@@ -182,7 +182,8 @@ class CoreCluster(_Strict):
     clock_ghz: PositiveFloat
     macs_scale: PositiveFloat = Field(
         default=1.0, description="per-cycle throughput relative to the unit's precisions table (little cores < 1)")
-    core: str | None = Field(default=None, description="core type (name or alias) in hw_profiles/core_types.yaml")
+    core: str | None = Field(default=None, description="core type in hw_profiles/core_types.yaml (e.g. cortex-a76); "
+                                                       "gives the cluster its own precisions, fp16 and dot-product support")
 
 
 class SimtSpec(_Strict):

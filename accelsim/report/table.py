@@ -44,6 +44,8 @@ def totals(result: RunResult) -> str:
     mode = f" (power mode {result.power_mode})" if result.power_mode else ""
     cal = (f"  calibrated    fitted factors from {result.calibration}\n" if result.calibration
            else "  calibrated    no (spec figures alone)\n")
+    if getattr(result, "runtime", None):
+        cal += f"  runtime       {result.runtime}\n"
     return (f"{result.workload} on {result.profile}/{result.unit} ({result.fidelity}{df}{th}, "
             f"{result.clock_ghz:g} GHz)\n" + cal +
             f"  total cycles  {result.total_cycles:,} (compute {result.compute_cycles:,}, "

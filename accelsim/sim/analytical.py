@@ -36,7 +36,8 @@ def layer_result(cost: LayerCost, unit: Unit, profile: Profile, total_cycles: in
                        sram_bytes=cost.sram_read_bytes + cost.sram_write_bytes, utilization=util,
                        op_class=cost.op_class, overhead_cycles=overhead, bound=bound, compute_energy_mj=compute_pj * 1e-9,
                        sram_energy_mj=cost.sram_energy_pj * 1e-9, dram_energy_mj=dram_pj * 1e-9,
-                       static_energy_mj=static_pj * 1e-9, mapping=cost.mapping, emulated=cost.emulated)
+                       static_energy_mj=static_pj * 1e-9, mapping=cost.mapping, emulated=cost.emulated,
+                       algorithm=cost.algorithm)
 
 
 def analytical_cycles(cost: LayerCost, unit: Unit, profile: Profile) -> int:

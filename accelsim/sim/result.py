@@ -39,6 +39,7 @@ class LayerResult:
     static_energy_mj: float = 0.0     # leakage, SoC always-on and DRAM background over the layer's time
     mapping: dict | None = None       # systolic auto mapping chosen (accelsim/map/array_mapping.py)
     emulated: bool = False            # the layer's format ran in a wider one the unit has
+    algorithm: str = ""               # with a runtime: conv algorithm chosen (winograd_f63, im2col_gemm, fused, ...)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -59,6 +60,7 @@ class RunResult(ResultViews):
     inputs: dict | None = None          # accelsim.provenance.run_inputs: version, profile content + hash, options
     power_mode: str | None = None       # the profile's power mode the run used (None: the profile has none)
     board_extra_mw: float = 0.0         # board power beyond the SoC's (profile power.board_idle_w - always-on)
+    runtime: str | None = None          # the runtime (software stack) the run modelled; None = unit cost model alone
 
     @property
     def total_cycles(self) -> int:
@@ -119,7 +121,7 @@ class RunResult(ResultViews):
         d = {
             "profile": self.profile, "workload": self.workload, "fidelity": self.fidelity, "unit": self.unit,
             "dataflow": self.dataflow, "clock_ghz": self.clock_ghz, "threads": self.threads,
-            "calibration": self.calibration, "total_cycles": self.total_cycles,
+            "calibration": self.calibration, "runtime": self.runtime, "total_cycles": self.total_cycles,
             "compute_cycles": self.compute_cycles, "stall_cycles": self.stall_cycles,
             "overhead_cycles": self.overhead_cycles,
             "latency_ms": self.latency_ms, "energy_mj": self.energy_mj, "board_energy_mj": self.board_energy_mj,

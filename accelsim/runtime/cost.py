@@ -1,0 +1,220 @@
+"""A layer's cost on a unit as a runtime executes it (``cost_layer(..., runtime=...)``).
+
+On top of the unit's cost model (:mod:`accelsim.cost`), the runtime decides:
+the convolution algorithm (its GEMM MACs, transform work and operand sizes,
+:mod:`accelsim.runtime.choose`), the arithmetic format (fp16 on Armv8.2 cores
+and GPUs when it says so) and storage format (fp16 tensors on GPUs), int8
+requantization work, the per-layer dispatch and thread-pool cost, and on a CPU
+which cores the threads run on (:mod:`accelsim.runtime.placement`) and how
+they share the work (static: the slowest thread sets the pace).
+
+Efficiency per op class is the unit's spec efficiency times a fitted factor
+of the (runtime, core type) pair on a CPU, the (runtime, GPU family) pair on a
+GPU, or the (runtime, unit group) pair elsewhere (``calibration.yaml``'s
+``runtime_factors``), through a smooth cap at 1 (a unit never beats its peak,
+and a factor can move the efficiency in both directions from anywhere).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from accelsim.cost.base import LayerCost
+from accelsim.cost.opclass import op_class
+from accelsim.cost.simt import occupancy
+from accelsim.cost.tiling import hierarchy_traffic
+from accelsim.errors import AccelsimError
+from accelsim.hardware.schema import MemoryLevel, SimtSpec, Unit
+from accelsim.runtime.choose import algorithm_work, choose_algorithm
+from accelsim.runtime.placement import Placement, place
+from accelsim.runtime.schema import Runtime
+from accelsim.workload.graph import LayerInfo
+
+FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhead", "int8", "threads")
+COMPUTE_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
+CAP_SHARPNESS = 8.0
+VECTOR_REGISTERS = 32
+
+
+def soft_cap(x):
+    """x / (1 + x^8)^(1/8): ~x below 0.7, -> 1 above, smooth (works on floats and numpy arrays)."""
+    return x / (1.0 + x ** CAP_SHARPNESS) ** (1.0 / CAP_SHARPNESS)
+
+
+GPU_FAMILIES = ("adreno", "mali", "videocore", "powervr", "immortalis")
+
+
+def unit_family(unit: Unit, profile=None) -> str:
+    """A unit's calibration family: its calibration_group if set, else a GPU family named in the profile, else its kind."""
+    if unit.calibration_group:
+        return unit.calibration_group
+    if unit.kind == "gpu" and profile is not None:
+        text = f"{profile.description} {unit.name} {' '.join(unit.sources)}".lower()
+        for fam in GPU_FAMILIES:
+            if fam in text:
+                return "mali" if fam == "immortalis" else fam
+    return unit.kind
+
+
+def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
+    """Calibration key: runtime/core type (CPU, the core that sets the pace), runtime/GPU family, runtime/group."""
+    if placement is not None and placement.cores:
+        slowest = min(placement.cores, key=lambda c: c.speed(unit))
+        name = slowest.core.name if slowest.core else unit_family(unit, profile)
+        return f"{runtime.name}/{name}"
+    return f"{runtime.name}/{unit_family(unit, profile)}"
+
+
+def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
+    """The format the runtime computes an fp32 layer in: fp16 where it says so and the hardware has it."""
+    if info.precision != "fp32" or not runtime.fp16_arith:
+        return info.precision
+    if placement is not None and placement.cores:
+        cores_ok = all((c.core.fp16_arith and "fp16" in c.core.precisions) if c.core else "fp16" in unit.precisions
+                       for c in placement.cores)
+        return "fp16" if cores_ok else "fp32"
+    return "fp16" if "fp16" in unit.precisions else "fp32"
+
+
+def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str) -> float:
+    """MACs per unit-clock cycle of the placed threads at efficiency 1."""
+    rates = []
+    for c in placement.cores:
+        r = c.macs_per_cycle(unit, fmt)
+        if r is None:
+            r = c.macs_per_cycle(unit, "fp32") or c.macs_per_cycle(unit, next(iter(unit.precisions)))
+        rates.append(r * c.clock_ghz / unit.clock_ghz)
+    if schedule == "static":
+        # n equal chunks, thread i on core i mod k: the slowest core runs ceil(n / k) of them
+        return placement.threads * min(rates) / placement.chunks_per_core
+    return sum(rates)
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeTerms:
+    """A layer's cost split the way calibration factors act on it."""
+
+    gemm_cycles: float       # GEMM-rate work (with the algorithm's transforms and packing) at efficiency 1
+    gemm_class: str
+    vector_cycles: float     # requantization and element-wise work at efficiency 1
+    prior_gemm: float
+    prior_vector: float
+    memory_cycles: int
+    overhead_cycles: float
+    key: str                 # runtime/core type or runtime/GPU family: per-key factors
+    group: str               # the unit's calibration group (cpu, gpu, nvidia_gpu, dsp, ...): shared factors
+    runtime: str
+    int8: bool = False       # an int8 MAC layer (the int8 factor scales its GEMM efficiency)
+    log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
+
+
+def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
+                  cores: str | None = None, profile=None) -> tuple[RuntimeTerms, str, dict]:
+    """Factor-free terms of ``info`` on ``unit`` under ``runtime``, its algorithm and traffic details."""
+    if unit.kind not in runtime.units:
+        raise AccelsimError(f"runtime {runtime.name!r} drives {', '.join(runtime.units)} units, not unit "
+                            f"{unit.name!r} ({unit.kind})")
+    placement = place(unit, threads or unit.threads, cores or runtime.default_cores, runtime.all_cores_order) \
+        if unit.cost_model == "simd" and unit.kind == "cpu" else None
+    algorithm = choose_algorithm(info, runtime, unit.kind)
+    work = algorithm_work(info, algorithm) if algorithm else None
+    cls = op_class(info)
+    fmt = arithmetic_format(info, unit, runtime, placement)
+    store_bytes = 2.0 if (fmt == "fp16" or (runtime.fp16_storage and info.precision == "fp32")) else \
+        info.act_bytes_per_elem
+    gemm_macs = work.gemm_macs if work else (info.macs if info.macs > 0 else 0)
+    transform_ops = work.vector_ops if work else 0      # runs inside the conv kernel, at its efficiency
+    vector_ops = 0 if info.macs > 0 else info.elem_ops
+    if info.precision == "int8" and info.macs > 0:
+        vector_ops += runtime.int8_requant_ops * info.ofmap_elems
+    in_elems = work.ifmap_elems if work else info.ifmap_elems
+    out_elems = work.ofmap_elems if work else info.ofmap_elems
+    active = 1
+    if placement is not None:
+        gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule)
+        vec_rate = gemm_rate
+        active = len(placement.cores)
+        register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
+    elif unit.cost_model == "simt":
+        spec = unit.precisions.get(fmt) or unit.precisions.get(info.precision) or next(iter(unit.precisions.values()))
+        occ = occupancy(info.ofmap_elems, unit.cores, unit.simt or SimtSpec())
+        matrix = cls in ("conv", "pointwise", "fc") and runtime.matrix_units
+        gemm_rate = (spec.macs_per_cycle if matrix else spec.vector_rate) * occ
+        vec_rate = spec.vector_rate * occ
+        active = unit.cores
+        register_bytes = 64 * 1024
+    else:
+        spec = unit.precisions.get(fmt) or unit.precisions.get(info.precision)
+        if spec is None:
+            raise AccelsimError(f"layer {info.name!r}: unit {unit.name!r} does not run precision {info.precision!r}")
+        if unit.array is not None:
+            gemm_rate = spec.macs_per_cycle
+            vec_rate = float(unit.non_mac_lanes)
+        else:
+            speeds = sum(unit.thread_speeds(threads))
+            gemm_rate = (spec.macs_per_cycle if cls in ("conv", "pointwise", "fc") else spec.vector_rate) * speeds
+            vec_rate = spec.vector_rate * speeds
+            active = len(unit.thread_speeds(threads))
+        register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
+    mem = hierarchy_traffic(in_elems * store_bytes, info.model_bytes, out_elems * store_bytes, gemm_macs,
+                            store_bytes, list(memories), register_bytes, active, unit.clock_ghz)
+    dispatch = runtime.dispatch(unit.kind)
+    dispatch_us = unit.layer_overhead_us if dispatch is None else dispatch
+    if placement is not None and placement.threads > 1:
+        dispatch_us += runtime.sync_us
+    terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
+                         + (transform_ops / vec_rate if transform_ops else 0.0),
+                         gemm_class=cls if info.macs > 0 else "elementwise",
+                         vector_cycles=vector_ops / vec_rate if vector_ops else 0.0,
+                         prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
+                         memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
+                         key=factor_key(runtime, unit, placement, profile), group=unit.group,
+                         runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
+                         log2_threads=math.log2(placement.threads) if placement is not None else 0.0)
+    # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
+    detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
+              "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
+    return terms, algorithm, detail
+
+
+def combined_factors(rf: dict | None, t: RuntimeTerms) -> dict[str, float]:
+    """Per op class: shared (group) x runtime x per-key factor of calibration.yaml's ``runtime_factors``
+    (shared ``compute`` on every compute class, ``depthwise`` on top for depthwise layers, ``overhead``)."""
+    if not rf:
+        return {}
+    shared = (rf.get("shared") or {}).get(t.group) or {}
+    key = (rf.get("keys") or {}).get(t.key) or {}
+    rt = float((rf.get("runtimes") or {}).get(t.runtime, 1.0))
+    out = {c: shared.get("compute", 1.0) * rt * key.get(c, 1.0) for c in COMPUTE_CLASSES}
+    out["depthwise"] *= shared.get("depthwise", 1.0)
+    for c in ("overhead", "int8", "threads"):
+        out[c] = shared.get(c, 1.0) * key.get(c, 1.0)
+    return out
+
+
+def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
+    """(compute cycles, efficiency, overhead cycles) of terms under combined factors ``f`` (None: all 1)."""
+    f = f or {}
+    eff_g = soft_cap(t.prior_gemm * f.get(t.gemm_class, 1.0) * (f.get("int8", 1.0) if t.int8 else 1.0))
+    eff_v = soft_cap(t.prior_vector * f.get("elementwise", 1.0))
+    compute = (t.gemm_cycles / eff_g + t.vector_cycles / eff_v) * f.get("threads", 1.0) ** t.log2_threads
+    return math.ceil(compute), eff_g, math.ceil(t.overhead_cycles * f.get("overhead", 1.0))
+
+
+def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: LayerCost, *, memories=(),
+                      threads: int | None = None, cores: str | None = None,
+                      factors: dict | None = None, profile=None) -> LayerCost:
+    """``base`` (the unit's own cost of ``info``) re-priced as ``runtime`` runs it.
+
+    ``factors``: calibration.yaml's ``runtime_factors`` (key -> op class -> factor).
+    """
+    terms, algorithm, detail = runtime_terms(info, unit, runtime, memories=memories, threads=threads, cores=cores,
+                                             profile=profile)
+    compute, eff, overhead = terms_cycles(terms, combined_factors(factors, terms))
+    mem = detail["mem"]
+    return dataclasses.replace(base, compute_cycles=compute, efficiency=eff, memory_cycles=mem.memory_cycles,
+                               dram_read_bytes=mem.dram_read_bytes, dram_write_bytes=mem.dram_write_bytes,
+                               sram_read_bytes=sum(mem.level_bytes.values()), level_bytes=mem.level_bytes,
+                               overhead_cycles=overhead, peak_macs_per_cycle=detail["peak"] or base.peak_macs_per_cycle,
+                               threads=detail["threads"] if detail["threads"] is not None else base.threads,
+                               algorithm=algorithm, runtime=runtime.name)

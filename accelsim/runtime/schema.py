@@ -1,0 +1,87 @@
+"""Pydantic schema of a runtime (software stack): what a framework really executes on a unit.
+
+A runtime file (``hw_profiles/runtimes/<name>.yaml``) says, for the unit kinds
+it drives (``units``):
+
+- ``conv_rules``: the convolution algorithm per layer shape, first match wins
+  (``direct``, ``im2col_gemm``, ``gemm_1x1``, ``winograd_f23/f43/f63``,
+  ``depthwise_direct``); see :mod:`accelsim.runtime.algorithms` for their costs;
+- ``fp16_arith``: fp32 layers computed in fp16 on cores that have Armv8.2 FP16
+  arithmetic (CPU) or on GPUs with an fp16 rate; ``fp16_storage``: GPU tensors
+  stored as fp16 (half the bytes) even when arithmetic is fp32;
+- ``fuse``: element-wise ops folded into the convolution before them (no
+  dispatch, no pass over memory);
+- ``int8_requant_ops``: element-wise ops per output element an int8 layer
+  spends rescaling its int32 accumulators;
+- ``dispatch_us``: fixed cost per executed (unfused) layer, per unit kind;
+  ``sync_us``: extra per-layer fork/join cost of a multi-threaded CPU layer;
+- ``schedule``: ``static`` (OpenMP static: the slowest thread sets the pace,
+  as in ncnn) or ``dynamic`` (work stealing: the cores' rates add up);
+  ``default_cores``: which CPU cores threads go to when none are named, ``all_cores_order``
+  where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
+  the tensor-core rate.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Algorithm = Literal["direct", "im2col_gemm", "gemm_1x1", "winograd_f23", "winograd_f43", "winograd_f63",
+                    "depthwise_direct"]
+UnitKindName = Literal["cpu", "gpu", "dsp", "vpu", "npu", "dla"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuntimeSource(_Strict):
+    id: str
+    title: str
+    url: str | None = None
+    note: str | None = None
+
+
+class ConvRule(_Strict):
+    """Use ``algorithm`` for a convolution matching every condition given (left out = any)."""
+
+    algorithm: Algorithm
+    kernel: int | None = Field(default=None, gt=0, description="square kernel size")
+    stride: int | None = Field(default=None, gt=0)
+    depthwise: bool | None = None
+    min_in_channels: int = Field(default=0, ge=0)
+    min_out_channels: int = Field(default=0, ge=0)
+    max_in_channels: int | None = Field(default=None, gt=0)
+    min_out_hw: int = Field(default=0, ge=0, description="smallest output height/width")
+    precisions: list[str] | None = Field(default=None, description="layer precisions the rule applies to")
+    units: list[UnitKindName] | None = Field(default=None, description="unit kinds the rule applies to")
+    source: str | None = None
+
+
+class Runtime(_Strict):
+    """One software stack (ncnn, TFLite, TensorRT, ...)."""
+
+    name: str
+    description: str = ""
+    units: list[UnitKindName] = Field(min_length=1, description="unit kinds the runtime drives")
+    conv_rules: list[ConvRule] = Field(default_factory=list)
+    fp16_arith: bool = False
+    fp16_storage: bool = False
+    fuse: list[str] = Field(default_factory=list, description="layer ops (or activation kinds as 'act:KIND', "
+                                                              "'act' for all) folded into a preceding conv/fc")
+    int8_requant_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    dispatch_us: dict[UnitKindName, float] = Field(default_factory=dict)
+    sync_us: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    schedule: Literal["static", "dynamic"] = "static"
+    default_cores: Literal["big", "little", "all"] = "big"
+    all_cores_order: Literal["big_first", "little_first"] = Field(
+        default="big_first", description="cores 'all' with fewer threads than cores: which cores the threads land "
+                                         "on (no affinity set: Android's scheduler starts them on little cores)")
+    matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
+                                                         "the ALU rate (Vulkan/OpenCL kernels without them)")
+    sources: list[RuntimeSource] = Field(min_length=1)
+
+    def dispatch(self, kind: str) -> float | None:
+        v = self.dispatch_us.get(kind)
+        return None if v is None else float(v)

@@ -1,0 +1,174 @@
+"""Runtimes: files load, Winograd work against a hand count, algorithm choice, fusion, placement, None = today."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import accelsim
+from accelsim.cost import cost_layer
+from accelsim.errors import AccelsimError
+from accelsim.hardware import load_profile
+from accelsim.runtime import available_runtimes, load_runtime
+from accelsim.runtime.algorithms import winograd_work
+from accelsim.runtime.placement import place
+from accelsim.workload import Workload, load_workload
+from accelsim.workload.layers import Conv2d
+
+RUNTIMES = {"ncnn", "ncnn-vulkan", "tflite", "tflite-gpu", "snpe", "tensorrt", "paddle-lite", "tvm", "armnn",
+            "openvino", "darknet"}
+
+
+def test_every_runtime_loads_and_cites():
+    assert RUNTIMES <= set(available_runtimes())
+    for name in RUNTIMES:
+        rt = load_runtime(name)
+        assert rt.sources and all(r.source in {s.id for s in rt.sources} for r in rt.conv_rules if r.source)
+
+
+def test_unknown_runtime_is_one_line_error():
+    with pytest.raises(AccelsimError, match="runtime 'nope' not found"):
+        load_runtime("nope")
+    with pytest.raises(AccelsimError, match="drives"):
+        accelsim.simulate("snapdragon855", "mobilenet_v1", unit="gpu", runtime="ncnn")
+
+
+class Counter:
+    """Counts real multiplications (both operands data-dependent) done through it."""
+
+    def __init__(self):
+        self.n = 0
+
+    def mul(self, a, b):
+        self.n += np.size(a)
+        return a * b
+
+
+def test_winograd_f23_against_a_hand_count():
+    # 2 -> 3 channels, 4x4 output (6x6 input, no padding): 4 tiles of 2x2
+    rng = np.random.default_rng(1)
+    c_in, c_out, h = 2, 3, 4
+    x = rng.normal(size=(c_in, h + 2, h + 2))
+    w = rng.normal(size=(c_out, c_in, 3, 3))
+    bt = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], float)
+    g = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
+    at = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], float)
+    counter = Counter()
+    y = np.zeros((c_out, h, h))
+    for ty in range(0, h, 2):
+        for tx in range(0, h, 2):
+            for o in range(c_out):
+                acc = np.zeros((4, 4))
+                for i in range(c_in):
+                    v = bt @ x[i, ty:ty + 4, tx:tx + 4] @ bt.T       # input transform: additions only
+                    u = g @ w[o, i] @ g.T                            # kernel transform: offline
+                    acc += counter.mul(u, v)
+                y[o, ty:ty + 2, tx:tx + 2] = at @ acc @ at.T
+    direct = np.array([[[np.sum(x[:, r:r + 3, c:c + 3] * w[o]) for c in range(h)] for r in range(h)]
+                       for o in range(c_out)])
+    np.testing.assert_allclose(y, direct, atol=1e-9)
+    # by hand: 4 tiles x 16 products x 2 x 3 channel pairs = 384 (direct: 16 x 9 x 6 = 864)
+    assert counter.n == 4 * 16 * c_in * c_out == 384
+    work = winograd_work("winograd_f23", c_in, c_out, h, h)
+    assert work.gemm_macs == counter.n
+    # transforms: B^T d B = 2 x 4 columns x 8 non-zeros of B^T per input tile and channel;
+    # A^T M A = (4 + 2) x 6 non-zeros of A^T per output tile and channel
+    assert np.count_nonzero(bt) == 8 and np.count_nonzero(at) == 6
+    assert work.vector_ops == 4 * c_in * 64 + 4 * c_out * 36
+
+
+def test_winograd_f63_partial_tiles():
+    work = winograd_work("winograd_f63", 64, 64, 7, 7)       # 7x7 output: 2x2 tiles of 6x6, padded
+    assert work.gemm_macs == 4 * 64 * 64 * 64
+
+
+def _conv_workload(c, hw, k=3, stride=1):
+    return Workload("one", (c, hw, hw), [Conv2d(name="c", out_channels=c, kernel=k, stride=stride, padding=k // 2)],
+                    precision="fp32")
+
+
+def test_ncnn_picks_winograd_tflite_does_not():
+    wl = _conv_workload(64, 56)
+    prof = load_profile("snapdragon855", calibrated=False)
+    cpu = prof.unit("cpu")
+    info = next(iter(wl))
+    ncnn = cost_layer(info, cpu, profile=prof, runtime="ncnn")
+    tfl = cost_layer(info, cpu, profile=prof, runtime="tflite")
+    assert ncnn.algorithm == "winograd_f63" and tfl.algorithm == "im2col_gemm"
+    assert ncnn.compute_cycles < tfl.compute_cycles      # fewer multiplications (and fp16 on the A76)
+    strided = next(iter(_conv_workload(64, 56, stride=2)))
+    assert cost_layer(strided, cpu, profile=prof, runtime="ncnn").algorithm == "im2col_gemm"
+
+
+def test_runtime_none_is_todays_cost():
+    prof = load_profile("snapdragon855", calibrated=False)
+    for info in load_workload("mobilenet_v2"):
+        assert cost_layer(info, prof.unit("cpu"), profile=prof, threads=2) == \
+            cost_layer(info, prof.unit("cpu"), profile=prof, threads=2, runtime=None)
+
+
+def test_json_names_runtime_and_algorithm():
+    d = accelsim.simulate("snapdragon855", "resnet18", unit="cpu", runtime="ncnn", calibrated=False).to_dict()
+    assert d["runtime"] == "ncnn"
+    algos = {layer["algorithm"] for layer in d["layers"]}
+    assert "winograd_f63" in algos or "winograd_f43" in algos
+    assert accelsim.simulate("snapdragon855", "resnet18", unit="cpu").to_dict()["runtime"] is None
+
+
+def test_fusion_removes_dispatch_of_activations():
+    wl = load_workload("resnet18")
+    run = accelsim.simulate("snapdragon855", wl, unit="cpu", runtime="tvm", calibrated=False)
+    fused = [layer for layer in run.layers if layer.algorithm == "fused"]
+    assert fused and all(layer.total_cycles == 0 for layer in fused)
+
+
+def test_placement_big_little_all():
+    cpu = load_profile("snapdragon855", calibrated=False).unit("cpu")
+    big = place(cpu, 4, "big")
+    little = place(cpu, 4, "little")
+    assert [c.clock_ghz for c in big.cores] == [2.84, 2.42, 2.42, 2.42]
+    assert [c.clock_ghz for c in little.cores] == [1.8] * 4
+    assert len(place(cpu, 8, "all").cores) == 8
+    assert place(cpu, 8, "big").chunks_per_core == 2     # 8 threads time-share 4 big cores
+    fast = accelsim.simulate("snapdragon855", "mobilenet_v1", unit="cpu", runtime="ncnn", threads=4, cores="big",
+                             calibrated=False)
+    slow = accelsim.simulate("snapdragon855", "mobilenet_v1", unit="cpu", runtime="ncnn", threads=4,
+                             cores="little", calibrated=False)
+    assert fast.latency_ms < slow.latency_ms
+
+
+def test_static_schedule_paced_by_slowest_core():
+    cpu = load_profile("snapdragon855", calibrated=False).unit("cpu")
+    rt = load_runtime("ncnn")
+    dynamic = rt.model_copy(update={"schedule": "dynamic", "name": "ncnn-dyn"})
+    info = next(iter(_conv_workload(64, 56)))
+    static_c = cost_layer(info, cpu, runtime=rt, threads=8, cores="all")
+    dynamic_c = cost_layer(info, cpu, runtime=dynamic, threads=8, cores="all")
+    assert static_c.compute_cycles > dynamic_c.compute_cycles
+
+
+def test_utilization_at_most_one_with_winograd():
+    run = accelsim.simulate("snapdragon855", "vgg16", unit="cpu", runtime="ncnn", precision="fp32", calibrated=False)
+    assert all(0 <= layer.utilization <= 1 for layer in run.layers)
+
+
+def test_faster_clocks_never_slower_under_a_runtime():
+    """Physics under a runtime: raising every CPU cluster's clock never makes a run slower (hypothesis)."""
+    from hypothesis import given, settings, strategies as st
+
+    prof = load_profile("rk3399", calibrated=False)
+    wl = load_workload("mobilenet_v2").with_precision("fp32")
+
+    def run_with(scale: float, threads: int, cores: str) -> float:
+        cpu = prof.unit("cpu")
+        clusters = [c.model_copy(update={"clock_ghz": c.clock_ghz * scale}) for c in cpu.clusters]
+        unit = cpu.model_copy(update={"clusters": clusters, "clock_ghz": cpu.clock_ghz * scale})
+        p = prof.model_copy(update={"units": [unit if u.name == "cpu" else u for u in prof.units]})
+        return accelsim.simulate(p, wl, unit="cpu", runtime="ncnn", threads=threads, cores=cores,
+                                 calibrated=False).latency_ms
+
+    @settings(max_examples=8, deadline=None)
+    @given(st.floats(1.05, 3.0), st.sampled_from([1, 2]), st.sampled_from(["big", "little", "all"]))
+    def check(scale, threads, cores):
+        assert run_with(scale, threads, cores) <= run_with(1.0, threads, cores) * (1 + 1e-9)
+
+    check()
