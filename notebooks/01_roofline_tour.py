@@ -43,7 +43,7 @@ from IPython.display import Image, display
 
 import accelsim
 from accelsim import load_profile, load_workload
-from accelsim.report import format_table, layer_breakdowns, roofline_figure, save_png, unit_roofline
+from accelsim.report import format_table, roofline_figure, save_png, unit_roofline
 
 SMALL = os.environ.get("ACCELSIM_NOTEBOOK_SMALL") == "1"   # the test suite's setting (this tour is small anyway)
 OUT = Path(os.environ.get("ACCELSIM_NOTEBOOK_OUT", "runs")) / "01_roofline_tour"
@@ -78,17 +78,17 @@ for chip, name in TOUR:
     result = accelsim.simulate(prof, net, unit=name)
     rf = unit_roofline(result.to_dict(), prof, name)
     ms_per_cycle = 1 / (result.clock_ghz * 1e6)
-    overhead_ms = len(result.layers) * math.ceil(unit.layer_overhead_us * 1e3 * unit.clock_ghz) * ms_per_cycle
-    compute_ms = result.compute_cycles * ms_per_cycle
-    # energy by part: DRAM, scratchpad and static priced from the profile; compute (with cache accesses) the rest
-    parts = layer_breakdowns(result.to_dict(), prof)
-    energy = {label: sum(b.energy_mj[part] for b in parts) for label, part in
-              (("compute", "compute"), ("on-chip memory", "sram"), ("DRAM", "dram"), ("static", "static"))}
+    compute_ms, overhead_ms = result.compute_cycles * ms_per_cycle, result.overhead_cycles * ms_per_cycle
+    # energy by part: compute (per-op energies + the unit's busy power), on-chip memory (scratchpad or caches),
+    # DRAM reads and writes, static (leakage, SoC always-on rails, DRAM background over the run)
+    parts = result.energy_parts_mj()
+    energy = {"compute": parts["compute"], "on-chip memory": parts["sram"], "DRAM": parts["dram"],
+              "static": parts["static"]}
     attained = 2 * result.macs / (result.latency_ms * 1e-3) / 1e9
     runs.append(dict(chip=chip, unit=name, kind=unit.kind, label=f"{chip}/{name}", fmt=fmt, prof=prof,
                      result=result, roofline=rf, peak=rf.ceiling(fmt), attained=attained,
                      share=attained / rf.ceiling(fmt), compute_ms=compute_ms, overhead_ms=overhead_ms,
-                     memory_ms=result.latency_ms - compute_ms - overhead_ms, energy=energy))
+                     memory_ms=result.stall_cycles * ms_per_cycle, energy=energy))
 
 print(format_table(["unit", "kind", "format", "peak GOP/s", "latency ms", "energy mJ", "attained GOP/s",
                     "of peak", "compute ms", "overhead ms", "memory ms", "DRAM MB"],
@@ -202,10 +202,12 @@ print("units spending more time on per-layer overhead than on MACs:",
                 for r in overhead_heavy))
 
 # %% [markdown]
-# The dedicated NN engines are the ones that spend more time being dispatched
-# than computing. That is the price of offloading a network layer by layer: the
-# NPU is fast at a big convolution, but MobileNet-V2 is 64 small steps. Drivers
-# that fuse layers into one dispatch attack exactly this term.
+# The offloaded units pay for it: the Myriad X's VPU spends more time being
+# dispatched than computing, and the GPUs lose a quarter or more of their
+# latency to it, the CPUs about an eighth. That is the price
+# of offloading a network layer by layer: an accelerator is fast at a big
+# convolution, but MobileNet-V2 is 64 small steps. Drivers that fuse layers
+# into one dispatch attack exactly this term.
 #
 # ## Where the energy goes
 
@@ -226,6 +228,14 @@ plt.show()
 
 dram_share = {r["label"]: r["energy"]["DRAM"] / r["result"].energy_mj for r in runs}
 print("DRAM share of the energy:", ", ".join(f"{k} {100 * v:.0f}%" for k, v in dram_share.items()))
+programmable = [r["label"] for r in runs if r["kind"] in ("cpu", "gpu", "dsp", "vpu")]
+engines = [r["label"] for r in runs if r["kind"] in ("npu", "dsp", "dla")]   # the dedicated NN engines
+energy = {r["label"]: r["result"].energy_mj for r in runs}
+print(f"energy per inference: dedicated engines {min(energy[k] for k in engines):.2f}-"
+      f"{max(energy[k] for k in engines):.2f} mJ, CPUs / GPUs / VPU "
+      f"{min(v for k, v in energy.items() if k not in engines):.2f}-"
+      f"{max(v for k, v in energy.items() if k not in engines):.2f} mJ")
+print("average power (W):", ", ".join(f"{r['label']} {r['result'].avg_power_w:.2f}" for r in runs))
 own = {r["label"]: r["energy"]["compute"] + r["energy"]["on-chip memory"] for r in runs}
 print("compute + on-chip memory energy (mJ):", ", ".join(f"{k} {v:.3f}" for k, v in own.items()))
 by_traffic = sorted(runs, key=lambda r: r["result"].dram_bytes)
@@ -234,10 +244,17 @@ lat = {r["label"]: r["result"].latency_ms for r in runs}
 cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 
 # %% [markdown]
-# In every profile the DRAM dominates the energy, so the energy ranking is a
-# DRAM-traffic ranking — and it favours the CPUs: their caches keep activations
-# that fit on chip between layers, while the systolic model sends each layer's
-# activations to DRAM and back (its scratchpads hold one layer's tiles).
+# The energy ranking is not the latency ranking: every dedicated engine (DSP,
+# NPU, DLA) spends less per inference than every CPU, GPU or VPU, by a factor of
+# 2 to 20, however slow it is. On the CPUs, GPUs and the
+# Myriad's VPU the *compute* bar dominates: besides its per-operation energies
+# a programmable core burns busy power while it runs (clock tree, out-of-order
+# control, caches: 1-2 W for a big Arm core), and the SoC's always-on rails,
+# DRAM background and leakage (*static*) run as long as the network does — so
+# a slow engine (the Exynos 9820's NPU, the DLA) pays mostly static energy.
+# DRAM (LPDDR4X: ~32 pJ per byte read) is a few percent of a programmable
+# unit's energy and a large share only on the NPUs, whose scratchpads hold one
+# layer's tiles, so each layer's activations go to DRAM and back.
 #
 # The unit's *own* energy (compute plus on-chip memory) tells the other half of
 # the story. Compute energy counts the instructions that carry the arithmetic,
@@ -245,18 +262,20 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 # ~70 pJ (fetch, decode, register file, control) against 0.1-0.2 pJ for an
 # 8-bit MAC, so a CPU's 128-bit SDOT pays ~5 pJ per MAC before node scaling,
 # a 1024-bit HVX vector a quarter of that, a GPU warp instruction a fraction,
-# and a MAC array none. Per inference the CPUs spend the most on chip of their
-# chip's units, several times the DSP or NPU. Caveats when reading this chart:
+# and a MAC array none. Per inference a CPU or GPU spends the most on chip of
+# its chip's units, several times the DSP or NPU, which spends the least.
+# Caveats when reading this chart:
 #
-# * the DRAM figure is Horowitz's 45 nm DDR3 one (1.3 nJ per 64 bits) in every
-#   profile; mobile LPDDR4X costs less per byte, so the DRAM bars are upper
-#   bounds and the on-chip differences matter more than they look here;
+# * DRAM energy is that of each profile's DRAM generation (LPDDR4X, LPDDR5...,
+#   `accelsim/hardware/dram.py`), reads and writes priced apart;
 # * the instruction overhead counts the arithmetic instructions only (loads,
 #   address arithmetic and loop control are left out), and out-of-order cores
 #   spend more per instruction than the in-order core Horowitz measured: a lower
 #   bound for the CPUs;
-# * no unit has static power in these profiles, so a slow unit is not charged
-#   for being on longer.
+# * busy power and leakage are per-kind estimates (`accelsim/hardware/energy.py`)
+#   scaled by factors fitted to measured power (`hw_profiles/energy_calibration.yaml`);
+#   the systolic NPUs and DLAs burn none beyond their per-MAC and scratchpad
+#   energies in the model, so their compute bars are lower bounds.
 #
 # ## Reading the answer
 #
@@ -268,9 +287,10 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 # * **Peak TOPS misleads** for MobileNet-V2: depthwise layers, per-op efficiency
 #   and per-layer dispatch keep accelerators at a few percent of their peak, and
 #   the roofline shows it is not memory bandwidth that holds them back.
-# * **Energy** per inference here is mostly DRAM traffic; units that keep
-#   activations on chip (caches, or an NPU whose driver fuses layers) win it,
-#   although the CPUs spend several times more than the DSP or NPU on chip.
+# * **Energy** per inference favours the dedicated engines, several times over:
+#   a programmable core pays busy power for every millisecond it runs, and the
+#   whole SoC pays static power while any unit works. DRAM traffic matters on
+#   the NPUs, whose activations go through DRAM between layers.
 #
 # Notebook 02 takes the same network through pruning and quantization on several
 # of these units; `accelsim run --profile CHIP --unit UNIT --report DIR` writes

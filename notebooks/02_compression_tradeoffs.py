@@ -169,7 +169,7 @@ fig.suptitle("What each technique buys, per unit (below 1 = better)")
 fig.tight_layout()
 plt.show()
 
-# The claims of the text below, checked on the numbers above:
+# The Kirin 980 NPU's formats: the text below compares their MAC rates
 kirin = load_profile("kirin980").unit("npu").precisions
 
 # %% [markdown]
@@ -177,21 +177,24 @@ kirin = load_profile("kirin980").unit("npu").precisions
 #   twice the fp16 rate (NEON SDOT, tensor cores, the reference NPU's array). The
 #   Kirin 980's NPU computes fp16 and int8 at the same rate in its profile; its
 #   smaller gain is the halved memory traffic alone. The Adreno GPU has no int8
-#   in its profile, so int8 runs in fp16: no faster — but the energy still drops
-#   on every unit, because half-size activations and weights halve the DRAM
-#   traffic, and DRAM is most of the energy.
+#   in its profile, so int8 runs in fp16: no faster, and hardly cheaper — the
+#   halved DRAM traffic is a small part of a busy GPU's energy. Elsewhere the
+#   energy falls with the time and, on the NPUs, with the traffic: the Kirin's
+#   energy halves though its latency barely moves, because DRAM is most of an
+#   NPU's energy.
 # * **int4 instead of int8** buys little or no speed: no unit here has int4
 #   MACs, so the packed operands are unpacked to int8 on the vector lanes (the
 #   latency even rises slightly where that work shows; the Jetson gains a little
-#   on its few memory-bound layers). The energy falls sharply — the traffic
-#   halves again.
+#   on its few memory-bound layers). The energy falls where DRAM is a large
+#   share of it — the NPUs — and hardly on the CPU and GPUs, whose busy power
+#   runs as long as before.
 # * **Pruning** shrinks the model but buys latency only on the unit that skips
 #   zeros, and there less than the sparsity suggests: the PEs of a fold run in
 #   lockstep (the slowest PE sets the pace), fill and drain do not shrink, and
 #   depthwise layers dominate MobileNet-V2's time on an array. Everywhere else the
 #   sparse weights are stored and moved compressed and decoded back to dense
-#   before the MACs: less energy, most on the CPU, whose caches keep the
-#   activations on chip so that weights are most of its DRAM traffic.
+#   before the MACs: less weight traffic, which saves energy on the NPUs (where
+#   DRAM is a large share) and next to nothing on the CPU and GPUs.
 #
 # Per unit, latency (top) and energy (bottom) against model size; one line per
 # format, pruning increasing to the left along each line:
@@ -222,7 +225,7 @@ plt.show()
 # Over every unit and every compression, which choices are not beaten on all
 # three of model size, latency and energy at once? The front mixes units: the
 # fastest unit wins latency at any size, while the energy end belongs to the
-# most compressed models on units whose traffic shrinks with them.
+# most compressed models on an NPU, whose energy shrinks with its traffic.
 
 # %%
 values = np.array([[r["size_mb"], r["latency_ms"], r["energy_mj"]] for r in rows])
@@ -260,16 +263,18 @@ print(format_table(["unit", "compression", "size MB", "latency ms", "energy mJ",
 # * **Quantize to the narrowest format the unit computes in** (int8 on all of
 #   these but the Adreno): that is where latency comes from, as much through
 #   halved traffic as through faster MACs.
-# * **Narrower than that pays in energy, not in time**: int4 and ternary halve
-#   and quarter the bytes moved, and DRAM bytes are most of the energy, but
-#   every unit here unpacks them before its MACs.
+# * **Narrower than that pays in energy, not in time, and only on the NPUs**:
+#   int4 and ternary halve and quarter the bytes moved, which is a large share
+#   of an NPU's energy, but every unit here unpacks them before its MACs, and a
+#   programmable unit's busy power runs as long as before.
 # * **Unstructured pruning is a storage technique on today's mobile units**: it
 #   shrinks the download and the weight traffic but not the MAC time, unless the
 #   hardware skips zeros — and even a zero-skipping array gains far less than the
 #   sparsity on a depthwise-heavy network, while the dataflow that lets it skip
 #   (os) is slower on MobileNet-V2 than the weight-stationary default.
 # * The fastest unit (the Jetson's GPU) dominates the latency end of the front
-#   at every model size; the energy end belongs to the smallest formats.
+#   at every model size; the energy end belongs to the Kirin 980's NPU in the
+#   smallest formats.
 #
 # Try structured sparsity (`prune=2:4`, which Ampere tensor cores exploit in
 # hardware) or `factorize=ratio:0.5` in `SPECS`, or `accelsim run --compress

@@ -25,7 +25,8 @@
 #
 # Everything here is the analytical model: cycle counts match SCALE-Sim v3 exactly
 # for the array, DRAM time is overlapped with compute (roofline), energy comes from
-# the profile's per-MAC, per-SRAM-byte and per-DRAM-byte figures, and area is a
+# the profile's per-MAC and per-SRAM-byte figures, its DRAM generation's energy per
+# byte and the DRAM's background power over the run, and area is a
 # 45 nm proxy (PEs as int8 MACs with 32-bit accumulators, SRAM as 6T bit cells —
 # a lower bound that ranks designs, not a die size).
 
@@ -174,8 +175,8 @@ print(f"fastest design: {fastest[PARAMS[0]]}x{fastest[PARAMS[1]]} {fastest[PARAM
 # For the baseline array shape, latency and energy against DRAM bandwidth, one
 # line per scratchpad size. Scratchpad buys **energy**: an operand that does not
 # fit is fetched from DRAM again for every fold of the loop around it, and a DRAM
-# byte costs 26× a scratchpad byte in this profile (162.5 vs 6.25 pJ) — until the
-# operands fit, after which more scratchpad buys nothing. Bandwidth buys
+# byte costs 5× a scratchpad byte in this profile (LPDDR4X: 31.5 vs 6.25 pJ) — until
+# the operands fit, after which more scratchpad buys nothing. Bandwidth buys
 # **latency**, but only while it is scarce.
 
 # %%

@@ -85,10 +85,12 @@ dram:
   size_bytes: 6442450944
   bandwidth_gbps: 34.1                  # 4 x 16-bit LPDDR4X-4266, as the Snapdragon 855
   latency_ns: 100                       # estimate
-  energy_pj_per_byte: 162.5             # Horowitz ISSCC 2014: DRAM 1.3 nJ per 64-bit access
+  generation: lpddr4x                   # read/write energy and background power of the generation (dram_energy)
 sources:
   - id: horowitz2014
     title: "M. Horowitz, Computing's energy problem (and what we can do about it), ISSCC 2014"
+  - id: dram_energy
+    title: "accelsim's DRAM table by generation (accelsim/hardware/dram.py)"
 """
 path = OUT / "my_npu.yaml"
 path.write_text(MY_NPU)
@@ -239,7 +241,7 @@ best_phone = min(phones, key=lambda d: d["latency_ms"])
 frugal_idea = min(ideas, key=lambda d: d["energy_mj"])
 frugal_phone = min(phones, key=lambda d: d["energy_mj"])
 idea_share = sum(d["kind"] == "idea" for d in on_front) / len(on_front)
-dram_share = after.dram_bytes * mine.dram.energy_pj_per_byte * 1e-9 / after.energy_mj
+dram_share = after.energy_parts_mj()["dram"] / after.energy_mj
 print(f"fastest idea:        {best_idea['design']}: {best_idea['latency_ms']:.3f} ms, {best_idea['energy_mj']:.3f} mJ")
 print(f"fastest phone unit:  {best_phone['design']}: {best_phone['latency_ms']:.3f} ms, "
       f"{best_phone['energy_mj']:.3f} mJ")
@@ -257,11 +259,11 @@ print(f"{100 * idea_share:.0f}% of the front are my_npu designs; DRAM is {100 * 
 #   layers became the budget.
 # - Against the phone chips, the idea owns the fast end of the front: its
 #   designs are faster than every shipped phone unit. It does not own the
-#   frugal end: a phone CPU spends less energy per inference, because its
-#   caches keep activations on chip while the NPU's scratchpads send every
-#   layer's tensors through DRAM — which is most of the idea's energy. The next
-#   idea to write down is therefore an on-chip buffer that holds activations
-#   between layers.
+#   frugal end: a phone NPU spends less energy per inference, though the idea
+#   pays no busy power and its LPDDR4X costs ~32 pJ per byte, because the idea's
+#   scratchpads send every layer's tensors through DRAM — which is most of its
+#   energy. The next idea to write down is therefore an on-chip buffer that
+#   holds activations between layers.
 # - Read the comparison with care: the idea is priced from spec estimates with
 #   no fitted overheads, while the shipped chips carry per-layer dispatch costs
 #   fitted to measurements; a real driver would add some of that to the idea.

@@ -28,10 +28,16 @@ CLAIMS = {
                                            " p.precision) * (1 + 1e-9) for r in runs for p in r['roofline'].points)",
         "few layers sit on the DRAM slope": "all(r['dram_bound_layers'] <= len(r['roofline'].points) / 4 for r in runs)",
         "NPUs/VPUs are among the overhead-heavy": 'any(r["kind"] in ("npu", "vpu") for r in overhead_heavy)',
-        "DRAM dominates every unit's energy": "min(dram_share.values()) > 0.5",
-        "the CPU spends the most on chip": "all(max((m := {r['unit']: own[r['label']] for r in runs if r['chip'] == c}),"
-                                           " key=m.get) == 'cpu' for c in {r['chip'] for r in runs"
-                                           " if r['kind'] == 'cpu'})",
+        "GPUs lose >1/4 of their latency to overhead, CPUs <1/5":
+            "all(r['overhead_ms'] > 0.25 * r['result'].latency_ms for r in runs if r['kind'] == 'gpu') and "
+            "all(r['overhead_ms'] < 0.2 * r['result'].latency_ms for r in runs if r['kind'] == 'cpu')",
+        "DRAM is a minor share on programmable units, most on some NPU":
+            "max(dram_share[k] for k in programmable) < 0.5 < max(dram_share.values())",
+        "every dedicated engine spends less energy than every CPU/GPU/VPU":
+            "max(energy[k] for k in engines) < min(v for k, v in energy.items() if k not in engines)",
+        "a CPU or GPU spends the most on chip, an engine the least":
+            "all(max((m := {r['unit']: own[r['label']] for r in runs if r['chip'] == c}), key=m.get) in ('cpu', 'gpu')"
+            " and min(m, key=m.get) not in ('cpu', 'gpu') for c in {r['chip'] for r in runs if r['kind'] == 'cpu'})",
         "CPUs spend >3x the accelerators on chip": 'own["snapdragon855/cpu"] > 3 * own["snapdragon855/dsp"] and '
                                                   'own["kirin980/cpu"] > 3 * own["kirin980/npu"]',
         "the Xavier NX GPU is fastest": 'fastest["label"] == "jetson_xavier_nx/gpu"',
@@ -41,15 +47,22 @@ CLAIMS = {
     "02_compression_tradeoffs": {
         "pruned int4 is >4x smaller than int8": 'size_mb[spec_of(max(PRUNE), QUANT[-1])] < size_mb[spec_of(0.0, "int8")] / 4',
         "every sweep point ran": "len(rows) == len(UNITS) * len(SPECS)",
-        "emulated int8 on the GPU saves energy only": 'r8["snapdragon855/gpu"][0] > 0.95 and r8["snapdragon855/gpu"][1] < 0.7',
+        "emulated int8 on the GPU gains nothing": 'r8["snapdragon855/gpu"][0] > 0.95 and r8["snapdragon855/gpu"][1] > 0.9',
+        "int8 halves the Kirin NPU's energy, not its latency": 'r8["kirin980/npu"][1] < 0.6 < 0.85 < r8["kirin980/npu"][0]',
         "native int8 is faster": 'all(r8[u][0] < 0.7 for u in ("snapdragon855/cpu", "jetson_xavier_nx/gpu", "sparse_npu"))',
         "the Kirin NPU's int8 is no faster per MAC": 'kirin["int8"].macs_per_cycle == kirin["fp16"].macs_per_cycle and '
                                                     '0.7 < r8["kirin980/npu"][0] < 0.95',
-        "int4 cuts traffic, not MACs": "all(r4[u][0] > 0.9 and r4[u][1] < 0.75 for u in UNITS)",
+        "int4 buys no speed": "all(r4[u][0] > 0.9 for u in UNITS)",
+        "int4 saves energy on the NPUs, hardly on CPU/GPU": 'all(r4[u][1] < 0.8 for u in ("kirin980/npu", "sparse_npu"))'
+                                                          ' and all(r4[u][1] > 0.85 for u in ("snapdragon855/cpu",'
+                                                          ' "snapdragon855/gpu", "jetson_xavier_nx/gpu"))',
         "pruning speeds up only the zero-skipping NPU": 'all(rp[u][0] > 0.97 for u in UNITS if u != "sparse_npu") and '
                                                         'rp["sparse_npu"][0] < 0.9',
-        "pruning always saves energy": "all(rp[u][1] < 1.0 for u in UNITS)",
+        "pruning saves energy on the NPUs, next to nothing elsewhere":
+            'all(rp[u][1] < 0.95 for u in ("kirin980/npu", "sparse_npu")) and '
+            'all(0.95 < rp[u][1] <= 1.0 for u in ("snapdragon855/cpu", "snapdragon855/gpu", "jetson_xavier_nx/gpu"))',
         "the front mixes units": 'len({r["unit"] for r in best}) >= 2',
+        "the energy end of the front is the Kirin NPU": 'min(best, key=lambda r: r["energy_mj"])["unit"] == "kirin980/npu"',
     },
     "03_npu_design_space": {
         "depthwise layers dominate the latency": "dw_ms > other_ms",
@@ -63,7 +76,7 @@ CLAIMS = {
         "then pointwise layers are the budget": 'budget_after.by_op_class[0].key == "pointwise"',
         "every design ran": "sweep.n_ok == sweep.n_points == len(ideas)",
         "the idea is faster than every phone unit": 'best_idea["latency_ms"] < best_phone["latency_ms"]',
-        "a phone CPU spends less energy than any idea": 'frugal_phone["kind"] == "cpu" and '
+        "a phone NPU spends less energy than any idea": 'frugal_phone["kind"] == "npu" and '
                                                        'frugal_phone["energy_mj"] < frugal_idea["energy_mj"]',
         "the front mixes ideas and phone units": "0 < idea_share < 1",
         "DRAM is most of the idea's energy": "dram_share > 0.5",
