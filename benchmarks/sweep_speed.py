@@ -13,6 +13,11 @@ NPU: 16 array heights x 16 widths (4..256, log-spaced) x 8 scratchpad sizes x
   evaluated and stored, as the command reports it);
 - the vectorized evaluator alone in this one process (one core, no storage).
 
+The generic NPU is swept with SCALE-Sim's array mapping (``mapping: scalesim``, written to a temporary
+profile): the vectorized batch model follows that mapping. With the default auto mapper (accelsim/map)
+every point is simulated one by one, orders of magnitude slower (notebook 03's 4,704-point grid: see its
+text and the README).
+
 Target: >= 100,000 points per minute end to end. The machine is shared, so
 the 1-minute load average before the run is recorded too.
 """
@@ -35,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 TARGET_PER_MIN = 100_000
 SPEC = {
     "name": "mobilenet_v2_npu_space",
-    "profile": "generic_npu",
+    "profile": "generic_npu",        # replaced by the SCALE-Sim-mapped copy (scalesim_profile)
     "workloads": ["mobilenet_v2"],
     "parameters": {
         "units.npu.array.rows": {"range": [4, 256], "num": 16, "scale": "log", "integer": True},
@@ -57,6 +62,20 @@ def cli_run(spec_path: Path, out: Path) -> tuple[float, dict, str]:
     return wall, json.loads((out / "summary.json").read_text()), proc.stdout
 
 
+def scalesim_mapped(profile):
+    """``profile`` with SCALE-Sim's mapping on its systolic units (the batch model's; the default is auto)."""
+    return profile.model_copy(update={"units": [u.model_copy(update={"mapping": "scalesim"})
+                                                if u.cost_model == "systolic" else u for u in profile.units]})
+
+
+def scalesim_profile(path: Path) -> Path:
+    """generic_npu, SCALE-Sim-mapped, written to ``path`` for the CLI run."""
+    import yaml
+    from accelsim.hardware import load_profile
+    path.write_text(yaml.safe_dump(scalesim_mapped(load_profile("generic_npu")).model_dump(exclude_none=True)))
+    return path
+
+
 def in_process_rate(n: int = 16384) -> float:
     """Points per minute of evaluate_points alone, one process, MobileNet-V2, after warm-up."""
     from accelsim.dse.evaluate import SweepContext, evaluate_points
@@ -65,7 +84,7 @@ def in_process_rate(n: int = 16384) -> float:
     from accelsim.hardware import load_profile
 
     spec = SweepSpec(**SPEC)
-    profile = load_profile("generic_npu")
+    profile = scalesim_mapped(load_profile("generic_npu"))
     points = design_points(spec, profile)[:n]
     ctx = SweepContext(profile, None, "analytical")
     evaluate_points(ctx, points[:256])
@@ -79,7 +98,8 @@ def main() -> None:
     out = results_path("sweep_speed.json", description=__doc__.split("\n")[0])
     with tempfile.TemporaryDirectory() as tmp:
         spec_path = Path(tmp) / "spec.yaml"
-        spec_path.write_text(json.dumps(SPEC, indent=1))
+        spec_path.write_text(json.dumps({**SPEC, "profile": str(scalesim_profile(Path(tmp) / "npu.yaml"))},
+                                        indent=1))
         load = os.getloadavg()[0]
         wall, summary, stdout = cli_run(spec_path, Path(tmp) / "out")
         resume_wall, resumed, _ = cli_run(spec_path, Path(tmp) / "out")   # everything already done

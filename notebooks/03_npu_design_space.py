@@ -70,9 +70,9 @@ display(Image(filename=str(report.pngs["roofline_npu"])))
 # Most points sit far below both roofs: they are limited neither by DRAM
 # bandwidth nor by the number of MACs. These are mostly the depthwise convolutions.
 # On a systolic array a depthwise 3×3 layer is one tiny GEMM per channel (a 9-long
-# window, one filter), and every one of them pays the array's fill and drain. The
-# split of latency between depthwise and the other layers shows how much that
-# costs:
+# window, one filter); the mapper packs several channels onto the array at once,
+# but most PEs still idle. The split of latency between depthwise and the other
+# layers shows how much that costs:
 
 # %%
 depthwise = {info.name for info in net if info.op == "conv" and info.layer.groups > 1}
@@ -108,7 +108,7 @@ SRAM = "units.npu.sram.ifmap_bytes,units.npu.sram.filter_bytes"
 spec = SweepSpec(name="npu_design_space", profile="generic_npu", workloads=[NET], parameters={
     "units.npu.array.rows": sizes, "units.npu.array.cols": sizes, SRAM: srams,
     "dram.bandwidth_gbps": bandwidths, "units.npu.array.dataflow": dataflows})
-sweep = run_sweep(spec, OUT / "sweep", backend="serial")   # vectorized: thousands of points a second
+sweep = run_sweep(spec, OUT / "sweep", backend="serial")   # auto-mapped: simulated point by point
 print(f"{sweep.n_points} design points: {sweep.n_computed} computed in {sweep.elapsed_s:.2f} s, "
       f"{sweep.n_done_before} found on disk; {sweep.n_ok} ok, Pareto front {len(sweep.front)} points")
 
@@ -131,16 +131,18 @@ print(format_table(["rows", "cols", "ifmap=filter KB", "DRAM GB/s", "dataflow", 
                      f"{100 * r['utilization']:.1f}%"] for r in front[:15]]))
 
 # %% [markdown]
-# ## Why a bigger array does not buy latency here
+# ## What a bigger array buys
 #
-# The fastest designs are mid-sized arrays, not the largest. Sweeping square
-# arrays at the baseline scratchpads and bandwidth, and splitting each latency
-# into depthwise and other layers, shows why: the pointwise and regular
-# convolutions keep getting faster until the array is about 64×64, but the
-# depthwise layers stop improving much earlier and then get *slower*. Each of
-# their per-channel GEMMs (a 9-element window, one filter) fills and drains the
-# whole array, so a larger array takes longer per channel while one column of it
-# does the work.
+# The profile's NPU maps each layer with the auto mapper (accelsim/map): it picks
+# the dataflow's tiles and spreads a depthwise layer's channels over the array's
+# rows and columns, so a bigger array is never slower. Sweeping square arrays at
+# the baseline scratchpads and bandwidth, and splitting each latency into
+# depthwise and other layers, shows where the returns diminish: the pointwise and
+# regular convolutions stop improving once DRAM bandwidth bounds them, and the
+# depthwise layers improve more slowly than the PE count grows (output-stationary
+# arrays gain little on them). SCALE-Sim's fixed mapping (`mapping: scalesim`)
+# instead pays the whole array's fill and drain once per depthwise channel and
+# gets slower above 32×32.
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -214,14 +216,11 @@ for bw in sorted(bandwidths)[:-1]:
 # %% [markdown]
 # ## Reading the answer
 #
-# * **The MAC array is not the latency lever for MobileNet-V2** on a
-#   SCALE-Sim-style systolic NPU. The fastest designs are 32×32-class arrays;
-#   larger ones are slower because the depthwise layers fill and drain the whole
-#   array once per channel, and their utilization collapses. Larger arrays do
-#   save some energy (fewer folds, fewer re-fetches), at a large area cost — the
-#   low-energy end of the front. A depthwise-friendly mapping, or a vector unit
-#   beside the array for depthwise layers, would change the answer: a question
-#   for the multi-unit SoC model.
+# * **The MAC array buys latency with diminishing returns** for MobileNet-V2:
+#   with the auto mapper a bigger array is never slower, but beyond 64×64 the
+#   network is bound by DRAM and by its depthwise layers, so PEs (area) grow
+#   much faster than speed. Larger arrays also save some energy (fewer folds,
+#   fewer re-fetches), at a large area cost.
 # * **Scratchpad is an energy lever** until the layers' operands fit; beyond that
 #   it only adds area.
 # * **Bandwidth matters only when it is scarce**: well below the baseline's

@@ -20,3 +20,21 @@ def write_scalesim_cfg(path: Path, rows: int, cols: int, dataflow: str, bandwidt
     with path.open("w") as f:
         cfg.write(f)
     return path
+
+
+def load_scalesim_profile(name, **kwargs):
+    """A profile whose systolic units use SCALE-Sim's mapping: for tests whose oracle is SCALE-Sim's formula
+    (the batch evaluator, the kernels' folds), now that profile units map with the auto mapper by default."""
+    from accelsim.hardware import load_profile
+    prof = load_profile(name, **kwargs)
+    units = [u.model_copy(update={"mapping": "scalesim"}) if u.cost_model == "systolic" else u for u in prof.units]
+    return prof.model_copy(update={"units": units})
+
+
+def write_scalesim_profile(path: Path, name: str = "generic_npu") -> Path:
+    """``name`` (uncalibrated) written to ``path`` with SCALE-Sim's mapping on its systolic units: a sweep over it
+    takes the vectorized batch path (which follows SCALE-Sim's mapping)."""
+    import yaml
+    data = load_scalesim_profile(name, calibrated=False).model_dump(exclude_none=True)
+    path.write_text(yaml.safe_dump(data))
+    return path

@@ -66,7 +66,9 @@ CLAIMS = {
     },
     "03_npu_design_space": {
         "depthwise layers dominate the latency": "dw_ms > other_ms",
-        "the fastest array is not the biggest": 'fastest["pe_count"] < max(sizes) ** 2',
+        "a bigger array is never slower": 'all(r["latency_ms"] <= q["latency_ms"] * (1 + 1e-9) for q in ok for r in ok '
+                                          'if all(r[p] == q[p] for p in PARAMS[2:]) and r[PARAMS[0]] >= q[PARAMS[0]] '
+                                          'and r[PARAMS[1]] >= q[PARAMS[1]])',
         "more scratchpad never costs DRAM energy": "all(a >= b for a, b in zip(energies, energies[1:]))",
     },
     "05_my_npu_idea": {

@@ -71,8 +71,9 @@ class RtValidation:
         return self._stats()["within_2x"]
 
     def to_dict(self) -> dict:
-        return {"table": self.table, "calibration": self.calibration, "cv": self.cv, "median_ape": self.median_ape,
-                "within_2x": self.within_2x, "n_rows": len(self.rows), "fit": self.fit,
+        stats = (self.median_ape, self.within_2x) if self.rows else (None, None)  # no rows: null, not NaN
+        return {"table": self.table, "calibration": self.calibration, "cv": self.cv, "median_ape": stats[0],
+                "within_2x": stats[1], "n_rows": len(self.rows), "fit": self.fit,
                 "rows": [r.to_dict() for r in self.rows], "skipped": self.skipped}
 
 

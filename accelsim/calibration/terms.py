@@ -23,6 +23,7 @@ import numpy as np
 
 from accelsim.calibration.table import MeasuredRow
 from accelsim.cost import cost_layer
+from accelsim.map.memory_plan import residency_for_unit
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile, load_profile
 from accelsim.sim.memory import transfer_cycles
@@ -106,8 +107,9 @@ def build_terms(rows: list[MeasuredRow]) -> RowTerms:
             skipped.append((row, str(err)))
             continue
         i = len(kept)
-        for info in wl:
-            c = cost_layer(info, unit, profile=prof, threads=row.threads)
+        kept_on_chip = residency_for_unit(wl, unit, None) or [None] * len(wl)   # as simulate: the memory plan
+        for info, r in zip(wl, kept_on_chip):
+            c = cost_layer(info, unit, profile=prof, threads=row.threads, residency=r)
             dram = math.ceil(transfer_cycles(c.dram_bytes, prof.dram, unit.clock_ghz))
             cols["ideal"].append(c.compute_cycles * c.efficiency)
             cols["prior"].append(c.efficiency)

@@ -208,7 +208,7 @@ class Unit(_Strict):
     sram: Scratchpad | None = None
     zero_skip: ZeroSkip | None = None
     mapping: Literal["auto", "scalesim"] = Field(
-        default="scalesim", description="systolic: 'auto' searches the fastest array mapping per layer "
+        default="auto", description="systolic: 'auto' searches the fastest array mapping per layer "
                                         "(accelsim/map); 'scalesim' prices SCALE-Sim v3's fixed mapping exactly")
     bit_serial: Literal["stripes", "pragmatic"] | None = Field(
         default=None, description="systolic: PEs take activations one bit per cycle (Stripes: the layer's "

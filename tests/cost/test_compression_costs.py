@@ -16,7 +16,9 @@ from accelsim.workload import Conv2d, Workload, load_workload
 
 def _profile(zero_skip=None, unlimited=False):
     p = accelsim.load_profile("generic_npu")
-    unit = p.units[0].model_copy(update={"zero_skip": zero_skip})
+    # SCALE-Sim's fixed mapping: per-layer compute is compared across formats (the auto mapper may trade
+    # compute for DRAM refetches differently when the operands shrink)
+    unit = p.units[0].model_copy(update={"zero_skip": zero_skip, "mapping": "scalesim"})
     dram = p.dram.model_copy(update={"bandwidth_gbps": None, "latency_ns": 0.0}) if unlimited else p.dram
     return p.model_copy(update={"units": [unit], "dram": dram})
 

@@ -22,7 +22,7 @@ C, N, H = 64, 64, 14
 
 def _unit(granularity):
     unit = accelsim.load_profile("generic_npu").units[0]
-    return unit.model_copy(update={"zero_skip": ZeroSkip(granularity=granularity)})
+    return unit.model_copy(update={"zero_skip": ZeroSkip(granularity=granularity), "mapping": "scalesim"})  # kernels run SCALE-Sim's folds
 
 
 @pytest.mark.parametrize("dataflow", ["os", "is", "ws"])

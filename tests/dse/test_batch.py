@@ -8,7 +8,7 @@ from accelsim.dse.evaluate import METRICS, SweepContext, evaluate_points, simula
 from accelsim.dse.profile_fields import apply_overrides
 from accelsim.dse.space import design_points
 from accelsim.dse.spec import SweepSpec
-from accelsim.hardware import load_profile
+from tests.helpers import load_scalesim_profile  # the batch model is SCALE-Sim's mapping
 from accelsim.hardware.schema import PrecisionSpec
 from accelsim.workload import load_workload
 
@@ -18,7 +18,7 @@ TOTALS = ("total_cycles", "compute_cycles", "stall_cycles", "latency_ms", "energ
 
 def _variants(seed: int, n: int):
     """Random variants of generic_npu (array shape, dataflow, SRAM, DRAM, clock, static power)."""
-    base = load_profile("generic_npu")
+    base = load_scalesim_profile("generic_npu")
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
@@ -80,7 +80,7 @@ def test_sweep_fast_path_matches_simulate_point_by_point():
         "dram.bandwidth_gbps": [None, 12.8, 51.2],
         "units.npu.array.dataflow": ["os", "ws", "is"]},
         sampling={"mode": "random", "samples": 60, "seed": 7})
-    prof = load_profile("generic_npu")
+    prof = load_scalesim_profile("generic_npu")
     points = design_points(spec, prof)
     ctx = SweepContext(prof, None, "analytical")
     results = evaluate_points(ctx, points)
@@ -92,7 +92,7 @@ def test_sweep_fast_path_matches_simulate_point_by_point():
 
 
 def test_reshaped_array_keeps_each_pes_rate():
-    base = load_profile("generic_npu")
+    base = load_scalesim_profile("generic_npu")
     big = apply_overrides(base, {"units.npu.array.rows": 64})
     assert big.unit().precisions["int8"].macs_per_cycle == 2048
     assert big.unit().precisions["fp16"].macs_per_cycle == 1024
@@ -120,7 +120,7 @@ def test_compressed_workloads_agree_exactly(spec):
                                           ("jetson_agx_orin", "dla")])
 def test_calibrated_vendor_npus_agree_exactly(profile, unit):
     """Fitted efficiencies and per-layer overheads, depthwise layers on the NPU's vector unit, emulated int8."""
-    base = load_profile(profile)
+    base = load_scalesim_profile(profile)
     rng = np.random.default_rng(6)
     profiles = [apply_overrides(base, {
         f"units.{unit}.array.rows": int(rng.choice([8, 32, 64])),
@@ -144,7 +144,7 @@ def test_sparse_layers_on_a_zero_skipping_unit_are_not_vectorized():
     from accelsim.dse.batch import NotVectorizable
     from accelsim.hardware.schema import ZeroSkip
 
-    base = load_profile("generic_npu")
+    base = load_scalesim_profile("generic_npu")
     unit = base.unit().model_copy(update={"zero_skip": ZeroSkip(granularity=2)})
     LayerTable.from_workload(load_workload("tiny_cnn"), unit)           # dense: fine
     with pytest.raises(NotVectorizable, match="skips zeros"):

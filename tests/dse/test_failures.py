@@ -14,7 +14,7 @@ from accelsim.dse.profile_fields import apply_overrides
 from accelsim.dse.runner import run_sweep
 from accelsim.dse.space import design_points
 from accelsim.dse.spec import SweepSpec
-from accelsim.hardware import load_profile
+from tests.helpers import load_scalesim_profile  # the batch model is SCALE-Sim's mapping
 
 # Values a hostile sweep file may hold: extreme clocks, arrays past int64, tiny bandwidths (inf and nan are
 # refused when the spec loads: tests/fuzz).
@@ -40,7 +40,7 @@ def _simulate_or_error(profile, overrides):
 
 def test_hostile_points_fail_alone_and_batch_agrees_with_simulate():
     spec = SweepSpec(workloads=["tiny_cnn"], parameters=HOSTILE)
-    base = load_profile("generic_npu")
+    base = load_scalesim_profile("generic_npu")
     points = design_points(spec, base)
     results = evaluate_points(SweepContext(base, None, "analytical"), points)   # one chunk: all 32 points
     assert len(results) == len(points) == 32
@@ -111,7 +111,7 @@ def test_any_values_give_the_batch_evaluator_and_simulate_one_verdict(clock, row
     """Property: for arbitrary (also hostile) numbers, the sweep's point equals simulate's result or its refusal."""
     overrides = {"units.npu.clock_ghz": clock, "units.npu.array.rows": rows, "dram.bandwidth_gbps": bandwidth}
     spec = SweepSpec(workloads=["tiny_cnn"], parameters={k: [v] for k, v in overrides.items()})
-    base = load_profile("generic_npu")
+    base = load_scalesim_profile("generic_npu")
     (point,) = design_points(spec, base)
     (res,) = evaluate_points(SweepContext(base, None, "analytical"), [point])
     want = _simulate_or_error(base, point.overrides)

@@ -11,6 +11,7 @@ from accelsim.dse.profile_fields import apply_overrides
 from accelsim.dse.runner import run_sweep
 from accelsim.dse.spec import SweepSpec
 from accelsim.hardware import load_profile
+from tests.helpers import write_scalesim_profile
 
 # generic_npu has no fp32: 'quant=fp32' fails at every point (the unit cannot run it), as do rows = 0
 SPEC = {"name": "t", "workloads": ["tiny_cnn", "mobilenet_v1"], "compression": ["none", "prune=0.5", "quant=fp32"],
@@ -58,9 +59,10 @@ def test_sweep_stores_points_records_failures_and_resumes(tmp_path):
 
 def test_sweep_results_are_simulate_results(tmp_path):
     spec = SweepSpec(workloads=["mobilenet_v1"], parameters={"units.npu.array.cols": [16, 48],
-                                                              "dram.latency_ns": [0.0, 250.0]})
-    out = run_sweep(spec, tmp_path, backend="serial")
-    base = load_profile("generic_npu")
+                                                              "dram.latency_ns": [0.0, 250.0]},
+                     profile=str(write_scalesim_profile(tmp_path / "npu.yaml")))   # the batch model's mapping
+    out = run_sweep(spec, tmp_path / "out", backend="serial")
+    base = load_profile(spec.profile)
     for row in out.rows:
         r = accelsim.simulate(apply_overrides(base, {k: row[k] for k in spec.parameters}), "mobilenet_v1")
         assert (row["latency_ms"], row["energy_mj"], row["dram_bytes"]) == (r.latency_ms, r.energy_mj, r.dram_bytes)

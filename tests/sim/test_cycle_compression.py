@@ -5,7 +5,7 @@ from accelsim.hardware.schema import ZeroSkip
 
 def _profile(zero_skip=None):
     p = accelsim.load_profile("generic_npu")
-    return p.model_copy(update={"units": [p.units[0].model_copy(update={"zero_skip": zero_skip})]})
+    return p.model_copy(update={"units": [p.units[0].model_copy(update={"zero_skip": zero_skip, "mapping": "scalesim"})]})
 
 
 def test_pruned_weights_are_sampled_and_skipped():

@@ -25,7 +25,7 @@ def _profile(dataflow="ws", zero_skip=None, formats=("int8", "ternary", "binary"
     precisions = dict(unit.precisions)
     for fmt in formats:
         precisions[fmt] = PrecisionSpec(macs_per_cycle=unit.pe_count, energy_pj_per_mac=0.1)
-    unit = unit.model_copy(update={"precisions": precisions, "zero_skip": zero_skip,
+    unit = unit.model_copy(update={"precisions": precisions, "zero_skip": zero_skip, "mapping": "scalesim",
                                    "array": unit.array.model_copy(update={"dataflow": dataflow})})
     return p.model_copy(update={"units": [unit]})
 
@@ -68,7 +68,7 @@ def test_dense_layers_match_brute_force_stepper(dataflow, fmt, tmp_path):
 
 def test_formats_without_kernel_fall_back_and_say_so():
     cyc = accelsim.simulate("generic_npu", SMALL, precision="fp16", fidelity="cycle")
-    ana = accelsim.simulate("generic_npu", SMALL, precision="fp16")
+    ana = accelsim.simulate("generic_npu", SMALL, precision="fp16", mapping="scalesim")  # the cycle run's folds
     assert [lr.compute_cycles for lr in cyc.layers] == [lr.compute_cycles for lr in ana.layers]
     assert {lr.cycle_detail["reason"] for lr in cyc.layers} == {"fp16 has no kernel"}
 
