@@ -102,8 +102,9 @@ print(format_table(["unit", "kind", "format", "peak GOP/s", "latency ms", "energ
 #
 # Plotting latency against energy, each unit one point, with its peak as the
 # marker size: the big markers are not the fast ones. The printout finds the
-# most striking case: a unit with several times another's peak that is still
-# slower on this network.
+# most striking case (the largest product of the two ratios): a unit with
+# several times another's peak that is still more than twice as slow on this
+# network.
 
 # %%
 families = sorted({r["chip"] for r in runs})
@@ -128,7 +129,8 @@ plt.show()
 fastest = min(runs, key=lambda r: r["result"].latency_ms)
 pairs = [(a, b) for a in runs for b in runs
          if a["peak"] > b["peak"] and a["result"].latency_ms > b["result"].latency_ms]
-big, small = max(pairs, key=lambda ab: ab[0]["peak"] / ab[1]["peak"])
+big, small = max(pairs, key=lambda ab: ab[0]["peak"] / ab[1]["peak"] * ab[0]["result"].latency_ms
+                 / ab[1]["result"].latency_ms)
 print(f"fastest: {fastest['label']} ({fastest['result'].latency_ms:.2f} ms)")
 print(f"{big['label']} has {big['peak'] / small['peak']:.1f}x the peak of {small['label']} "
       f"({big['peak']:,.0f} vs {small['peak']:,.0f} GOP/s) and is "
@@ -169,7 +171,8 @@ print(f"layers (of {len(runs[0]['roofline'].points)} with MACs) within 2x of the
 #
 # * **depthwise layers** use a fraction of a unit's datapath (on the Hexagon DSP
 #   they run on the HVX vector rate, not the tensor accelerator; on a systolic
-#   array each channel is a tiny GEMM that fills and drains the array);
+#   array each channel is a tiny GEMM, and even with several channels mapped
+#   side by side most PEs idle);
 # * **efficiency**: tuned libraries reach a fitted share of peak per op class;
 # * **fixed per-layer cost**: every one of the network's 64 layers pays a kernel
 #   launch or op dispatch — microseconds that dwarf the arithmetic of a small layer.
@@ -202,8 +205,8 @@ print("units spending more time on per-layer overhead than on MACs:",
                 for r in overhead_heavy))
 
 # %% [markdown]
-# The offloaded units pay for it: the Myriad X's VPU spends more time being
-# dispatched than computing, and the GPUs lose a quarter or more of their
+# The offloaded units pay for it: the Myriad X's VPU and the Jetson's DLA spend
+# more time being dispatched than computing, and the GPUs lose a quarter or more of their
 # latency to it, the CPUs about an eighth. That is the price
 # of offloading a network layer by layer: an accelerator is fast at a big
 # convolution, but MobileNet-V2 is 64 small steps. Drivers that fuse layers
@@ -228,7 +231,6 @@ plt.show()
 
 dram_share = {r["label"]: r["energy"]["DRAM"] / r["result"].energy_mj for r in runs}
 print("DRAM share of the energy:", ", ".join(f"{k} {100 * v:.0f}%" for k, v in dram_share.items()))
-programmable = [r["label"] for r in runs if r["kind"] in ("cpu", "gpu", "dsp", "vpu")]
 engines = [r["label"] for r in runs if r["kind"] in ("npu", "dsp", "dla")]   # the dedicated NN engines
 energy = {r["label"]: r["result"].energy_mj for r in runs}
 print(f"energy per inference: dedicated engines {min(energy[k] for k in engines):.2f}-"
@@ -246,15 +248,17 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 # %% [markdown]
 # The energy ranking is not the latency ranking: every dedicated engine (DSP,
 # NPU, DLA) spends less per inference than every CPU, GPU or VPU, by a factor of
-# 2 to 20, however slow it is. On the CPUs, GPUs and the
-# Myriad's VPU the *compute* bar dominates: besides its per-operation energies
-# a programmable core burns busy power while it runs (clock tree, out-of-order
-# control, caches: 1-2 W for a big Arm core), and the SoC's always-on rails,
-# DRAM background and leakage (*static*) run as long as the network does — so
-# a slow engine (the Exynos 9820's NPU, the DLA) pays mostly static energy.
-# DRAM (LPDDR4X: ~32 pJ per byte read) is a few percent of a programmable
-# unit's energy and a large share only on the NPUs, whose scratchpads hold one
-# layer's tiles, so each layer's activations go to DRAM and back.
+# 3 to nearly 30, however slow it is. On the CPUs, GPUs and the Myriad's VPU
+# the *compute* bar dominates: besides its per-operation energies a
+# programmable core burns busy power while it runs (clock tree, out-of-order
+# control, caches: 1-2 W for a big Arm core). On the NPUs and the DLA the MACs
+# are nearly free, and three quarters or more of the energy is *static* — the
+# SoC's always-on rails, DRAM background power and leakage, paid as long as the
+# network runs — plus DRAM traffic. DRAM (LPDDR4X: ~32 pJ per byte read) is a
+# few percent of a CPU's or GPU's energy and a fifth to two fifths of an NPU's:
+# the NPUs' memory plan keeps the activations that fit in their scratchpads
+# between layers, but the weights and the large early activations still cross
+# DRAM.
 #
 # The unit's *own* energy (compute plus on-chip memory) tells the other half of
 # the story. Compute energy counts the instructions that carry the arithmetic,
@@ -280,17 +284,18 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 # ## Reading the answer
 #
 # * **Latency:** on this network the fastest units are the ones with high peak
-#   *and* little per-layer overhead — the Jetson's GPU first, then the Kirin
-#   980's NPU and the Snapdragon's DSP, with the big CPU clusters close behind;
-#   the Exynos 9820's NPU (half the Kirin's MAC array) and the Jetson's DLA end
-#   up behind the CPUs.
+#   *and* little per-layer overhead — the Jetson's GPU first, then its DLA and
+#   the Snapdragon's DSP; the big CPU clusters and the Kirin 980's NPU form a
+#   pack around 2.5-3 ms; the mobile GPUs, the Exynos 9820's NPU (half the
+#   Kirin's MAC array) and the Myriad X follow.
 # * **Peak TOPS misleads** for MobileNet-V2: depthwise layers, per-op efficiency
 #   and per-layer dispatch keep accelerators at a few percent of their peak, and
 #   the roofline shows it is not memory bandwidth that holds them back.
 # * **Energy** per inference favours the dedicated engines, several times over:
 #   a programmable core pays busy power for every millisecond it runs, and the
-#   whole SoC pays static power while any unit works. DRAM traffic matters on
-#   the NPUs, whose activations go through DRAM between layers.
+#   whole SoC pays static power while any unit works — which is most of what an
+#   NPU spends, with its DRAM traffic (weights, and activations too big for its
+#   scratchpads).
 #
 # Notebook 02 takes the same network through pruning and quantization on several
 # of these units; `accelsim run --profile CHIP --unit UNIT --report DIR` writes

@@ -112,9 +112,10 @@ print(format_table(["prune \\ quant"] + QUANT,
 #
 # A sweep file's `compression:` list takes the same specs as `accelsim run
 # --compress`; every point is exactly `accelsim.simulate(..., compress=spec)`.
-# Points on a systolic unit are priced by the vectorized evaluator (`batch`);
-# SIMD and SIMT units — and sparse layers on a unit that skips zeros, whose
-# cycles depend on the array — are simulated one by one (`simulate`).
+# Points on a systolic unit with SCALE-Sim's fixed mapping (`mapping: scalesim`)
+# are priced by the vectorized evaluator (`batch`); all others — SIMD and SIMT
+# units, and systolic units under the auto array mapper, the default — are
+# simulated one by one (`simulate`).
 
 # %%
 rows = []
@@ -175,26 +176,30 @@ kirin = load_profile("kirin980").unit("npu").precisions
 # %% [markdown]
 # * **int8 instead of fp16** roughly halves the latency where int8 MACs run at
 #   twice the fp16 rate (NEON SDOT, tensor cores, the reference NPU's array). The
-#   Kirin 980's NPU computes fp16 and int8 at the same rate in its profile; its
-#   smaller gain is the halved memory traffic alone. The Adreno GPU has no int8
-#   in its profile, so int8 runs in fp16: no faster, and hardly cheaper — the
-#   halved DRAM traffic is a small part of a busy GPU's energy. Elsewhere the
-#   energy falls with the time and, on the NPUs, with the traffic: the Kirin's
-#   energy halves though its latency barely moves, because DRAM is most of an
-#   NPU's energy.
+#   Kirin 980's NPU computes fp16 and int8 at the same rate in its profile, and
+#   its memory plan keeps the activations on chip, so its latency does not move
+#   at all — but its energy falls by 40%: half the bytes cross DRAM and the
+#   scratchpads. The Adreno GPU has no int8 in its profile, so int8 runs in
+#   fp16: no faster, and hardly cheaper — the halved DRAM traffic is a small
+#   part of a busy GPU's energy. Elsewhere the energy falls with the time.
 # * **int4 instead of int8** buys little or no speed: no unit here has int4
 #   MACs, so the packed operands are unpacked to int8 on the vector lanes (the
 #   latency even rises slightly where that work shows; the Jetson gains a little
-#   on its few memory-bound layers). The energy falls where DRAM is a large
-#   share of it — the NPUs — and hardly on the CPU and GPUs, whose busy power
-#   runs as long as before.
+#   on its few memory-bound layers). The energy falls by a fifth at most —
+#   on the NPUs and the Jetson, whose weight traffic halves again — and not at
+#   all on the Snapdragon's CPU and GPU, whose busy power runs as long as
+#   before.
 # * **Pruning** shrinks the model but buys latency only on the unit that skips
-#   zeros, and there less than the sparsity suggests: the PEs of a fold run in
-#   lockstep (the slowest PE sets the pace), fill and drain do not shrink, and
-#   depthwise layers dominate MobileNet-V2's time on an array. Everywhere else the
-#   sparse weights are stored and moved compressed and decoded back to dense
-#   before the MACs: less weight traffic, which saves energy on the NPUs (where
-#   DRAM is a large share) and next to nothing on the CPU and GPUs.
+#   zeros, and there less than a tenth: the PEs of a fold run in lockstep (the
+#   slowest PE sets the pace), fill and drain do not shrink, and depthwise
+#   layers dominate MobileNet-V2's time on an array. It buys that unit no
+#   energy: the mapper, which minimises cycles, picks smaller tiles for the
+#   sparse layers — a few cycles faster, with more scratchpad traffic — and the
+#   scratchpads spend what DRAM and the MACs save. Everywhere else the sparse
+#   weights are stored and moved compressed and decoded back to dense before
+#   the MACs: less weight traffic, which saves the Kirin's NPU an eighth of its
+#   energy (weights are most of its DRAM traffic) and the CPU and GPUs next to
+#   nothing.
 #
 # Per unit, latency (top) and energy (bottom) against model size; one line per
 # format, pruning increasing to the left along each line:
@@ -261,12 +266,11 @@ print(format_table(["unit", "compression", "size MB", "latency ms", "energy mJ",
 # ## Reading the answer
 #
 # * **Quantize to the narrowest format the unit computes in** (int8 on all of
-#   these but the Adreno): that is where latency comes from, as much through
-#   halved traffic as through faster MACs.
-# * **Narrower than that pays in energy, not in time, and only on the NPUs**:
-#   int4 and ternary halve and quarter the bytes moved, which is a large share
-#   of an NPU's energy, but every unit here unpacks them before its MACs, and a
-#   programmable unit's busy power runs as long as before.
+#   these but the Adreno): where int8 MACs run faster, that is where latency
+#   comes from; where they do not (the Kirin's NPU), int8 still cuts the energy.
+# * **Narrower than that pays a little energy, no time**: int4 and ternary
+#   halve and quarter the weight bytes moved, but every unit here unpacks them
+#   before its MACs, and static and busy power run as long as before.
 # * **Unstructured pruning is a storage technique on today's mobile units**: it
 #   shrinks the download and the weight traffic but not the MAC time, unless the
 #   hardware skips zeros — and even a zero-skipping array gains far less than the
