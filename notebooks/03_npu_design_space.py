@@ -26,11 +26,11 @@
 # Everything here is the analytical model: the array's cycles come from accelsim's
 # auto mapper, which picks each layer's tiles and keeps the activations that fit
 # in the scratchpads between layers (with `mapping: scalesim` the cycle counts
-# match SCALE-Sim v3 exactly instead), DRAM time is overlapped with compute (roofline), energy comes from
-# the profile's per-MAC and per-SRAM-byte figures, its DRAM generation's energy per
-# byte and the DRAM's background power over the run, and area is a
-# 45 nm proxy (PEs as int8 MACs with 32-bit accumulators, SRAM as 6T bit cells —
-# a lower bound that ranks designs, not a die size).
+# match SCALE-Sim v3 exactly instead); DRAM time is overlapped with compute
+# (roofline); energy comes from the profile's per-MAC and per-SRAM-byte figures,
+# its DRAM generation's energy per byte and the DRAM's background power over the
+# run; and area is a 45 nm proxy (PEs as int8 MACs with 32-bit accumulators,
+# SRAM as 6T bit cells — a lower bound that ranks designs, not a die size).
 
 # %%
 import os

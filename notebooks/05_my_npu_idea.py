@@ -156,7 +156,8 @@ roofline_figure(unit_roofline(after.to_dict(), mine, "npu"))
 #
 # How big an array, how fast a vector unit, how much scratchpad? A sweep spec
 # names the profile (our YAML file), the network and each parameter's values;
-# `run_sweep` evaluates every point (vectorized), keeps them in a SQLite store
+# `run_sweep` evaluates every point (here one by one: the vectorized evaluator
+# follows SCALE-Sim's mapping, not the auto mapper), keeps them in a SQLite store
 # (re-running computes only new points) and writes CSV and parquet tables.
 
 # %%
@@ -179,11 +180,12 @@ points.sort_values("latency_ms").head(8)
 # network, with the calibrated factors the shipped chips have. The idea is a
 # phone NPU, so the Pareto front — the designs no other design beats on both
 # latency and energy — is drawn over the idea's sweep and the **phone** chips
-# (Snapdragon, Kirin, Exynos); the Jetson modules and the Myriad stick are shown
-# for reference (they have other power budgets).
+# (Snapdragon, Kirin, Exynos, Dimensity); the Jetson modules, the single-board
+# computers (Raspberry Pi, Rockchip, Amlogic) and the Myriad stick are shown for
+# reference (they have other power budgets).
 
 # %%
-PHONES = ("snapdragon", "kirin", "exynos")
+PHONES = ("snapdragon", "kirin", "exynos", "dimensity")
 shipped = []
 for name in accelsim.available_profiles():
     if name == "generic_npu" or (SMALL and name not in ("snapdragon855", "kirin990", "exynos990", "jetson_agx_orin")):
@@ -221,13 +223,13 @@ for i, kind in enumerate(kinds):
                color=f"C{i + 1}", edgecolors="black", linewidths=0.4, label=f"phone {kind}")
 others = [d for d in shipped if not d["phone"]]
 ax.scatter([d["latency_ms"] for d in others], [d["energy_mj"] for d in others], s=40, marker="x", color="grey",
-           label="Jetson / Myriad (reference)")
+           label="other boards (reference)")
 for d in shipped:
     ax.annotate(d["design"], (d["latency_ms"], d["energy_mj"]), xytext=(4, 3), textcoords="offset points",
                 fontsize=6.5, color="black" if d["phone"] else "grey")
 fr = sorted(on_front, key=lambda d: d["latency_ms"])
 ax.plot([d["latency_ms"] for d in fr], [d["energy_mj"] for d in fr], color="black", lw=1.2, drawstyle="steps-post",
-        label="Pareto front (idea + phones)")
+        marker="o", ms=9, mfc="none", label="Pareto front (idea + phones)")
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel(f"{NET} latency (ms)")
