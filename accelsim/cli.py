@@ -77,19 +77,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if getattr(result, "compression", None) is not None:
         from accelsim.report.compression import compression_text
         print("\n" + compression_text(result.compression))
-    if args.json:
-        _write_json(args.json, result.to_dict())
-        wrote.append(f"\nwrote {args.json}")
-    if args.report:
-        from accelsim.report import write_report
-
-        files = write_report(result, args.report)   # the result embeds the profile it ran on
-        wrote.append(f"wrote report {files.index_html}")
-    wrote += write_timeline(args, timeline, f"{result.workload} on {result.profile}")
-    print(run_text(result))
-    if getattr(result, "compression", None) is not None:
-        from accelsim.report.compression import compression_text
-        print("\n" + compression_text(result.compression))
     for line in wrote:
         print(line)
     return 0

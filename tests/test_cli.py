@@ -15,6 +15,14 @@ def test_default_run_prints_mobilenet_report(capsys):
     assert "mobilenet_v1 on generic_npu" in out and "pw13" in out and "latency" in out
 
 
+def test_run_prints_its_report_once(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["run", "--profile", "generic_npu", "--compress", "quant=int8", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("mobilenet_v1 on generic_npu") == 1 and out.count("\ncompression ") == 1
+    assert out.count(f"wrote {path}") == 1
+
+
 def test_json_output_matches_python_api(tmp_path):
     import accelsim
     path = tmp_path / "r.json"

@@ -102,7 +102,8 @@ class SweepStore:
                                 [(k, run_id, now) for k in mine])
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:   # a Ctrl-C may land after COMMIT went through
+                self.db.execute("ROLLBACK")
             raise
         return set(mine)
 

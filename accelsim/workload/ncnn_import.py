@@ -409,8 +409,10 @@ class _Importer:
         if mode in (2, 3):
             (pt, pb), (pl, pr) = (_same_pads(h, kh, sh, 1, -233 if mode == 2 else -234),
                                   _same_pads(w, kw, sw, 1, -233 if mode == 2 else -234))
-        self.emit(rec, Pool2d, srcs=[src], kind=kind, kernel=(kh, kw), stride=(sh, sw), padding=(pt, pl, pb, pr),
-                  ceil_mode=mode == 0)
+        if mode == 0:   # 'full': ncnn pads the bottom / right tail up to a whole stride (Pooling::make_padding)
+            pb += -(h + pt + pb - kh) % sh
+            pr += -(w + pl + pr - kw) % sw
+        self.emit(rec, Pool2d, srcs=[src], kind=kind, kernel=(kh, kw), stride=(sh, sw), padding=(pt, pl, pb, pr))
 
     def op_ReLU(self, rec: NcnnLayer) -> None:
         self.emit(rec, Activation, srcs=[self.src(rec)[0]], kind="leaky_relu" if rec.get(0, 0.0) else "relu")

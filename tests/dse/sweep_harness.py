@@ -22,7 +22,7 @@ _announced = False
 def held_task(task):
     global _announced
     if not _announced:
-        print(f"worker {os.getpid()}", flush=True)
+        os.write(1, f"worker {os.getpid()}\n".encode())   # one write: two workers' lines never interleave
         _announced = True
     hold = os.environ.get("HOLD_FILE")
     if hold and max(p.index for p in task.points) >= int(os.environ.get("HOLD_FROM", "0")):
