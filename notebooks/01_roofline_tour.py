@@ -206,9 +206,9 @@ print("units spending more time on per-layer overhead than on MACs:",
 
 # %% [markdown]
 # The offloaded units pay for it: the Myriad X's VPU and the Jetson's DLA spend
-# more time being dispatched than computing, and the GPUs lose a quarter or more of their
-# latency to it, the CPUs about an eighth. That is the price
-# of offloading a network layer by layer: an accelerator is fast at a big
+# more time being dispatched than computing, and the GPUs lose a quarter or
+# more of their latency to it, the CPUs about an eighth. That is the price of
+# offloading a network layer by layer: an accelerator is fast at a big
 # convolution, but MobileNet-V2 is 64 small steps. Drivers that fuse layers
 # into one dispatch attack exactly this term.
 #
@@ -283,10 +283,10 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 #
 # ## Reading the answer
 #
-# * **Latency:** on this network the fastest units are the ones with high peak
-#   *and* little per-layer overhead — the Jetson's GPU first, then its DLA and
-#   the Snapdragon's DSP; the big CPU clusters and the Kirin 980's NPU form a
-#   pack around 2.5-3 ms; the mobile GPUs, the Exynos 9820's NPU (half the
+# * **Latency:** the Jetson's GPU, with by far the highest peak and little
+#   per-layer overhead, is fastest; then its DLA (despite spending most of its
+#   time being dispatched) and the Snapdragon's DSP; the big CPU clusters and
+#   the Kirin 980's NPU form a pack around 2.5-3 ms; the mobile GPUs, the Exynos 9820's NPU (half the
 #   Kirin's MAC array) and the Myriad X follow.
 # * **Peak TOPS misleads** for MobileNet-V2: depthwise layers, per-op efficiency
 #   and per-layer dispatch keep accelerators at a few percent of their peak, and
