@@ -26,6 +26,7 @@ from accelsim.api import simulate
 from accelsim.calibration.fit import error_stats
 from accelsim.calibration.table import MeasuredRow, read_table
 from accelsim.calibration.terms import resolve_row
+from accelsim.calibration.validate import parity_axes
 from accelsim.cost.power import psu_efficiency
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile
@@ -225,17 +226,8 @@ def plot_energy_validation(v: EnergyValidation, path: str | Path) -> Path:
             for r in pts:
                 ax.annotate(r.id, (getattr(r, f"measured_{attr}"), getattr(r, f"predicted_{attr}")), fontsize=6,
                             xytext=(3, 2), textcoords="offset points")
-        vals = [getattr(r, f"{k}_{attr}") for r in v.rows for k in ("measured", "predicted")]
-        lo, hi = min(vals) / 1.5, max(vals) * 1.5
-        ax.plot([lo, hi], [lo, hi], "k-", lw=1)
-        ax.plot([lo, hi], [2 * lo, 2 * hi], "k:", lw=0.8)
-        ax.plot([lo, hi], [lo / 2, hi / 2], "k:", lw=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(lo, hi)
-        ax.set_xlabel(f"measured {label} ({unit})")
-        ax.set_ylabel(f"accelsim {label} ({unit})")
+        parity_axes(ax, [getattr(r, f"{k}_{attr}") for r in v.rows for k in ("measured", "predicted")],
+                    f"{label} ({unit})")
         key = "" if attr == "mj" else "power_"
         ax.set_title(f"{label}: median APE {100 * d[key + 'median_ape']:.0f}%, "
                      f"{100 * d[key + 'within_2x']:.0f}% within 2x", fontsize=10)

@@ -19,6 +19,7 @@ from accelsim.calibration.frameworks import is_held_back
 from accelsim.calibration.rt_calibrate import DEFAULT_TABLES, _show, read_tables
 from accelsim.calibration.rt_terms import build_rt_terms, row_setup
 from accelsim.calibration.table import read_table
+from accelsim.calibration.validate import parity_axes
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile
 
@@ -152,17 +153,7 @@ def plot_by_device(v: RtValidation, path, title: str = "") -> Path:
         pts = [r for r in v.rows if r.soc == soc]
         ax.scatter([r.measured_ms for r in pts], [r.predicted_ms for r in pts], s=10, alpha=0.75,
                    color=cmap(i % 20), marker="os^D"[i // 20 % 4], label=soc)
-    vals = [x for r in v.rows for x in (r.measured_ms, r.predicted_ms)]
-    lo, hi = min(vals) / 1.5, max(vals) * 1.5
-    ax.plot([lo, hi], [lo, hi], "k-", lw=1)
-    ax.plot([lo, hi], [2 * lo, 2 * hi], "k:", lw=0.8)
-    ax.plot([lo, hi], [lo / 2, hi / 2], "k:", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.set_xlabel("measured latency (ms)")
-    ax.set_ylabel("accelsim latency (ms)")
+    parity_axes(ax, [x for r in v.rows for x in (r.measured_ms, r.predicted_ms)], "latency (ms)")
     how = {"device": "leave-one-device-out", "network": "leave-one-network-out"}.get(v.cv or "", "")
     ax.set_title(title or f"{how + ': ' if how else ''}{len(v.rows)} rows, median APE {100 * v.median_ape:.1f}%, "
                           f"{100 * v.within_2x:.0f}% within 2x", fontsize=10)

@@ -75,6 +75,20 @@ def validate_table(table: str | Path, calibration: str | Path | None) -> Validat
     return result
 
 
+def parity_axes(ax, values: list[float], quantity: str, legend: bool = False) -> None:
+    """Log-log predicted-vs-measured axes over ``values``: the y = x line, the 2x band and the labels."""
+    lo, hi = min(values) / 1.5, max(values) * 1.5
+    ax.plot([lo, hi], [lo, hi], "k-", lw=1, label="predicted = measured" if legend else None)
+    ax.plot([lo, hi], [2 * lo, 2 * hi], "k:", lw=0.8, label="2x band" if legend else None)
+    ax.plot([lo, hi], [lo / 2, hi / 2], "k:", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel(f"measured {quantity}")
+    ax.set_ylabel(f"accelsim {quantity}")
+
+
 def plot_validation(v: Validation, path: str | Path, title: str = "") -> Path:
     """Log-log scatter of predicted vs measured latency with the y = x line and the 2x band."""
     from accelsim.report.plots import new_figure, save_png  # matplotlib: only when a plot is asked for
@@ -90,17 +104,7 @@ def plot_validation(v: Validation, path: str | Path, title: str = "") -> Path:
                    label=u, alpha=0.8)
         for r in pts:
             ax.annotate(r.id, (r.measured_ms, r.predicted_ms), fontsize=6, xytext=(3, 2), textcoords="offset points")
-    vals = [x for r in v.rows for x in (r.measured_ms, r.predicted_ms)]
-    lo, hi = min(vals) / 1.5, max(vals) * 1.5
-    ax.plot([lo, hi], [lo, hi], "k-", lw=1, label="predicted = measured")
-    ax.plot([lo, hi], [2 * lo, 2 * hi], "k:", lw=0.8, label="2x band")
-    ax.plot([lo, hi], [lo / 2, hi / 2], "k:", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.set_xlabel("measured latency (ms)")
-    ax.set_ylabel("accelsim latency (ms)")
+    parity_axes(ax, [x for r in v.rows for x in (r.measured_ms, r.predicted_ms)], "latency (ms)", legend=True)
     ax.set_title(title or f"{len(v.rows)} rows: median APE {100 * v.median_ape:.1f}%, "
                           f"{100 * v.within_2x:.0f}% within 2x", fontsize=10)
     ax.grid(True, which="both", lw=0.3, alpha=0.5)
