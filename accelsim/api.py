@@ -87,6 +87,9 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     if unit == "auto":
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
+        if runtime is not None or cores is not None:
+            raise AccelsimError("runtime / cores: a runtime prices the layers of one named unit; unit 'auto' "
+                                "partitions with the units' own cost models (give --unit NAME)")
         from accelsim.sim.soc_run import run_partitioned
         result = run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
                                  fidelity=fidelity, dataflow=dataflow, timeline=timeline, mapping=mapping)

@@ -57,3 +57,10 @@ def test_calibrate_writes_only_when_asked(tmp_path, capsys):
     target = tmp_path / "cal.yaml"
     assert main(["calibrate", "--out", str(target)]) == 0
     assert f"wrote {target}" in capsys.readouterr().out and target.stat().st_size > 0
+
+
+def test_runtime_with_unit_auto_is_one_line(capsys):
+    from accelsim.cli import main
+    assert main(["run", "--unit", "auto", "--runtime", "ncnn"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unit 'auto'" in err[0]
