@@ -14,12 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.calibration import rt_fit
-from accelsim.calibration.fit import error_stats
 from accelsim.calibration.frameworks import is_held_back
 from accelsim.calibration.rt_calibrate import DEFAULT_TABLES, _show, read_tables
 from accelsim.calibration.rt_terms import build_rt_terms, row_setup
 from accelsim.calibration.table import read_table
-from accelsim.calibration.validate import parity_axes
+from accelsim.calibration.validate import Validation, parity_axes
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile
 
@@ -52,30 +51,14 @@ class RtRowResult:
 
 
 @dataclass
-class RtValidation:
-    table: str
-    calibration: str | None
-    cv: str | None
-    rows: list[RtRowResult] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)
+class RtValidation(Validation):
+    """A validation through runtimes; ``cv`` names the left-out grouping, ``fit`` what the (re)fits used."""
+
+    cv: str | None = None
     fit: dict = field(default_factory=dict)
 
-    def _stats(self) -> dict:
-        return error_stats([r.predicted_ms for r in self.rows], [r.measured_ms for r in self.rows])
-
-    @property
-    def median_ape(self) -> float:
-        return self._stats()["median_ape"]
-
-    @property
-    def within_2x(self) -> float:
-        return self._stats()["within_2x"]
-
     def to_dict(self) -> dict:
-        stats = (self.median_ape, self.within_2x) if self.rows else (None, None)  # no rows: null, not NaN
-        return {"table": self.table, "calibration": self.calibration, "cv": self.cv, "median_ape": stats[0],
-                "within_2x": stats[1], "n_rows": len(self.rows), "fit": self.fit,
-                "rows": [r.to_dict() for r in self.rows], "skipped": self.skipped}
+        return {**super().to_dict(), "cv": self.cv, "n_rows": len(self.rows), "fit": self.fit}
 
 
 def _simulate_rows(rows, models, calibration: Path | None, out: RtValidation) -> None:
@@ -133,7 +116,7 @@ def validate_runtime(table, models=None, cv: str | None = None, calibration=None
     cal = Path(calibration) if calibration else None
     if cal is not None and not cal.is_file():
         raise AccelsimError(f"{cal}: calibration file not found (run `accelsim calibrate` first)")
-    out = RtValidation(_show(Path(table)), _show(cal) if cal and cv is None else None, cv)
+    out = RtValidation(_show(Path(table)), _show(cal) if cal and cv is None else None, cv=cv)
     if cv is None:
         _simulate_rows(rows, models, cal, out)
     else:
