@@ -18,7 +18,7 @@ from accelsim.calibration.frameworks import is_held_back
 from accelsim.calibration.rt_calibrate import DEFAULT_TABLES, _show, read_tables
 from accelsim.calibration.rt_terms import build_rt_terms, row_setup
 from accelsim.calibration.table import read_table
-from accelsim.calibration.validate import Validation, parity_axes
+from accelsim.calibration.validate import RowResult, Validation, parity_axes
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile
 
@@ -32,22 +32,12 @@ def network_of(model: str) -> str:
 
 
 @dataclass
-class RtRowResult:
-    id: str
-    soc: str
-    unit: str
-    model: str
-    precision: str
-    threads: int | None
-    cores: str | None
-    runtime: str
-    predicted_ms: float
-    measured_ms: float
-    ape: float
-    note: str = ""
+class RtRowResult(RowResult):
+    """A validated row with the thread placement and runtime that priced it."""
 
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+    cores: str | None = None
+    runtime: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -78,8 +68,8 @@ def _simulate_rows(rows, models, calibration: Path | None, out: RtValidation) ->
             out.skipped.append({"id": row.id, "reason": str(err)})
             continue
         ape = abs(run.latency_ms - row.latency_ms) / row.latency_ms
-        out.rows.append(RtRowResult(row.id, row.soc, row.unit, row.model, row.precision, row.threads, cores, rt,
-                                    run.latency_ms, row.latency_ms, ape, note))
+        out.rows.append(RtRowResult(row.id, row.soc, row.unit, row.model, row.precision, row.threads,
+                                    run.latency_ms, row.latency_ms, ape, cores=cores, runtime=rt, note=note))
 
 
 def _cross_validate(rows, models, cv: str, fit_tables, out: RtValidation) -> None:
@@ -97,8 +87,8 @@ def _cross_validate(rows, models, cv: str, fit_tables, out: RtValidation) -> Non
         if predict[i]:
             m = r.row.latency_ms
             out.rows.append(RtRowResult(r.row.id, r.row.soc, r.row.unit, r.row.model, r.row.precision,
-                                        r.row.threads, r.cores, r.runtime, float(pred[i]), m,
-                                        abs(float(pred[i]) - m) / m, r.note))
+                                        r.row.threads, float(pred[i]), m, abs(float(pred[i]) - m) / m,
+                                        cores=r.cores, runtime=r.runtime, note=r.note))
     out.fit = {"rows_fitted": int(fitted.sum()), "free_parameters": layout.size,
                "folds": len(set(np.array(labels)[predict])),
                "fit_tables": [_show(Path(t)) for t in fit_tables] if fit_tables else []}
