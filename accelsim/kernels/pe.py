@@ -7,7 +7,7 @@ from accelsim.errors import AccelsimError
 from accelsim.kernels.bitserial import BIT_SERIAL
 from accelsim.hardware.schema import PRECISION_BITS, Unit
 
-MODE_BITS = {"binary": 1, "ternary": 2, "int8": 8}
+MODE_BITS = {"binary": 1, "ternary": 2, "int4": 4, "int8": 8}
 SKIP_OPERANDS = ("weights", "activations", "both")
 
 
