@@ -14,12 +14,13 @@ Cycles:
 * SIMD cores (:func:`int4_simd_stats`): no CPU core accelsim models multiplies int4 natively
   (Armv9.0 SVE2 / I8MM and AVX-512 VNNI stop at 8 bits), so the path is ``int4-unpack-dot4``:
   nibbles are unpacked to int8 and fed to the int8 dot product (SDOT / VPDPBUSD) of
-  :mod:`accelsim.kernels.simd_cycles`. Unpacking a V-bit vector of packed nibbles into two
-  int8 vectors is 3 instructions on either ISA (NEON: SHL #4 + SSHR #4 for the low nibbles,
-  SSHR #4 for the high; AVX-512: VPANDD, VPSRLW + VPANDD, the offset of the unsigned
-  nibbles folded into the bias as the int8 VNNI path does with +128). Activations are
-  unpacked once per (pixel vector, 4-channel step) and reused by every filter; weights once
-  per (filter, step) per image. The rate is the core's cited int8 rate.
+  :mod:`accelsim.kernels.simd_cycles` (or its ``direct`` path for depthwise layers).
+  Unpacking a V-bit vector of packed nibbles into two int8 vectors is 3 instructions on
+  either ISA (NEON: SHL #4 + SSHR #4 for the low nibbles, SSHR #4 for the high; AVX-512:
+  VPANDD, VPSRLW + VPANDD, the offset of the unsigned nibbles folded into the bias as the
+  int8 VNNI path does with +128). The input feature map is unpacked once into the int8
+  buffer the int8 path reads (W4A4), the weights once per image (kept packed in memory: the
+  point of int4 weights). The rate is the core's cited int8 rate.
 """
 from __future__ import annotations
 
@@ -34,13 +35,13 @@ from accelsim.kernels.checks import check_conv_args
 from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
 from accelsim.kernels.packing import im2col, pad_nhwc
 from accelsim.kernels.pe import PEArray
-from accelsim.kernels.simd_cycles import SimdGeometry, SimdStats, count_instructions, macs_per_instruction
+from accelsim.kernels.simd_cycles import SimdGeometry, SimdStats, simd_stats
 
 INT4_MIN, INT4_MAX = -8, 7
 ACT_BITS = (4, 8)
 UNPACK_OPS = 3            # instructions to unpack one vector of packed nibbles into two int8 vectors
 PATH_W4A4, PATH_W4A8 = "int4-nibble", "int4w-nibble"       # the host kernel's paths
-ISA_PATH = "int4-unpack-dot4"                               # what a CPU core executes
+ISA_PATH = "int4-unpack-dot4"       # what a CPU core executes (int4-unpack-direct for depthwise)
 
 
 def pack_int4(a: np.ndarray) -> np.ndarray:
@@ -190,9 +191,9 @@ def conv2d_int4(x: np.ndarray, w: np.ndarray, *, act_bits: int = 4, stride=1, pa
 
 @dataclass(frozen=True)
 class Int4SimdStats:
-    """Instructions of ``int4-unpack-dot4`` on a SIMD core: the int8 dot products plus the unpacking."""
+    """Instructions of ``int4-unpack-dot4`` on a SIMD core: unpacking, then the int8 path's instructions."""
 
-    dot: SimdStats                 # the int8 dot-product part (simd_cycles' dot4 count)
+    int8: SimdStats                # the int8 kernel path on the unpacked tensors (simd_cycles' count)
     unpack_act_instructions: int
     unpack_weight_instructions: int
     instructions: int
@@ -201,36 +202,35 @@ class Int4SimdStats:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["dot"] = self.dot.to_dict()
-        d["isa_path"] = ISA_PATH
+        d["int8"] = self.int8.to_dict()
+        d["isa_path"] = f"int4-unpack-{self.int8.path}"
         return d
 
 
-def unpack_counts(g: SimdGeometry, vector_bits: int, act_bits: int) -> tuple[int, int]:
-    """(activation, weight) unpack instructions of one layer: 3 per V-bit vector of packed nibbles."""
-    steps = g.r * g.s * math.ceil(g.cg / 4)
-    pv = math.ceil(g.m / (vector_bits // 32))
-    per = g.images * g.groups
-    act_vectors = pv * steps if act_bits == 4 else 0             # int8 vectors of V bits the dot products read
-    w_vectors = math.ceil(g.n * steps * 32 / vector_bits)        # 4 weight bytes per (filter, step)
-    return (UNPACK_OPS * math.ceil(act_vectors / 2) * per, UNPACK_OPS * math.ceil(w_vectors / 2) * per)
+def unpack_counts(input_elems: int, weight_elems: int, images: int, vector_bits: int,
+                  act_bits: int) -> tuple[int, int]:
+    """(activation, weight) unpack instructions: 3 per ``vector_bits`` vector of packed nibbles.
+
+    The input feature map (``input_elems`` per image) is unpacked once into an int8 buffer the
+    int8 path reads (W4A4 only), the weights once per image.
+    """
+    per_vector = vector_bits // 4
+    act = UNPACK_OPS * math.ceil(input_elems / per_vector) * images if act_bits == 4 else 0
+    return act, UNPACK_OPS * math.ceil(weight_elems / per_vector) * images
 
 
-def int4_simd_stats(g: SimdGeometry, vector_bits: int, int8_macs_per_cycle: float, act_bits: int = 4,
-                    core_speed: float = 1.0) -> Int4SimdStats:
-    """Instructions and cycles of int4 unpacked to int8 dot products on a core with that cited int8 rate."""
+def int4_simd_stats(g: SimdGeometry, input_elems: int, vector_bits: int, int8_macs_per_cycle: float,
+                    act_bits: int = 4, core_speed: float = 1.0, path: str = "dot4") -> Int4SimdStats:
+    """Instructions and cycles of int4 unpacked to int8 on a core with that cited int8 rate.
+
+    ``path``: the int8 path the unpacked layer takes (``dot4``, or ``direct`` for fewer than 4
+    filters per group); ``input_elems``: C*H*W of one image's input.
+    """
     if act_bits not in ACT_BITS:
         raise AccelsimError(f"act_bits: got {act_bits!r}; allowed: 4, 8")
-    if not int8_macs_per_cycle > 0 or not core_speed > 0:
-        raise AccelsimError(f"int8_macs_per_cycle {int8_macs_per_cycle!r} and core_speed {core_speed!r} must be > 0")
-    main, epi, _ = count_instructions("dot4", g, vector_bits)
-    issue = int8_macs_per_cycle / macs_per_instruction("dot4", vector_bits)
-    macs = g.images * g.groups * g.m * g.n * g.cg * g.r * g.s
-    dot = SimdStats(path="dot4", vector_bits=vector_bits, main_instructions=main, epilogue_instructions=epi,
-                    correction_instructions=0, instructions=main + epi, issue_per_cycle=issue,
-                    core_speed=core_speed, cycles=math.ceil((main + epi) / (issue * core_speed)),
-                    dense_cycles=math.ceil(macs / (int8_macs_per_cycle * core_speed)), macs=macs)
-    ua, uw = unpack_counts(g, vector_bits, act_bits)
-    total = main + epi + ua + uw
-    return Int4SimdStats(dot=dot, unpack_act_instructions=ua, unpack_weight_instructions=uw, instructions=total,
-                         cycles=math.ceil(total / (issue * core_speed)))
+    st = simd_stats(path, g, vector_bits, "int8", int8_macs_per_cycle, core_speed)
+    w_elems = g.groups * g.n * g.cg * g.r * g.s
+    ua, uw = unpack_counts(input_elems, w_elems, g.images, vector_bits, act_bits)
+    total = st.instructions + ua + uw
+    return Int4SimdStats(int8=st, unpack_act_instructions=ua, unpack_weight_instructions=uw, instructions=total,
+                         cycles=math.ceil(total / (st.issue_per_cycle * core_speed)))

@@ -31,6 +31,8 @@ from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PRECISION_BITS, Profile, Unit
 from accelsim.kernels import PEArray, conv2d
 from accelsim.kernels.compressed import compressed_bytes
+from accelsim.kernels.int4 import conv2d_int4, int4_simd_stats
+from accelsim.kernels.microkernels import FB
 from accelsim.kernels.pe import MODE_BITS
 from accelsim.kernels.simd_cycles import HOST_PATH, SimdGeometry, border_pixels, simd_stats
 from accelsim.sim.analytical import analytical_cycles, layer_result
@@ -42,9 +44,11 @@ ALPHABETS = {"binary": np.array([-1, 1], np.int8), "ternary": np.array([-1, 0, 1
 
 
 def random_tensor(rng: np.random.Generator, shape: tuple[int, ...], fmt: str) -> np.ndarray:
-    """Uniform over the format's values: int8 in [-128, 127], ternary {-1, 0, 1}, binary {-1, 1}."""
+    """Uniform over the format's values: int8 in [-128, 127], int4 in [-8, 7], ternary {-1, 0, 1}, binary {-1, 1}."""
     if fmt == "int8":
         return rng.integers(-128, 128, size=shape, dtype=np.int8)
+    if fmt == "int4":
+        return rng.integers(-8, 8, size=shape, dtype=np.int8)
     return ALPHABETS[fmt][rng.integers(0, len(ALPHABETS[fmt]), size=shape)]
 
 
@@ -173,9 +177,66 @@ def _with_memory(cost: LayerCost, info: LayerInfo, mem: dict) -> LayerCost:
                                sram_energy_pj=cost.sram_energy_pj * factor)
 
 
+def int4_act_bits(info: LayerInfo) -> int | None:
+    """4 for int4 x int4 layers, 8 for int4 weights x int8 activations, None for every other layer."""
+    if info.precision == "int4":
+        return 4
+    if info.precision == "int8" and info.weight_format == "int4" and info.act_format == "int8":
+        return 8
+    return None
+
+
+def _int4_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.random.Generator,
+                weights: Mapping | None, threads: int | None, act_bits: int) -> tuple[int | None, dict]:
+    """int4 layers (accelsim.kernels.int4): PE-array cycles, or int4-unpack-dot4 instructions on a SIMD core."""
+    geom = conv_geometry(info)
+    if isinstance(geom, str):
+        return None, {"source": "analytical", "reason": geom}
+    fmt, spec, how = execution_format(unit, info.precision, info.name)
+    pe = None
+    if unit.cost_model == "systolic":
+        try:
+            pe = PEArray.from_unit(unit, info.precision, dataflow, run_as=fmt if how else None)
+        except AccelsimError as err:
+            return None, {"source": "analytical", "reason": str(err)}
+    elif act_bits == 4 and fmt != "int8":
+        return None, {"source": "analytical", "reason": f"int4 runs as {fmt} on unit {unit.name!r}: the int4 "
+                                                        "SIMD count is for int4 unpacked to int8 dot products"}
+    x, wts, drawn = _draw(info, geom[0], rng, weights)   # x in the layer's precision: int4, or int8 (W4A8)
+    if wts.min() < -8 or wts.max() > 7:
+        raise AccelsimError(f"layer {info.name!r}: int4 weights must lie in [-8, 7]; got {int(wts.min())}.."
+                            f"{int(wts.max())}")
+    (k, cg, r, s), stride, padding, groups = geom
+    try:
+        res = conv2d_int4(x, wts, act_bits=act_bits, stride=stride, padding=padding, groups=groups, pe=pe)
+    except AccelsimError as err:
+        raise AccelsimError(f"layer {info.name!r}: {err}") from None
+    if res.y.shape[1:] != info.out_shape:
+        raise AccelsimError(f"layer {info.name!r}: kernel output {res.y.shape[1:]} != inferred {info.out_shape}")
+    emulated = act_bits == 4 and fmt != "int4"
+    detail = {"source": "kernel", "path": res.path, "act_bits": act_bits, "format": fmt, "emulation": how,
+              "emulated": emulated, "weights": drawn, "memory": memory_detail(info, unit, x, wts),
+              "tensors": tensor_counts(x, wts)}
+    if pe is not None:
+        detail.update(res.stats.to_dict())
+        return res.stats.cycles, detail
+    _, e, f = info.out_shape
+    g = SimdGeometry(images=1, groups=groups, m=e * f, n=k // groups, cg=cg, r=r, s=s, e=e, f=f)
+    rate = spec.macs_per_cycle if op_class(info) in MAC_CLASSES else spec.vector_rate
+    c_in, h, w = info.in_shapes[0]
+    path = "direct" if k // groups < FB else "dot4"       # the int8 kernel's choice (accelsim.kernels.conv)
+    st = int4_simd_stats(g, c_in * h * w, unit.lanes * 32, rate, act_bits, sum(unit.thread_speeds(threads)), path)
+    detail.update({"model": "simd instructions", **st.to_dict()})
+    detail["emulated"] = True          # no modelled CPU core multiplies int4 natively
+    return st.cycles, detail
+
+
 def measure_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.random.Generator,
                   weights: Mapping | None = None, threads: int | None = None) -> tuple[int | None, dict]:
     """(measured compute cycles or None, detail dict) for one layer."""
+    act_bits = int4_act_bits(info)
+    if act_bits is not None and unit.cost_model != "simt":
+        return _int4_layer(info, unit, dataflow, rng, weights, threads, act_bits)
     if info.precision not in MODE_BITS:
         return None, {"source": "analytical", "reason": f"{info.precision} has no kernel"}
     geom = conv_geometry(info)
@@ -251,6 +312,8 @@ def _run_cycle(infos, costs, unit, profile, dataflow, seed, weights, threads) ->
         if detail.get("source") == "kernel":  # the analytical estimate beside the measurement
             detail["analytical"] = {"compute_cycles": cost.compute_cycles, "dram_bytes": cost.dram_bytes,
                                     "total_cycles": analytical_cycles(cost, unit, profile)}
+        if detail.get("emulated"):
+            cost = dataclasses.replace(cost, emulated=True)
         if cycles is not None:  # compression work (unpack, decode, hash) on the vector lanes still bounds it
             cost = dataclasses.replace(cost, compute_cycles=max(int(cycles), cost.compress_cycles))
         if detail.get("memory"):
