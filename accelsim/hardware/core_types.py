@@ -35,6 +35,8 @@ class CoreType(BaseModel):
     simd_bits: PositiveInt = 128
     fp16_arith: bool = False
     dotprod: bool = False
+    sve_bits: PositiveInt | None = None     # SVE/SVE2 vector length (None: no SVE)
+    i8mm: bool = False                      # FEAT_I8MM (SMMLA) int8 matrix multiply
     l1d_bytes: PositiveInt | None = None
     l2_bytes: PositiveInt | None = None
     precisions: dict[PrecisionName, PrecisionSpec]

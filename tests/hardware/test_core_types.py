@@ -13,7 +13,7 @@ from accelsim.paths import REPO_ROOT
 CORE_TYPES = yaml.safe_load((REPO_ROOT / "hw_profiles" / "core_types.yaml").read_text())
 CORES = {c["name"]: c for c in CORE_TYPES["core_types"]}
 ALIASES = {a: c["name"] for c in CORE_TYPES["core_types"] for a in c.get("aliases", [])}
-KEYS = {"name", "aliases", "isa", "issue_width", "simd_pipes", "simd_bits", "fp16_arith", "dotprod", "l1d_bytes",
+KEYS = {"name", "aliases", "isa", "issue_width", "simd_pipes", "simd_bits", "fp16_arith", "dotprod", "sve_bits", "i8mm", "l1d_bytes",
         "l2_bytes", "precisions", "sources"}
 REQUIRED = ["cortex-a53", "cortex-a55", "cortex-a57", "cortex-a72", "cortex-a73", "cortex-a75", "cortex-a76",
             "cortex-a77", "cortex-a78", "cortex-a78ae", "cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4",
@@ -36,7 +36,7 @@ def test_core_types_cover_the_required_cores_in_the_fixed_format():
     names = list(CORES) + list(ALIASES)
     assert len(names) == len(set(names)), "a core name or alias is used twice"
     for c in CORE_TYPES["core_types"]:
-        assert set(c) <= KEYS and KEYS - {"aliases"} <= set(c), c["name"]
+        assert set(c) <= KEYS and KEYS - {"aliases", "sve_bits", "i8mm"} <= set(c), c["name"]
         assert c["name"] == c["name"].lower()
         assert set(c["sources"]) <= ids
         for prec, spec in c["precisions"].items():
