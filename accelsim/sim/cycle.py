@@ -1,6 +1,6 @@
 """Cycle fidelity: run every conv / fc layer through the Numba kernels and use their measured cycles.
 
-For each conv or fully connected layer in int8, ternary or binary, the runner draws a seeded
+For each conv or fully connected layer in int8, int4, ternary or binary, the runner draws a seeded
 random input of the layer's shape and format (uniform over the format's values), takes the
 layer's real weights when given (``weights``: layer name -> OIHW int8 array, or a
 ``weights`` mapping the workload carries) and random ones otherwise, runs
@@ -9,6 +9,9 @@ the layer's ``compute_cycles``. Memory traffic, energy and every other layer com
 analytical model; the total is, as there, the larger of compute and DRAM time. Layers the
 kernels cannot run (other formats such as fp16, dilated convolutions, units without an
 integer number of MACs per PE) keep the analytical count, and their ``cycle_detail`` says why.
+int4 layers (int4 x int4, and int4 weights x int8 activations) run :mod:`accelsim.kernels.int4`:
+PE arrays count their int4 steps (native where the unit lists int4, else emulated in the format it
+runs), SIMD cores count int4 unpacked to the int8 path, always emulated (``cycle_detail.emulated``).
 """
 from __future__ import annotations
 
@@ -74,7 +77,8 @@ def conv_geometry(info: LayerInfo):
 def _layer_weights(info: LayerInfo, shape: tuple[int, ...], weights: Mapping | None) -> np.ndarray | None:
     if not weights or info.name not in weights:
         return None
-    w = kernel_weights(weights[info.name], info.precision, f"weights[{info.name!r}]")  # float -> the format
+    fmt = "int4" if info.weight_format == "int4" else info.precision   # int4 weights keep their format (W4A8)
+    w = kernel_weights(weights[info.name], fmt, f"weights[{info.name!r}]")  # float -> the format
     if not isinstance(w, np.ndarray) or w.dtype != np.int8:
         raise AccelsimError(f"weights[{info.name!r}]: got {getattr(w, 'dtype', type(w).__name__)}; "
                             "must be an int8 numpy array")
@@ -200,8 +204,8 @@ def _int4_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.rando
         except AccelsimError as err:
             return None, {"source": "analytical", "reason": str(err)}
     elif act_bits == 4 and fmt != "int8":
-        return None, {"source": "analytical", "reason": f"int4 runs as {fmt} on unit {unit.name!r}: the int4 "
-                                                        "SIMD count is for int4 unpacked to int8 dot products"}
+        return None, {"source": "analytical", "reason": f"int4 runs as {fmt} on SIMD unit {unit.name!r}: the "
+                                                        "instruction count models int4 unpacked to int8 only"}
     x, wts, drawn = _draw(info, geom[0], rng, weights)   # x in the layer's precision: int4, or int8 (W4A8)
     if wts.min() < -8 or wts.max() > 7:
         raise AccelsimError(f"layer {info.name!r}: int4 weights must lie in [-8, 7]; got {int(wts.min())}.."

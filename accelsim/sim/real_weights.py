@@ -33,6 +33,11 @@ def kernel_weights(entry: object, fmt: str, where: str) -> object:
         if peak == 0.0:
             return np.zeros(w.shape, dtype=np.int8)
         return np.clip(np.rint(w / (peak / 127.0)), -127, 127).astype(np.int8)
+    if fmt == "int4":   # symmetric, as int8: the peak maps to 7
+        peak = float(np.max(np.abs(w))) if w.size else 0.0
+        if peak == 0.0:
+            return np.zeros(w.shape, dtype=np.int8)
+        return np.clip(np.rint(w / (peak / 7.0)), -7, 7).astype(np.int8)
     if fmt == "ternary":
         delta = 0.7 * float(np.mean(np.abs(w))) if w.size else 0.0
         return (np.sign(w) * (np.abs(w) > delta)).astype(np.int8)

@@ -70,3 +70,21 @@ def test_sve2_binary_beats_int8_on_the_x3():
     i = accelsim.simulate("snapdragon8gen2", TINY, fidelity="cycle", precision="int8", threads=1)
     lb, li = ({lr.name: lr.compute_cycles for lr in r.layers} for r in (b, i))
     assert lb["conv3"] < li["conv3"] / 2
+
+
+def test_float_weights_quantize_to_int4_symmetrically():
+    """peak 2 -> 7: -2 -> -7, 1 -> round(3.5) = 4 (to even), 2 -> 7; small values -> 0."""
+    from accelsim.sim.real_weights import kernel_weights
+    w = np.array([-2.0, -0.1, 0.0, 0.05, 1.0, 2.0])
+    assert kernel_weights({"weight": w}, "int4", "w").tolist() == [-7, 0, 0, 0, 4, 7]
+
+
+def test_int4_cycle_run_uses_given_float_weights():
+    """Float weights for an int4 layer are quantized to [-7, 7] and run; the detail says they were given."""
+    wl = accelsim.load_workload(str(TINY))
+    info = next(i for i in wl if i.name == "conv3")
+    shape = (info.layer.out_channels, info.in_shapes[0][0] // info.layer.groups, *info.layer.kernel)
+    w = np.random.default_rng(3).normal(size=shape)
+    r = accelsim.simulate("rk3588", TINY, unit="npu", fidelity="cycle", precision="int4", weights={"conv3": w})
+    d = {lr.name: lr.cycle_detail for lr in r.layers}["conv3"]
+    assert d["weights"] == "given" and d["path"] == "int4-nibble"
