@@ -10,7 +10,8 @@ Cycles:
 
 * PE arrays (:class:`accelsim.kernels.PEArray`): the GEMM of :mod:`accelsim.kernels.cycles`
   with ``lane_bits / 4`` int4 elements per PE step in W4A4, and the int8 step (activations
-  are 8 bits wide) in W4A8; zero skipping reads the operands' step masks as for int8.
+  are 8 bits wide) in W4A8; zero skipping reads the operands' step masks and N:M weights are
+  read compressed when they conform, as for int8. Bit-serial PEs are not modelled for int4.
 * SIMD cores (:func:`int4_simd_stats`): no CPU core accelsim models multiplies int4 natively
   (Armv9.0 SVE2 / I8MM and AVX-512 VNNI stop at 8 bits), so the path is ``int4-unpack-dot4``:
   nibbles are unpacked to int8 and fed to the int8 dot product (SDOT / VPDPBUSD) of
@@ -24,6 +25,7 @@ Cycles:
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass
 
@@ -32,7 +34,7 @@ from numba import njit, prange
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels.checks import check_conv_args
-from accelsim.kernels.cycles import CycleStats, measure_stats, step_masks
+from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.packing import im2col, pad_nhwc
 from accelsim.kernels.pe import PEArray
 from accelsim.kernels.simd_cycles import SimdGeometry, SimdStats, simd_stats
@@ -145,8 +147,8 @@ def conv2d_int4(x: np.ndarray, w: np.ndarray, *, act_bits: int = 4, stride=1, pa
         raise AccelsimError(f"act_bits: got {act_bits!r}; allowed: 4, 8")
     if pe is not None and not isinstance(pe, PEArray):
         raise AccelsimError(f"pe: got {type(pe).__name__}; must be an accelsim.kernels.PEArray or None")
-    if pe is not None and (pe.nm is not None or pe.bit_serial is not None):
-        raise AccelsimError("pe: N:M sparsity and bit-serial PEs are not modelled for int4")
+    if pe is not None and pe.bit_serial is not None:
+        raise AccelsimError("pe: bit-serial PEs are not modelled for int4")
     a = check_conv_args(x, w, mode="int8", stride=stride, padding=padding, groups=groups)
     _check_range("w", a.w, INT4_MIN, INT4_MAX)
     if act_bits == 4:
@@ -164,6 +166,11 @@ def conv2d_int4(x: np.ndarray, w: np.ndarray, *, act_bits: int = 4, stride=1, pa
     y = np.empty((nb, k, e, f), np.int32)
     out = np.empty((m, kg), np.int32)
     masks_x, masks_w = [[] for _ in range(nb)], []
+    w_run, kw_run, violations = w_rows, kw, 0
+    if pe is not None and pe.nm is not None:   # N:M weights read compressed when the layer conforms (as int8)
+        packed, violations = nm_compact(w_rows, r * s, cg, *pe.nm)
+        if violations == 0 and packed.shape[1] < kw:
+            w_run, kw_run = packed, packed.shape[1]
     mode = "int4" if act_bits == 4 else "int8"
     per = pe.elems_per_step(mode) if pe is not None else 1
     use_x = pe is not None and pe.zero_skip is not None and pe.skip_operands in ("activations", "both")
@@ -177,14 +184,19 @@ def conv2d_int4(x: np.ndarray, w: np.ndarray, *, act_bits: int = 4, stride=1, pa
             gemm_w4a8(p, wg, out)
         y[:, g * kg:(g + 1) * kg] = out.reshape(nb, e, f, kg).transpose(0, 3, 1, 2)
         if use_w:
-            masks_w.append(step_masks(w_rows[g * kg:(g + 1) * kg], kw, per))
+            masks_w.append(step_masks(w_run[g * kg:(g + 1) * kg], kw_run, per))
         if use_x:
             for i in range(nb):
                 masks_x[i].append(step_masks(np.ascontiguousarray(p[i * e * f:(i + 1) * e * f, :kw]), kw, per))
     stats = None
     if pe is not None:
-        stats = measure_stats(masks_x if use_x else None, masks_w if use_w else None, e * f, kg, kw, g_n, nb,
+        stats = measure_stats(masks_x if use_x else None, masks_w if use_w else None, e * f, kg, kw_run, g_n, nb,
                               pe, mode)
+        if pe.nm is not None:
+            dense = dense_stats(e * f, kg, kw, g_n, nb, dataclasses.replace(pe, zero_skip=None, nm=None), mode)
+            stats = dataclasses.replace(stats, dense_cycles=dense.cycles, dense_ops=dense.dense_ops,
+                                        skipped_ops=dense.dense_ops - stats.busy_pe_cycles,
+                                        structured=kw_run < kw, nm_violations=violations)
     return Int4Result(y=y[0] if a.unbatched else y, act_bits=act_bits,
                       path=PATH_W4A4 if act_bits == 4 else PATH_W4A8, stats=stats)
 

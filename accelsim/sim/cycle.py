@@ -203,6 +203,8 @@ def _int4_layer(info: LayerInfo, unit: Unit, dataflow: str | None, rng: np.rando
             pe = PEArray.from_unit(unit, info.precision, dataflow, run_as=fmt if how else None)
         except AccelsimError as err:
             return None, {"source": "analytical", "reason": str(err)}
+        if pe.bit_serial is not None:
+            return None, {"source": "analytical", "reason": f"unit {unit.name!r} is bit-serial: not modelled for int4"}
     elif act_bits == 4 and fmt != "int8":
         return None, {"source": "analytical", "reason": f"int4 runs as {fmt} on SIMD unit {unit.name!r}: the "
                                                         "instruction count models int4 unpacked to int8 only"}

@@ -166,3 +166,18 @@ def test_cli_w4a8_layers_run_the_int4_weight_kernel(tmp_path):
                  "quant=int4,a:int8", "--fidelity", "cycle", "--json", str(path)]) == 0
     conv3 = _layers(path)["conv3"]["cycle_detail"]
     assert conv3["path"] == "int4w-nibble" and conv3["act_bits"] == 8 and conv3["elems_per_step"] == 1
+
+
+def test_nm_sparse_int4_weights_shorten_the_stream_like_int8():
+    """2:4 weights on an os array: the conforming layer streams half the steps, exactly as the int8 kernel does."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(-8, 8, (1, 16, 4, 4)).astype(np.int8)
+    w = rng.integers(1, 8, (8, 16, 1, 1)).astype(np.int8)
+    w[:, 1::4] = 0
+    w[:, 2::4] = 0                                     # two zeros in every four channels
+    pe = PEArray(4, 4, "os", lane_bits=4, nm=(2, 4))  # one int4 element per step, like one int8 on 8 bits
+    got = conv2d_int4(x, w, pe=pe)
+    ref = conv2d(x, w, mode="int8", pe=PEArray(4, 4, "os", lane_bits=8, nm=(2, 4)))
+    assert got.stats.structured and got.stats.nm_violations == 0
+    assert got.cycles == ref.cycles and got.cycles < got.stats.dense_cycles
+    assert np.array_equal(got.y, ref.y)
