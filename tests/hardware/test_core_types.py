@@ -20,7 +20,7 @@ REQUIRED = ["cortex-a53", "cortex-a55", "cortex-a57", "cortex-a72", "cortex-a73"
             "cortex-a510", "cortex-a710", "cortex-a715", "cortex-a720", "carmel", "denver2", "cortex-a35"]
 NEW_PROFILES = ["raspberrypi4", "rk3399", "rk3568", "rk3566", "snapdragon810", "jetson_tx2_nx", "snapdragon855plus", "a311d",
                 "snapdragon660", "snapdragon821", "snapdragon410", "raspberrypi3", "raspberrypi_zero2", "snapdragon765g",
-                "snapdragon675",
+                "snapdragon675", "xeon_sapphire_rapids",
                 # held-back devices: spec sheets only
                 "snapdragon888", "snapdragon8gen2", "dimensity9300", "rk3588", "raspberrypi5", "jetson_orin_nano"]
 

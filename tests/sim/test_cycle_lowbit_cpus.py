@@ -88,3 +88,15 @@ def test_int4_cycle_run_uses_given_float_weights():
     r = accelsim.simulate("rk3588", TINY, unit="npu", fidelity="cycle", precision="int4", weights={"conv3": w})
     d = {lr.name: lr.cycle_detail for lr in r.layers}["conv3"]
     assert d["weights"] == "given" and d["path"] == "int4-nibble"
+
+
+@pytest.mark.parametrize("name", accelsim.available_profiles())
+def test_every_cpu_and_mac_array_measures_int4_layers(name):
+    """``--precision int4 --fidelity cycle`` measures every conv / fc layer on every simd and systolic unit:
+    native where the unit lists int4 (the RK3588 NPU), emulated everywhere else."""
+    prof = load_profile(name)
+    for u in (u for u in prof.units if u.cost_model != "simt"):
+        res = accelsim.simulate(prof, TINY, unit=u.name, fidelity="cycle", precision="int4")
+        det = {lr.name: lr.cycle_detail for lr in res.layers if lr.cycle_detail["source"] == "kernel"}
+        assert set(det) == {"conv1", "dw2", "pw2", "conv3", "fc"}, (name, u.name)
+        assert all(d["emulated"] == ("int4" not in u.precisions) for d in det.values()), (name, u.name)
