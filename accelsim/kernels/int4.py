@@ -175,6 +175,9 @@ def conv2d_int4(x: np.ndarray, w: np.ndarray, *, act_bits: int = 4, stride=1, pa
     per = pe.elems_per_step(mode) if pe is not None else 1
     use_x = pe is not None and pe.zero_skip is not None and pe.skip_operands in ("activations", "both")
     use_w = pe is not None and pe.zero_skip is not None and pe.skip_operands in ("weights", "both")
+    if (use_x or use_w) and per > 64:
+        raise AccelsimError(f"pe.lane_bits: {pe.lane_bits} gives {per} {mode} elements per PE step; zero "
+                            "skipping is modelled for at most 64")
     for g in range(g_n):
         p = im2col(x5, g, r, s, *a.stride, e, f, m, kw + kw % 2)       # (m, kw) + one zero column if odd
         wg = w_packed[g * kg:(g + 1) * kg]

@@ -181,3 +181,19 @@ def test_nm_sparse_int4_weights_shorten_the_stream_like_int8():
     assert got.stats.structured and got.stats.nm_violations == 0
     assert got.cycles == ref.cycles and got.cycles < got.stats.dense_cycles
     assert np.array_equal(got.y, ref.y)
+
+
+def test_bad_arguments_are_one_line_errors():
+    x = np.zeros((1, 4, 3, 3), np.int8)
+    w = np.zeros((2, 4, 1, 1), np.int8)
+    with pytest.raises(AccelsimError, match="act_bits: got 2"):
+        conv2d_int4(x, w, act_bits=2)
+    with pytest.raises(AccelsimError, match="w: got value 9; int4 allows -8..7"):
+        conv2d_int4(x, np.full((2, 4, 1, 1), 9, np.int8))
+    with pytest.raises(AccelsimError, match="x: got value -9"):
+        conv2d_int4(np.full((1, 4, 3, 3), -9, np.int8), w)
+    assert conv2d_int4(np.full((1, 4, 3, 3), -9, np.int8), w, act_bits=8).y.shape == (1, 2, 3, 3)   # W4A8: int8 x
+    with pytest.raises(AccelsimError, match="bit-serial"):
+        conv2d_int4(x, w, pe=PEArray(2, 2, lane_bits=8, bit_serial="stripes"))
+    with pytest.raises(AccelsimError, match="at most 64"):
+        conv2d_int4(x, w, pe=PEArray(2, 2, lane_bits=512, zero_skip=1))
