@@ -1,5 +1,6 @@
 """Binary / ternary / int4 cycle runs on the SVE2 phones and the AVX-512 host, counted by hand."""
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,11 @@ def test_cli_low_bit_cycle_runs_on_sve2_and_avx512_chips(profile, precision, tmp
     if precision == "int4":
         assert conv3["emulated"] and conv3["cycle_detail"]["int8"]["vector_bits"] == bits
     else:   # binary / ternary are the cores' own cited rates now, not int8 emulation
-        assert conv3["cycle_detail"]["emulation"] == "" and conv3["cycle_detail"]["vector_bits"] == bits
+        d = conv3["cycle_detail"]
+        assert d["emulation"] == "" and d["vector_bits"] == bits
+        # one big core: 4 vector instructions per cycle on the X3 / X4 (four 128-bit pipes), 2 on Golden Cove
+        assert d["core_speed"] == 1.0 and d["issue_per_cycle"] == pytest.approx(2.0 if bits == 512 else 4.0, abs=1e-3)
+        assert d["cycles"] == math.ceil(d["instructions"] / d["issue_per_cycle"])
 
 
 def test_sve2_binary_beats_int8_on_the_x3():
