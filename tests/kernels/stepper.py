@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-MODE_BITS = {"binary": 1, "ternary": 2, "int8": 8}
+MODE_BITS = {"binary": 1, "ternary": 2, "int4": 4, "int8": 8}
 
 
 def lower(x, w, stride, pad, groups, pad_value=0):

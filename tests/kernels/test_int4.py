@@ -197,3 +197,31 @@ def test_bad_arguments_are_one_line_errors():
         conv2d_int4(x, w, pe=PEArray(2, 2, lane_bits=8, bit_serial="stripes"))
     with pytest.raises(AccelsimError, match="at most 64"):
         conv2d_int4(x, w, pe=PEArray(2, 2, lane_bits=512, zero_skip=1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_int4_pe_cycles_match_the_brute_force_stepper(data):
+    """Dense, zero-skipping and N:M runs of int4 layers against tests/kernels/stepper.py (stepped cycle by cycle)."""
+    from tests.kernels.stepper import step_conv
+    act_bits = data.draw(st.sampled_from([4, 8]))
+    df = data.draw(st.sampled_from(["os", "ws", "is"]))
+    rows, cols = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
+    lane_bits = data.draw(st.sampled_from([8, 16, 32]))
+    gran = data.draw(st.sampled_from([None, 1, 2]))
+    operands = data.draw(st.sampled_from(["weights", "activations", "both"])) if gran else "weights"
+    groups = data.draw(st.integers(1, 2))
+    cg, kg = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 4))
+    r, stride, pad = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 2)), data.draw(st.integers(0, 1))
+    h = data.draw(st.integers(r, 5))
+    density = data.draw(st.sampled_from([0.2, 0.6, 1.0]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
+    lo, hi = (-8, 8) if act_bits == 4 else (-128, 128)
+    x = rng.integers(lo, hi, (1, cg * groups, h, h)).astype(np.int8)
+    w = (rng.integers(-8, 8, (kg * groups, cg, r, r)) * (rng.random((kg * groups, cg, r, r)) < density)).astype(np.int8)
+    x = (x * (rng.random(x.shape) < density)).astype(np.int8)
+    pe = PEArray(rows, cols, df, lane_bits=lane_bits, zero_skip=gran, skip_operands=operands)
+    got = conv2d_int4(x, w, act_bits=act_bits, stride=stride, padding=pad, groups=groups, pe=pe).stats
+    cycles, busy, dense, folds = step_conv(x, w, "int4" if act_bits == 4 else "int8", stride, pad, groups, rows, cols,
+                                           df, lane_bits, gran, operands)
+    assert (got.cycles, got.busy_pe_cycles, got.dense_ops, got.folds) == (cycles, busy, dense, folds)
