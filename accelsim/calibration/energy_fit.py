@@ -26,7 +26,6 @@ from accelsim.calibration.energy_validate import (DEFAULT_ENERGY_CALIBRATION, DE
 from accelsim.calibration.table import read_table
 from accelsim.calibration.terms import resolve_row
 from accelsim.errors import AccelsimError
-from accelsim.hardware.calibration import apply_calibration
 from accelsim.hardware.energy_calibration import apply_factors
 
 HELD_BACK = ("jetson_xavier_nx", "jetson_agx_orin", "jetson_orin_nx", "myriadx")
@@ -39,21 +38,28 @@ HEADER = """\
 
 
 def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, str, float, float]]:
-    """(row id, unit kind, A, B) per usable row: predicted power = A + f * B; and the measured power."""
+    """(row id, unit kind, A, B) per usable row: predicted power = A + f * B; and the measured power.
+
+    Each row runs under its framework's runtime with calibration.yaml's runtime factors, as
+    ``accelsim validate`` prices it."""
+    from accelsim.calibration.rt_terms import row_setup
+    from accelsim.runtime import runtime_factors
+
+    rf = runtime_factors(calibration) if calibration else {}
     terms = []
     profiles: dict = {}
     for row in read_table(table):
         if row.soc in HELD_BACK:
             raise AccelsimError(f"row {row.id}: {row.soc} is held back for validation; never fit to it")
         try:
-            prof, unit, wl = resolve_row(row, profiles)
+            prof, unit, wl, rt, cores, _ = row_setup(row, profiles, None)
             scope_of(row)
             meas_w = measured_mj(row) / row.latency_ms
         except AccelsimError:
             continue
-        prof = apply_calibration(prof, calibration) if calibration else prof
-        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.kind: 1e-9}), unit, wl)
-        e1, ms1, _ = predict_row(row, prof, unit, wl)
+        cal = str(calibration) if calibration else None
+        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.kind: 1e-9}), unit, wl, rt, cores, rf, cal)
+        e1, ms1, _ = predict_row(row, prof, unit, wl, rt, cores, rf, cal)
         a, p1 = e0 / ms0, e1 / ms1
         terms.append((row.id, unit.kind, a, p1 - a, meas_w))
     return terms
