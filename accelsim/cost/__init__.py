@@ -47,7 +47,8 @@ def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, prof
     if unit.cost_model == "systolic":
         bw = profile.dram.bandwidth_gbps if profile is not None and not profile.dram.unlimited else None
         return model(info, unit, dataflow, mapping=mapping,
-                     dram_bytes_per_cycle=bw / unit.clock_ghz if bw else None, residency=residency)
+                     dram_bytes_per_cycle=bw / unit.clock_ghz if bw else None, residency=residency,
+                     dram_pj_per_byte=profile.dram.energy_pj_per_byte if profile is not None else None)
     memories = profile.unit_memories(unit) if profile is not None else []
     return model(info, unit, memories=memories, threads=threads)
 

@@ -37,8 +37,11 @@ balanced tiles of every fold count k) and the p values the distinct
 ``ceil(groups / k)``: sets that depend on the layer only, filtered by what the
 array holds, so a bigger array always searches a superset of a smaller one's
 mappings and is never slower. The objective is the layer's roofline time in
-cycles (compute against DRAM transfer for the mapping's fold counts), ties
-broken by fewer cycles, then fewer DRAM bytes. All candidates of a layer are
+cycles (compute against DRAM transfer for the mapping's fold counts); among
+equally fast mappings (a memory-bound layer, where many tilings hide under the
+transfer) the one that spends least energy moving operands wins (DRAM bytes x
+the DRAM's pJ/B + scratchpad accesses x the SRAM's pJ/B, when ``pj_per_byte``
+is given), then fewer cycles, then fewer DRAM bytes. All candidates of a layer are
 priced in one vectorized NumPy expression (tens of microseconds per layer).
 """
 from __future__ import annotations
@@ -115,6 +118,19 @@ def out_block_bytes(ofmap_bytes, m: int, n: int, groups: int, used_rows, used_co
     return np.asarray(used_rows, dtype=np.float64) * np.asarray(used_cols, dtype=np.float64) * per_elem
 
 
+def sram_words(m: int, n: int, kw: int, groups: int, row_folds, col_folds, dataflow: str):
+    """(ifmap reads, filter reads, ofmap writes) in scratchpad words of a mapping's fold counts (SCALE-Sim's
+    counts, as :func:`accelsim.cost.systolic.sram_accesses`): the operand that is not held is re-read once per
+    fold of the other dimension."""
+    fr, fc = np.asarray(row_folds, dtype=np.float64), np.asarray(col_folds, dtype=np.float64)
+    m, n, kw, g = float(m), float(n), float(kw), float(groups)
+    if dataflow == "os":
+        return g * m * kw * fc, g * n * kw * fr, g * m * n + 0 * fr
+    if dataflow == "ws":
+        return g * m * kw * fc, g * n * kw + 0 * fr, g * m * n * fr
+    return g * m * kw + 0 * fr, g * n * kw * fc, g * m * n * fr
+
+
 def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
     """Array cycles of a layer run as ``folds`` pipelined folds (module docstring)."""
     folds, t, ur, uc = (np.asarray(x, dtype=I64) for x in (folds, t, used_rows, used_cols))
@@ -139,7 +155,8 @@ def _cached(m, n, kw, groups, rows, cols, dataflows, key) -> ArrayMapping:
 
 def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
                  stream_fraction: float = 1.0, compute_scale: float = 1.0, operand_bytes=None, capacities=None,
-                 bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None
+                 bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None,
+                 pj_per_byte: tuple[float, float] | None = None, word_bytes: tuple[float, float] = (1.0, 1.0)
                  ) -> ArrayMapping:
     """The fastest mapping of ``groups`` GEMMs (m x kw by kw x n) on a ``rows`` x ``cols`` array.
 
@@ -151,6 +168,9 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
     ``bytes_per_cycle`` (the DRAM rate) the objective is the roofline
     ``max(compute, transfer)``, else compute alone. ``residency`` is the memory
     plan's (share of input bytes on chip, output on chip) for the layer.
+    ``pj_per_byte`` (DRAM, SRAM) breaks ties in time on the data-movement
+    energy, with ``word_bytes`` (activation, weight) the bytes of a scratchpad
+    word (SCALE-Sim's access counts, accelsim/cost/systolic.py).
     """
     best, best_key = None, None
     g = max(1, int(groups))
@@ -174,8 +194,13 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
             ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities, residency, block)
             traffic = ri + rw + rp + wo
         objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
-        i = int(np.lexsort((traffic, cyc, objective))[0])
-        key = (float(objective[i]), int(cyc[i]), float(traffic[i]))
+        energy = np.zeros_like(compute)
+        if pj_per_byte is not None:
+            ri_w, rf_w, wo_w = sram_words(m, n, kw, g, fr, fc, df)
+            sram_b = (ri_w + wo_w) * word_bytes[0] + rf_w * word_bytes[1]
+            energy = traffic * pj_per_byte[0] + sram_b * pj_per_byte[1]
+        i = int(np.lexsort((traffic, cyc, energy, objective))[0])
+        key = (float(objective[i]), float(energy[i]), int(cyc[i]), float(traffic[i]))
         if best_key is None or key < best_key:
             best_key = key
             best = ArrayMapping(df, int(tr[i]), int(tc[i]), int(p[i]), int(fr[i]), int(fc[i]), int(folds[i]),
