@@ -1,11 +1,12 @@
-"""Fit one busy-power factor per unit kind to measured average power; write ``energy_calibration.yaml``.
+"""Fit one busy-power factor per calibration group to measured average power; write ``energy_calibration.yaml``.
 
     python -m accelsim.calibration.energy_fit [--table CSV] [--out PATH]
 
 The quantity fitted is the average power at each row's scope (energy /
 latency), the part the energy model owns: a row's predicted power is
 ``A + f x B`` where ``B`` is what the unit's busy power and leakage add at
-the row's scope and ``f`` the factor of the unit's kind. Each kind's factor
+the row's scope and ``f`` the factor of the unit's calibration group (``Unit.group``:
+nvidia_gpu for Jetson GPUs, so phone GPUs keep their own figures). Each factor
 minimises the squared log error over its rows (bounded to [0.2, 5]). Board idle
 power, PSU efficiency and DRAM energies are cited figures and not fitted.
 Held-back devices (Jetson Xavier NX, AGX Orin, Orin NX, the Myriad X stick)
@@ -32,13 +33,13 @@ HELD_BACK = ("jetson_xavier_nx", "jetson_agx_orin", "jetson_orin_nx", "myriadx")
 BOUNDS = (0.2, 5.0)
 HEADER = """\
 # Written by `python -m accelsim.calibration.energy_fit` from the energy table below: do not edit by hand.
-# busy_power_factor: multiplier of each unit's busy power and leakage, per unit kind, fitted to the
+# busy_power_factor: multiplier of each unit's busy power and leakage, per calibration group, fitted to the
 # measured average power at each row's scope (accelsim/hardware/energy_calibration.py).
 """
 
 
 def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, str, float, float]]:
-    """(row id, unit kind, A, B) per usable row: predicted power = A + f * B; and the measured power.
+    """(row id, calibration group, A, B) per usable row: predicted power = A + f * B; and the measured power.
 
     Each row runs under its framework's runtime with calibration.yaml's runtime factors, as
     ``accelsim validate`` prices it."""
@@ -58,15 +59,15 @@ def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, s
         except AccelsimError:
             continue
         cal = str(calibration) if calibration else None
-        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.kind: 1e-9}), unit, wl, rt, cores, rf, cal)
+        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.group: 1e-9}), unit, wl, rt, cores, rf, cal)
         e1, ms1, _ = predict_row(row, prof, unit, wl, rt, cores, rf, cal)
         a, p1 = e0 / ms0, e1 / ms1
-        terms.append((row.id, unit.kind, a, p1 - a, meas_w))
+        terms.append((row.id, unit.group, a, p1 - a, meas_w))
     return terms
 
 
 def fit_factors(table: str | Path, calibration: Path | None) -> dict:
-    """Fitted factors per kind, the rows used, and the power error before and after."""
+    """Fitted factors per calibration group, the rows used, and the power error before and after."""
     terms = _row_terms(table, calibration)
     factors, rows_used = {}, {}
     for kind in sorted({t[1] for t in terms}):
