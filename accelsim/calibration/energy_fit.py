@@ -7,7 +7,9 @@ latency), the part the energy model owns: a row's predicted power is
 ``A + f x B`` where ``B`` is what the unit's busy power and leakage add at
 the row's scope and ``f`` the factor of the unit's calibration group (``Unit.group``:
 nvidia_gpu for Jetson GPUs, so phone GPUs keep their own figures). Each factor
-minimises the squared log error over its rows (bounded to [0.2, 5]). Board idle
+minimises the squared log error over its rows (bounded to [0.2, 5]); groups with
+fewer than ten rows share one factor (``parameters`` in the file), so there is at
+most one fitted parameter per ten rows. Board idle
 power, PSU efficiency and DRAM energies are cited figures and not fitted.
 Held-back devices (Jetson Xavier NX, AGX Orin, Orin NX, the Myriad X stick)
 are refused.
@@ -31,6 +33,7 @@ from accelsim.hardware.energy_calibration import apply_factors
 
 HELD_BACK = ("jetson_xavier_nx", "jetson_agx_orin", "jetson_orin_nx", "myriadx")
 BOUNDS = (0.2, 5.0)
+ROWS_PER_PARAMETER = 10
 HEADER = """\
 # Written by `python -m accelsim.calibration.energy_fit` from the energy table below: do not edit by hand.
 # busy_power_factor: multiplier of each unit's busy power and leakage, per calibration group, fitted to the
@@ -66,25 +69,44 @@ def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, s
     return terms
 
 
+def parameter_pools(terms) -> list[list[str]]:
+    """Groups sharing one fitted factor: a group with at least ``ROWS_PER_PARAMETER`` rows gets its own, the
+    smaller ones share one while the fit keeps at most one parameter per ``ROWS_PER_PARAMETER`` rows."""
+    counts: dict[str, int] = {}
+    for t in terms:
+        counts[t[1]] = counts.get(t[1], 0) + 1
+    own = sorted(g for g, n in counts.items() if n >= ROWS_PER_PARAMETER)
+    rest = sorted(g for g, n in counts.items() if n < ROWS_PER_PARAMETER)
+    pools = [[g] for g in own]
+    if rest:
+        if (len(pools) + 1) * ROWS_PER_PARAMETER <= sum(counts.values()) or not pools:
+            pools.append(rest)      # the small groups share one factor while the budget allows
+        else:                       # no budget left: they join the largest pool
+            pools[0] = pools[0] + rest
+    return pools
+
+
 def fit_factors(table: str | Path, calibration: Path | None) -> dict:
     """Fitted factors per calibration group, the rows used, and the power error before and after."""
     terms = _row_terms(table, calibration)
-    factors, rows_used = {}, {}
-    for kind in sorted({t[1] for t in terms}):
-        mine = [t for t in terms if t[1] == kind]
+    factors, rows_used, params = {}, {}, []
+    for pool in parameter_pools(terms):
+        mine = [t for t in terms if t[1] in pool]
 
         def loss(f, mine=mine):
             return sum((math.log(a + f * b) - math.log(m)) ** 2 for _, _, a, b, m in mine)
 
         res = minimize_scalar(loss, bounds=BOUNDS, method="bounded")
-        factors[kind] = round(float(res.x), 4)
-        rows_used[kind] = [t[0] for t in mine]
+        for g in pool:
+            factors[g] = round(float(res.x), 4)
+            rows_used[g] = [t[0] for t in mine if t[1] == g]
+        params.append({"groups": pool, "rows": len(mine), "factor": round(float(res.x), 4)})
 
     def median_ape(f_of):
         apes = sorted(abs(a + f_of(k) * b - m) / m for _, k, a, b, m in terms)
         return round(apes[len(apes) // 2], 4) if apes else None
 
-    return {"busy_power_factor": factors, "rows_used": rows_used,
+    return {"busy_power_factor": factors, "parameters": params, "rows_used": rows_used,
             "power_median_ape_before": median_ape(lambda k: 1.0),
             "power_median_ape_after": median_ape(lambda k: factors[k])}
 
