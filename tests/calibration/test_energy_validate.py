@@ -75,3 +75,15 @@ def test_rows_are_priced_under_the_runtime_latency_validation_uses():
             assert r.predicted_ms == pytest.approx(latency[rid].predicted_ms, rel=1e-6), rid
     assert {energy[i].runtime for i in ("RPI4-1", "RPI4-5", "AGXX-C2")} == {"tflite-ruy"}
     assert energy["RPI4-2"].runtime == "armnn"     # a TFLite model run through Arm NN's parser
+
+
+def test_energy_fit_keeps_one_parameter_per_ten_rows():
+    from accelsim.calibration.energy_fit import ROWS_PER_PARAMETER
+
+    fit = fit_factors(TABLE, None)
+    rows = sum(p["rows"] for p in fit["parameters"])
+    assert rows == 21 and len(fit["parameters"]) * ROWS_PER_PARAMETER <= rows
+    # groups of a shared parameter carry its one value; every group a row uses has a factor
+    for p in fit["parameters"]:
+        assert {fit["busy_power_factor"][g] for g in p["groups"]} == {p["factor"]}
+    assert set(fit["busy_power_factor"]) == {"cpu", "nvidia_gpu", "vpu"}
