@@ -87,3 +87,21 @@ def test_energy_fit_keeps_one_parameter_per_ten_rows():
     for p in fit["parameters"]:
         assert {fit["busy_power_factor"][g] for g in p["groups"]} == {p["factor"]}
     assert set(fit["busy_power_factor"]) == {"cpu", "nvidia_gpu", "vpu"}
+
+
+def test_a_run_under_the_rows_runtime_is_what_validation_predicts():
+    # `accelsim run --runtime` and `accelsim validate` price a row alike: calibration.yaml's runtime factors on
+    # the spec efficiencies (not on top of its per-unit factors as well) and the energy factors
+    from accelsim.calibration.calibrate import DEFAULT_OUT
+    from accelsim.calibration.energy_validate import DEFAULT_ENERGY_CALIBRATION
+    import accelsim
+
+    rows = {r.id: r for r in validate_energy(TABLE, DEFAULT_OUT, DEFAULT_ENERGY_CALIBRATION).rows}
+    for rid, chip, net, prec in (("RPI4-7", "raspberrypi4", "mobilenet_v2", "fp32"),
+                                 ("RPI4-1", "raspberrypi4", "resnet50", "fp32")):
+        row = rows[rid]
+        run = accelsim.simulate(chip, net, unit="cpu", precision=prec, threads=4, runtime=row.runtime)
+        assert run.latency_ms == pytest.approx(row.predicted_ms, rel=1e-9)
+        assert row.scope == "wall" or rid == "RPI4-7"
+        psu = load_profile(chip).power.psu_efficiency if row.scope == "wall" else 1.0   # wall: board / PSU
+        assert run.board_energy_mj / psu == pytest.approx(row.predicted_mj, rel=1e-9)
