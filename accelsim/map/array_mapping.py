@@ -41,7 +41,12 @@ cycles (compute against DRAM transfer for the mapping's fold counts); among
 equally fast mappings (a memory-bound layer, where many tilings hide under the
 transfer) the one that spends least energy moving operands wins (DRAM bytes x
 the DRAM's pJ/B + scratchpad accesses x the SRAM's pJ/B, when ``pj_per_byte``
-is given), then fewer cycles, then fewer DRAM bytes. All candidates of a layer are
+is given), then fewer cycles, then fewer DRAM bytes. With a memory plan's
+residency (inputs or output kept on chip), the candidates are the mappings
+moving no more DRAM bytes than the layer's best mapping alone does (the
+no-reuse schedule, always among them): keeping a tensor on chip removes
+traffic, and the mapper may not spend the room on bigger tiles whose partial
+sums spill (a few cycles for twice the bytes). All candidates of a layer are
 priced in one vectorized NumPy expression (tens of microseconds per layer).
 """
 from __future__ import annotations
@@ -51,7 +56,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from accelsim.map.traffic import ORDERS, loop_order_traffic
+from accelsim.map.traffic import ORDERS, loop_order_traffic, resident_shares
 
 I64 = np.int64
 DATAFLOWS = ("os", "ws", "is")
@@ -172,6 +177,13 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
     energy, with ``word_bytes`` (activation, weight) the bytes of a scratchpad
     word (SCALE-Sim's access counts, accelsim/cost/systolic.py).
     """
+    cap = None
+    if residency is not None and operand_bytes is not None and resident_shares(residency) != (1.0, 1.0):
+        # the plan only removes traffic: never a mapping that moves more DRAM bytes than the layer alone
+        alone = search_mapping(m, n, kw, groups, rows, cols, dataflows, stream_fraction=stream_fraction,
+                               compute_scale=compute_scale, operand_bytes=operand_bytes, capacities=capacities,
+                               bytes_per_cycle=bytes_per_cycle, pj_per_byte=pj_per_byte, word_bytes=word_bytes)
+        cap = mapping_traffic(alone, m, n, groups, operand_bytes, capacities)
     best, best_key = None, None
     g = max(1, int(groups))
     p_all = balanced_sizes(g)
@@ -193,6 +205,12 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
             block = out_block_bytes(operand_bytes[2], m, n, g, p * tr, p * tc, df)
             ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities, residency, block)
             traffic = ri + rw + rp + wo
+        if cap is not None:
+            ok = traffic <= cap * (1 + 1e-12)
+            if not ok.any():
+                continue
+            p, tr, tc, fr, fc, folds, cyc, compute, order, traffic = (
+                x[ok] for x in (p, tr, tc, fr, fc, folds, cyc, compute, order, traffic))
         objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
         energy = np.zeros_like(compute)
         if pj_per_byte is not None:
@@ -206,3 +224,13 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
             best = ArrayMapping(df, int(tr[i]), int(tc[i]), int(p[i]), int(fr[i]), int(fc[i]), int(folds[i]),
                                 int(t_kept), int(cyc[i]), ORDERS[int(order[i])])
     return best
+
+
+def mapping_traffic(mapping: ArrayMapping, m: int, n: int, groups: int, operand_bytes, capacities,
+                    residency: tuple[float, bool] | None = None) -> float:
+    """DRAM bytes of ``mapping`` under its cheapest loop order (as :func:`search_mapping` prices it)."""
+    block = out_block_bytes(operand_bytes[2], m, n, max(1, int(groups)), mapping.used_rows, mapping.used_cols,
+                            mapping.dataflow)
+    parts = loop_order_traffic(*operand_bytes, mapping.row_folds, mapping.col_folds, mapping.dataflow,
+                               *capacities, residency, block)[:4]
+    return float(sum(float(x) for x in parts))
