@@ -56,6 +56,42 @@ def test_bigger_array_never_slower(wl, u, dr, dc):
     assert _ms(wl, **dict(u, rows=u["rows"] + dr, cols=u["cols"] + dc)) <= _ms(wl, **u) * (1 + 1e-12)
 
 
+def _skipping(u, dataflow, gran):
+    """The test unit with an array of ``dataflow`` that skips zero weights in blocks of ``gran`` steps."""
+    prof = npu_profile(**u)
+    unit = prof.units[0]
+    unit = unit.model_copy(update={"zero_skip": ZeroSkip(granularity=gran, operands="weights"),
+                                   "array": unit.array.model_copy(update={"dataflow": dataflow})})
+    return prof.model_copy(update={"units": [unit]})
+
+
+@SETTINGS
+@given(wl=layers(), u=units(), dr=st.integers(0, 64), dc=st.integers(0, 64), df=st.sampled_from(["os", "ws", "is"]),
+       gran=st.sampled_from([1, 4]), sparsity=st.sampled_from([None, "prune=0.5", "prune=0.9", "prune=2:4"]))
+def test_bigger_zero_skipping_array_never_slower_on_pruned_layers(wl, u, dr, dc, df, gran, sparsity):
+    """More PEs of the same kind (MACs per cycle grow with rows x cols, as npu_profile and the sweeps'
+    overrides do) on a zero-skipping unit, dense or pruned layers: never slower."""
+    w = apply_spec(wl, sparsity) if sparsity else wl
+    big = dict(u, rows=u["rows"] + dr, cols=u["cols"] + dc)
+    small_ms = accelsim.simulate(_skipping(u, df, gran), w).latency_ms
+    assert accelsim.simulate(_skipping(big, df, gran), w).latency_ms <= small_ms * (1 + 1e-12)
+
+
+def test_bigger_zero_skipping_npu_never_slower_on_pruned_mobilenet_v2():
+    """generic_npu, os, skipping zero weights one at a time, grown through the profile overrides (which scale
+    every format's MACs per cycle with rows x cols), on MobileNet-V2 pruned to 90%."""
+    from accelsim.dse.profile_fields import apply_overrides
+    wl = apply_spec(accelsim.load_workload("mobilenet_v2"), "prune=0.9")
+    ms = []
+    for n in (32, 64, 128):
+        prof = apply_overrides(accelsim.load_profile("generic_npu"), {
+            "units.npu.zero_skip": {"granularity": 1}, "units.npu.array.dataflow": "os",
+            "units.npu.array.rows": n, "units.npu.array.cols": n})
+        assert prof.units[0].precisions["int8"].macs_per_cycle == n * n
+        ms.append(accelsim.simulate(prof, wl).latency_ms)
+    assert ms[2] <= ms[1] <= ms[0]
+
+
 @SETTINGS
 @given(wl=layers(), u=units(), f=st.sampled_from([2, 4, 16]))
 def test_more_sram_bandwidth_or_clock_never_slower(wl, u, f):
