@@ -131,3 +131,17 @@ def test_streams_and_partitioned_runs_price_the_plan_like_simulate():
     table = CostTable(wl, prof)
     run = accelsim.simulate(prof, wl)
     assert [table.analytical(i, "npu").dram_bytes for i in range(len(wl))] == [lr.dram_bytes for lr in run.layers]
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=random_graphs(), dr=st.integers(0, 40), dc=st.integers(0, 40), f=st.sampled_from([2, 4, 16]),
+       grow=st.sampled_from(["ifmap_b", "filter_b", "ofmap_b", "bandwidth_gbps"]),
+       bw=st.sampled_from([1.0, 10.0, 64.0]))
+def test_networks_with_the_plan_never_slower_on_a_bigger_array_or_more_sram_or_bandwidth(case, dr, dc, f, grow, bw):
+    """The plan keeps more on chip with more SRAM, and the mapper may not trade its room for spills."""
+    wl, (ifmap_b, filter_b, ofmap_b), array = case
+    u = dict(rows=array, cols=array, ifmap_b=ifmap_b, filter_b=filter_b, ofmap_b=ofmap_b, bandwidth_gbps=bw)
+    base = accelsim.simulate(npu_profile(**u), wl).latency_ms
+    bigger = accelsim.simulate(npu_profile(**dict(u, rows=array + dr, cols=array + dc)), wl).latency_ms
+    more = accelsim.simulate(npu_profile(**dict(u, **{grow: u[grow] * f})), wl).latency_ms
+    assert bigger <= base * (1 + 1e-12) and more <= base * (1 + 1e-12)
