@@ -118,7 +118,8 @@ def _block_zero_probability(c: Compression, consecutive: int, independent: int) 
     return run ** independent
 
 
-def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> tuple[float, float]:
+def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None, lanes: int | None = None
+                   ) -> tuple[float, float]:
     """(share of the streamed steps a fold still takes, share of the MACs executed) under zero skipping.
 
     Follows the PE-array model of ``accelsim.kernels.cycles`` in expectation:
@@ -133,13 +134,23 @@ def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> 
     filters); in ws the weights sit still and a fold could only be skipped
     when all its weights are zero, which pruning essentially never makes.
     Activation zeros are data, not compression, and are not modelled here.
+    ``lanes``: the distinct PEs a mapping walks in lockstep (the filters on the
+    used columns in os, the window positions on the used rows in is); default:
+    what SCALE-Sim's whole-array mapping uses.
     """
+    streams, fraction = _skip_streams(info, unit, dataflow, None if lanes is None else (lanes,))
+    return streams[0], fraction
+
+
+def _skip_streams(info: LayerInfo, unit: Unit, dataflow: str | None, lanes_list) -> tuple[list[float], float]:
+    """:func:`skip_fractions` for each lane count of ``lanes_list`` (None: the whole array's) at once."""
     zs = getattr(unit, "zero_skip", None)
     comp = info.compression
     g = gemm_of(info)
+    ones = [1.0] * (1 if lanes_list is None else len(lanes_list))
     if (zs is None or zs.operands == "activations" or comp.sparsity == 0.0 or comp.hash_buckets is not None
             or not info.weight_params or g is None):
-        return 1.0, 1.0
+        return ones, 1.0
     _, spec, _ = execution_format(unit, info.precision, info.name)
     e = max(1, int(spec.macs_per_cycle // unit.pe_count))
     steps = math.ceil(g.kw / e)
@@ -147,21 +158,36 @@ def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> 
     if unit.array is not None:
         df = dataflow or unit.array.dataflow
         if df == "ws":
-            return 1.0, 1.0
+            return ones, 1.0
         if df == "os":
-            t, lanes, q = steps, min(unit.array.cols, g.n), _block_zero_probability(comp, gran * e, 1)
+            t, whole, q = steps, min(unit.array.cols, g.n), _block_zero_probability(comp, gran * e, 1)
         else:
-            t, lanes, q = g.n, min(unit.array.rows, steps), _block_zero_probability(comp, e, gran)
+            t, whole, q = g.n, min(unit.array.rows, steps), _block_zero_probability(comp, e, gran)
     else:
-        t, lanes, q = steps, min(unit.pe_count, g.n), _block_zero_probability(comp, gran * e, 1)
+        t, whole, q = steps, min(unit.pe_count, g.n), _block_zero_probability(comp, gran * e, 1)
     blocks = math.ceil(t / gran)
     p = 1.0 - q
     mean = blocks * p
     balanced = comp.structure == "nm" and (unit.array is None or df == "os")
     sd = 0.0 if balanced else math.sqrt(blocks * p * (1.0 - p))
-    z = NormalDist().inv_cdf((lanes - 0.375) / (lanes + 0.25)) if lanes > 1 else 0.0
-    stream = min(1.0, min(blocks, mean + z * sd) * gran / t)
-    return stream, min(1.0, mean * gran / t)
+    streams = []
+    for lanes in ((whole,) if lanes_list is None else (max(1, int(k)) for k in lanes_list)):
+        z = NormalDist().inv_cdf((lanes - 0.375) / (lanes + 0.25)) if lanes > 1 else 0.0
+        streams.append(min(1.0, min(blocks, mean + z * sd) * gran / t))
+    return streams, min(1.0, mean * gran / t)
+
+
+def stream_fractions_by_lanes(info: LayerInfo, unit: Unit, dataflows) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """Per dataflow, the stream share of a fold with 1, 2, ... lanes in lockstep (:func:`skip_fractions`), for
+    the auto mapper, whose mappings may use part of the array: (dataflow, shares) pairs, shares[k - 1] for k
+    lanes (k up to the array's columns in os, rows in is); () when nothing is skipped."""
+    out = []
+    for df in dataflows:
+        if df == "ws" or skip_fractions(info, unit, df)[1] >= 1.0:
+            continue
+        most = unit.array.cols if df == "os" else unit.array.rows
+        out.append((df, tuple(_skip_streams(info, unit, df, range(1, int(most) + 1))[0])))
+    return tuple(out)
 
 
 def structured_fraction(info: LayerInfo, unit: Unit) -> float:

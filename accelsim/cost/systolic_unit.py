@@ -5,7 +5,7 @@ import dataclasses
 import math
 
 from accelsim.cost.base import LayerCost
-from accelsim.cost.compression import plan_layer, structured_fraction
+from accelsim.cost.compression import plan_layer, stream_fractions_by_lanes, structured_fraction
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
 from accelsim.cost.systolic import (cycles_per_fold, dram_traffic, dram_traffic_parts, fold_counts, gemm_cycles,
@@ -194,7 +194,8 @@ def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes
     if dram_pj is not None and unit.sram is not None:   # ties in time go to the mapping moving data cheapest
         energy = dict(pj_per_byte=(float(dram_pj), float(unit.sram.energy_pj_per_byte)),
                       word_bytes=(float(info.act_bytes_per_elem), plan.weight_word_bits / 8))
-    return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows,
+    lanes = stream_fractions_by_lanes(info, unit, dataflows)   # zero skipping by the lanes a mapping uses
+    return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows, stream_by_lanes=lanes,
                         stream_fraction=plan.stream_fraction, compute_scale=scale, operand_bytes=operand_bytes,
                         capacities=caps, bytes_per_cycle=bytes_per_cycle, residency=residency, **energy)
 

@@ -161,8 +161,8 @@ def _cached(m, n, kw, groups, rows, cols, dataflows, key) -> ArrayMapping:
 def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
                  stream_fraction: float = 1.0, compute_scale: float = 1.0, operand_bytes=None, capacities=None,
                  bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None,
-                 pj_per_byte: tuple[float, float] | None = None, word_bytes: tuple[float, float] = (1.0, 1.0)
-                 ) -> ArrayMapping:
+                 pj_per_byte: tuple[float, float] | None = None, word_bytes: tuple[float, float] = (1.0, 1.0),
+                 stream_by_lanes=None) -> ArrayMapping:
     """The fastest mapping of ``groups`` GEMMs (m x kw by kw x n) on a ``rows`` x ``cols`` array.
 
     ``stream_fraction`` shortens each fold's stream (zero skipping);
@@ -176,20 +176,25 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
     ``pj_per_byte`` (DRAM, SRAM) breaks ties in time on the data-movement
     energy, with ``word_bytes`` (activation, weight) the bytes of a scratchpad
     word (SCALE-Sim's access counts, accelsim/cost/systolic.py).
+    ``stream_by_lanes``: (dataflow, shares) pairs replacing ``stream_fraction``
+    (a dataflow not listed skips nothing) by a share per lockstep lane count (zero skipping:
+    shares[k - 1] when the mapping's fold walks k distinct filters, os: its used
+    columns, or k window positions, is: its used rows), so a mapping on part
+    of a bigger array skips as well as the smaller array does.
     """
     cap = None
     if residency is not None and operand_bytes is not None and resident_shares(residency) != (1.0, 1.0):
         # the plan only removes traffic: never a mapping that moves more DRAM bytes than the layer alone
         alone = search_mapping(m, n, kw, groups, rows, cols, dataflows, stream_fraction=stream_fraction,
                                compute_scale=compute_scale, operand_bytes=operand_bytes, capacities=capacities,
-                               bytes_per_cycle=bytes_per_cycle, pj_per_byte=pj_per_byte, word_bytes=word_bytes)
+                               bytes_per_cycle=bytes_per_cycle, pj_per_byte=pj_per_byte, word_bytes=word_bytes,
+                               stream_by_lanes=stream_by_lanes)
         cap = mapping_traffic(alone, m, n, groups, operand_bytes, capacities)
     best, best_key = None, None
     g = max(1, int(groups))
     p_all = balanced_sizes(g)
     for df in dataflows:
         hr, hc, t = held_dims(m, n, kw, df)
-        t_kept = max(1, int(np.ceil(t * stream_fraction))) if t else 0
         p = p_all[(p_all <= rows) & (p_all <= cols)][:, None, None]
         tr = balanced_sizes(hr)[None, :, None]
         tc = balanced_sizes(hc)[None, None, :]
@@ -197,6 +202,13 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
         p, tr, tc = (np.broadcast_to(x, legal.shape)[legal] for x in (p, tr, tc))
         fr, fc = -(-hr // tr), -(-hc // tc)
         folds = (-(-g // p)) * fr * fc
+        shares = None if stream_by_lanes is None else dict(stream_by_lanes).get(df, (1.0,))
+        if shares is not None:
+            lanes = np.minimum(p * (tc if df == "os" else tr), len(shares))
+            share = np.asarray(shares, dtype=np.float64)[lanes - 1]
+        else:
+            share = np.full(folds.shape, float(stream_fraction))
+        t_kept = np.maximum(1, np.ceil(t * share)).astype(I64) if t else np.zeros(folds.shape, dtype=I64)
         cyc = mapping_cycles(folds, t_kept, p * tr, p * tc, df)
         compute = np.ceil(cyc * compute_scale)
         order = np.zeros(compute.shape, dtype=I64)
@@ -209,8 +221,8 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
             ok = traffic <= cap * (1 + 1e-12)
             if not ok.any():
                 continue
-            p, tr, tc, fr, fc, folds, cyc, compute, order, traffic = (
-                x[ok] for x in (p, tr, tc, fr, fc, folds, cyc, compute, order, traffic))
+            p, tr, tc, fr, fc, folds, cyc, compute, order, traffic, t_kept = (
+                x[ok] for x in (p, tr, tc, fr, fc, folds, cyc, compute, order, traffic, t_kept))
         objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
         energy = np.zeros_like(compute)
         if pj_per_byte is not None:
@@ -222,7 +234,7 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
         if best_key is None or key < best_key:
             best_key = key
             best = ArrayMapping(df, int(tr[i]), int(tc[i]), int(p[i]), int(fr[i]), int(fc[i]), int(folds[i]),
-                                int(t_kept), int(cyc[i]), ORDERS[int(order[i])])
+                                int(t_kept[i]), int(cyc[i]), ORDERS[int(order[i])])
     return best
 
 

@@ -141,3 +141,23 @@ def test_event_never_beats_the_analytical_bound(wl, u):
     assert ev.total_cycles >= ana.total_cycles * 0.999
     for lr in ev.layers:
         assert lr.total_cycles >= lr.compute_cycles
+
+
+def test_zero_skipping_on_part_of_a_bigger_array_skips_as_the_smaller_array_does():
+    """Hypothesis's counterexample, by hand: fc 16 -> 11 pruned to 50%, input-stationary, skipping zero weights
+    one at a time. is: rows hold the 16 window positions, each fold's used rows walk the 11 filters in
+    lockstep, skipping their zero weights (p = 0.5 nonzero): blocks 11, mean 5.5, sd sqrt(11/4) = 1.658.
+    k rows in lockstep take mean + z_k * sd steps, z_k = Phi^-1((k - 0.375) / (k + 0.25)) (Blom):
+    z_8 = 1.434 -> 7.88 -> 8 steps; z_10 = 1.547 -> 8.07 -> 9 steps. An 8x2 array folds the 16 positions in
+    two 8-row folds; a 10x2 array does the same (balanced tiles of 8), so only 8 rows walk in lockstep and a
+    fold streams 8 steps, not the 9 of a whole 10-row column."""
+    from statistics import NormalDist
+    z = {k: NormalDist().inv_cdf((k - 0.375) / (k + 0.25)) for k in (8, 10)}
+    assert [math.ceil(5.5 + z[k] * math.sqrt(11 / 4)) for k in (8, 10)] == [8, 9]
+    wl = apply_spec(Workload("fc", (1, 4, 4), [Dense(name="fc", out_features=11)]), "prune=0.5")
+    u = dict(rows=8, cols=2, ifmap_b=1024, filter_b=1024, ofmap_b=512, bandwidth_gbps=8.0, clock_ghz=0.5)
+    small = accelsim.simulate(_skipping(u, "is", 1), wl).layers[0]
+    big = accelsim.simulate(_skipping(dict(u, rows=10), "is", 1), wl).layers[0]
+    assert (small.mapping["tile_rows"], small.mapping["stream"]) == (8, 8)
+    assert (big.mapping["tile_rows"], big.mapping["stream"]) == (8, 8)
+    assert big.total_cycles <= small.total_cycles
