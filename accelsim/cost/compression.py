@@ -25,7 +25,14 @@ The cost models ask :func:`plan_layer` how a (possibly compressed) layer runs:
   dataflow allows (:func:`skip_fractions`); everywhere else the weights are
   stored and moved compressed (fewer DRAM bytes, net of the index) and
   decoded to dense on the vector lanes, one element operation per stored
-  nonzero (a scatter into a zeroed buffer).
+  nonzero (a scatter into a zeroed buffer). Where the storage format is the
+  model's choice (``sparse_format: auto``), a layer is priced both stored that
+  way and stored dense (:func:`dense_stored`), and the one costing less
+  energy, then time, is kept (:func:`energy_then_time`): at mild sparsity the
+  index saves fewer DRAM bytes than decoding costs, and real designs turn
+  weight compression off per layer (NVDLA's optional weight compression,
+  Eyeriss v2's per-layer CSC). The unit's own cost models do this; a runtime's
+  re-pricing (accelsim/runtime) moves the model's stored bytes as before.
 - **HashedNets** buckets are stored and moved instead of the weights; every
   virtual weight costs ``hash_ops_per_weight`` element operations to
   reconstruct each time the weights enter the scratchpad, and every MAC
@@ -41,11 +48,13 @@ operations).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
 from accelsim.cost.gemm import gemm_of
+from accelsim.cost.power import busy_ns, busy_power_mw, dram_energy_pj, system_static_mw
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PrecisionSpec, Unit
 from accelsim.workload.compression import Compression, format_bits, is_float
@@ -232,3 +241,30 @@ def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: s
         overhead += info.ifmap_elems                # unpack input activations
     return ExecutionPlan(requested=info.precision, format=fmt, spec=spec, emulation=how, stream_fraction=stream,
                          mac_fraction=fraction, overhead_ops=int(overhead), weight_word_bits=weight_bits)
+
+
+def dense_stored(info: LayerInfo) -> LayerInfo | None:
+    """``info`` with its sparse weights stored dense (zeros kept), when the format is the model's choice
+    (``sparse_format: auto``) and a sparse one was smaller; else None."""
+    comp = info.compression
+    if (comp.sparsity == 0.0 or comp.sparse_format != "auto" or comp.hash_buckets is not None
+            or not info.weight_params):
+        return None
+    dense = dataclasses.replace(info, layer=dataclasses.replace(
+        info.layer, compression=dataclasses.replace(comp, sparse_format="dense")))
+    return dense if dense.weight_bytes > info.weight_bytes else None
+
+
+def energy_then_time(c, unit: Unit, profile=None) -> tuple:
+    """Order two storages of a layer's weights (LayerCosts of ``unit``): less energy, then less time. Energy as
+    a power meter sees it (accelsim/cost/power.py): per-operation (MACs, decoding), busy and static power over
+    the roofline time, on-chip memory and DRAM (with ``profile``)."""
+    bw = profile.dram.bandwidth_gbps if profile is not None and not profile.dram.unlimited else None
+    transfer = c.dram_bytes * unit.clock_ghz / bw if bw else 0.0
+    cycles = max(c.compute_cycles, c.memory_cycles, transfer) + c.overhead_cycles
+    energy = (c.compute_energy_pj + c.sram_energy_pj
+              + busy_power_mw(unit, c.threads) * busy_ns(unit, cycles, c.overhead_cycles))
+    if profile is not None:
+        energy += (dram_energy_pj(profile, c.dram_read_bytes, c.dram_write_bytes)
+                   + (unit.static_power_mw + system_static_mw(profile)) * cycles / unit.clock_ghz)
+    return energy, cycles, c.dram_bytes

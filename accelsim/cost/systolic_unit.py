@@ -37,28 +37,7 @@ def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapp
     ``residency`` (share of input bytes kept on chip, output kept on chip) is the
     memory plan's for this layer (accelsim/map/memory_plan.py; auto mapping only);
     ``dram_pj_per_byte`` lets it break ties in time on data-movement energy.
-    Under auto mapping, sparse weights whose storage format is the model's choice (``sparse_format: auto``)
-    are priced stored compressed and stored dense (no decoding on the vector lanes, zeros moved), and the
-    cheaper in energy, then time, is kept (``mapping.weights_stored: dense`` names the fallback): at mild
-    sparsity the index saves fewer DRAM bytes than decoding every nonzero costs, and real designs
-    (NVDLA's optional weight compression, Eyeriss v2) turn compression off per layer.
     """
-    dense = _dense_stored(info) if resolve_mapping(unit, mapping) == "auto" else None  # SCALE-Sim's: as stored
-    if dense is not None:   # sparse weights: stored compressed or dense, whichever costs less (NVDLA, Eyeriss)
-        options = [_cost_as_stored(i, unit, dataflow, mapping, dram_bytes_per_cycle, residency, dram_pj_per_byte)
-                   for i in (info, dense)]
-        best = min(options, key=lambda c: _energy_then_time(c, dram_pj_per_byte, dram_bytes_per_cycle))
-        if best is options[0]:
-            return best
-        record = dict(best.mapping, weights_stored="dense") if best.mapping is not None else None
-        return dataclasses.replace(best, mapping=record)
-    return _cost_as_stored(info, unit, dataflow, mapping, dram_bytes_per_cycle, residency, dram_pj_per_byte)
-
-
-def _cost_as_stored(info: LayerInfo, unit: Unit, dataflow: str | None, mapping: str | None,
-                    dram_bytes_per_cycle: float | None, residency: tuple[float, bool] | None,
-                    dram_pj_per_byte: float | None) -> LayerCost:
-    """:func:`cost_systolic` for the weights as ``info`` stores them."""
     auto = resolve_mapping(unit, mapping) == "auto"
     if auto:
         plan = plan_layer(info, unit, dataflow=dataflow or unit.array.dataflow)
@@ -158,25 +137,6 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
                      emulated=bool(plan.emulation), effective_macs=_effective_macs(info, plan),
                      dram_parts=dict(zip(("ifmap_read", "weight_read", "psum_read", "ofmap_write"),
                                          (float(x) for x in parts))))
-
-
-def _dense_stored(info: LayerInfo) -> LayerInfo | None:
-    """``info`` with its sparse weights stored dense (zeros kept), when the format is the model's choice
-    (``sparse_format: auto``) and a sparse one was smaller; else None."""
-    comp = info.compression
-    if (comp.sparsity == 0.0 or comp.sparse_format != "auto" or comp.hash_buckets is not None
-            or not info.weight_params):
-        return None
-    dense = dataclasses.replace(info, layer=dataclasses.replace(
-        info.layer, compression=dataclasses.replace(comp, sparse_format="dense")))
-    return dense if dense.weight_bytes > info.weight_bytes else None
-
-
-def _energy_then_time(c: LayerCost, dram_pj: float | None, bytes_per_cycle: float | None) -> tuple:
-    """Order two storages of a layer's weights: less energy (MACs, decoding, SRAM, DRAM), then less time."""
-    transfer = c.dram_bytes / bytes_per_cycle if bytes_per_cycle else 0.0
-    energy = c.compute_energy_pj + c.sram_energy_pj + c.dram_bytes * (dram_pj or 0.0)
-    return energy, max(c.compute_cycles, transfer), c.dram_bytes
 
 
 def _effective_macs(info: LayerInfo, plan) -> int:
