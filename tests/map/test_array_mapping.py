@@ -182,7 +182,10 @@ def test_zero_skipping_npu_keeps_big_tiles_for_pruned_layers():
 
     p = accelsim.load_profile("generic_npu")
     arr = p.units[0].array.model_copy(update={"rows": 128, "cols": 128, "dataflow": "os"})
-    u = p.units[0].model_copy(update={"zero_skip": ZeroSkip(granularity=1), "mapping": "auto", "array": arr})
+    # 16x the PEs, each as fast as generic_npu's (MACs per cycle scale with rows x cols)
+    prec = {k: v.model_copy(update={"macs_per_cycle": v.macs_per_cycle * 16}) for k, v in p.units[0].precisions.items()}
+    u = p.units[0].model_copy(update={"zero_skip": ZeroSkip(granularity=1), "mapping": "auto", "array": arr,
+                                      "precisions": prec})
     q = p.model_copy(update={"units": [u, *p.units[1:]]})
     r = accelsim.simulate(q, "mobilenet_v2", unit=u.name, precision="int8", compress="prune=0.9")
     d = r.to_dict()
