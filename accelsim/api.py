@@ -71,7 +71,11 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     pipeline = None
     if compress is not None:
         pipeline = compress if isinstance(compress, Transform) else parse_spec(compress)
-    prof, mode = apply_power_mode(load_profile(profile, calibrated=calibrated), power_mode)
+    # under a runtime, calibration.yaml's runtime_factors act on the spec efficiencies (as `accelsim validate`
+    # prices a row): the per-unit factors of the same file would count the calibration twice
+    priced_by_runtime = (runtime is not None or cores is not None) and unit != "auto"
+    prof, mode = apply_power_mode(load_profile(profile, calibrated=calibrated, unit_factors=not priced_by_runtime),
+                                  power_mode)
     wl = load_workload(workload)
     if precision is not None:
         wl = wl.with_precision(precision)

@@ -186,16 +186,18 @@ kirin = load_profile("kirin980").unit("npu").precisions
 #   MACs, so the packed operands are unpacked to int8 on the vector lanes (the
 #   latency even rises slightly where that work shows; the Jetson gains a little
 #   on its few memory-bound layers). The energy falls by a fifth at most —
-#   on the NPUs and the Jetson, whose weight traffic halves again — and not at
-#   all on the Snapdragon's CPU and GPU, whose busy power runs as long as
-#   before.
+#   on the NPUs and the Jetson, whose weight traffic halves again — and by a
+#   few percent at most on the Snapdragon's CPU and GPU, whose busy power runs
+#   as long as before.
 # * **Pruning** shrinks the model but buys latency only on the unit that skips
 #   zeros, and there less than a tenth: the PEs of a fold run in lockstep (the
 #   slowest PE sets the pace), fill and drain do not shrink, and depthwise
-#   layers dominate MobileNet-V2's time on an array. It buys that unit no
-#   energy: the mapper, which minimises cycles, picks smaller tiles for the
-#   sparse layers — a few cycles faster, with more scratchpad traffic — and the
-#   scratchpads spend what DRAM and the MACs save. Everywhere else the sparse
+#   layers dominate MobileNet-V2's time on an array. It saves that unit a
+#   sixth of its energy: among equally fast mappings the mapper takes the one
+#   that moves data cheapest, so the sparse, memory-bound layers keep big
+#   tiles instead of small ones that are a few cycles faster and re-read the
+#   scratchpads more (that choice used to eat what DRAM and the MACs save).
+#   Everywhere else the sparse
 #   weights are stored and moved compressed and decoded back to dense before
 #   the MACs: less weight traffic, which saves the Kirin's NPU an eighth of its
 #   energy (weights are most of its DRAM traffic) and the CPU and GPUs next to

@@ -1,12 +1,15 @@
-"""Fit one busy-power factor per unit kind to measured average power; write ``energy_calibration.yaml``.
+"""Fit one busy-power factor per calibration group to measured average power; write ``energy_calibration.yaml``.
 
     python -m accelsim.calibration.energy_fit [--table CSV] [--out PATH]
 
 The quantity fitted is the average power at each row's scope (energy /
 latency), the part the energy model owns: a row's predicted power is
 ``A + f x B`` where ``B`` is what the unit's busy power and leakage add at
-the row's scope and ``f`` the factor of the unit's kind. Each kind's factor
-minimises the squared log error over its rows (bounded to [0.2, 5]). Board idle
+the row's scope and ``f`` the factor of the unit's calibration group (``Unit.group``:
+nvidia_gpu for Jetson GPUs, so phone GPUs keep their own figures). Each factor
+minimises the squared log error over its rows (bounded to [0.2, 5]); groups with
+fewer than ten rows share one factor (``parameters`` in the file), so there is at
+most one fitted parameter per ten rows. Board idle
 power, PSU efficiency and DRAM energies are cited figures and not fitted.
 Held-back devices (Jetson Xavier NX, AGX Orin, Orin NX, the Myriad X stick)
 are refused.
@@ -26,58 +29,84 @@ from accelsim.calibration.energy_validate import (DEFAULT_ENERGY_CALIBRATION, DE
 from accelsim.calibration.table import read_table
 from accelsim.calibration.terms import resolve_row
 from accelsim.errors import AccelsimError
-from accelsim.hardware.calibration import apply_calibration
 from accelsim.hardware.energy_calibration import apply_factors
 
 HELD_BACK = ("jetson_xavier_nx", "jetson_agx_orin", "jetson_orin_nx", "myriadx")
 BOUNDS = (0.2, 5.0)
+ROWS_PER_PARAMETER = 10
 HEADER = """\
 # Written by `python -m accelsim.calibration.energy_fit` from the energy table below: do not edit by hand.
-# busy_power_factor: multiplier of each unit's busy power and leakage, per unit kind, fitted to the
+# busy_power_factor: multiplier of each unit's busy power and leakage, per calibration group, fitted to the
 # measured average power at each row's scope (accelsim/hardware/energy_calibration.py).
 """
 
 
 def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, str, float, float]]:
-    """(row id, unit kind, A, B) per usable row: predicted power = A + f * B; and the measured power."""
+    """(row id, calibration group, A, B) per usable row: predicted power = A + f * B; and the measured power.
+
+    Each row runs under its framework's runtime with calibration.yaml's runtime factors, as
+    ``accelsim validate`` prices it."""
+    from accelsim.calibration.rt_terms import row_setup
+    from accelsim.runtime import runtime_factors
+
+    rf = runtime_factors(calibration) if calibration else {}
     terms = []
     profiles: dict = {}
     for row in read_table(table):
         if row.soc in HELD_BACK:
             raise AccelsimError(f"row {row.id}: {row.soc} is held back for validation; never fit to it")
         try:
-            prof, unit, wl = resolve_row(row, profiles)
+            prof, unit, wl, rt, cores, _ = row_setup(row, profiles, None)
             scope_of(row)
             meas_w = measured_mj(row) / row.latency_ms
         except AccelsimError:
             continue
-        prof = apply_calibration(prof, calibration) if calibration else prof
-        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.kind: 1e-9}), unit, wl)
-        e1, ms1, _ = predict_row(row, prof, unit, wl)
+        cal = str(calibration) if calibration else None
+        e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.group: 1e-9}), unit, wl, rt, cores, rf, cal)
+        e1, ms1, _ = predict_row(row, prof, unit, wl, rt, cores, rf, cal)
         a, p1 = e0 / ms0, e1 / ms1
-        terms.append((row.id, unit.kind, a, p1 - a, meas_w))
+        terms.append((row.id, unit.group, a, p1 - a, meas_w))
     return terms
 
 
+def parameter_pools(terms) -> list[list[str]]:
+    """Groups sharing one fitted factor: a group with at least ``ROWS_PER_PARAMETER`` rows gets its own, the
+    smaller ones share one while the fit keeps at most one parameter per ``ROWS_PER_PARAMETER`` rows."""
+    counts: dict[str, int] = {}
+    for t in terms:
+        counts[t[1]] = counts.get(t[1], 0) + 1
+    own = sorted(g for g, n in counts.items() if n >= ROWS_PER_PARAMETER)
+    rest = sorted(g for g, n in counts.items() if n < ROWS_PER_PARAMETER)
+    pools = [[g] for g in own]
+    if rest:
+        if (len(pools) + 1) * ROWS_PER_PARAMETER <= sum(counts.values()) or not pools:
+            pools.append(rest)      # the small groups share one factor while the budget allows
+        else:                       # no budget left: they join the largest pool
+            pools[0] = pools[0] + rest
+    return pools
+
+
 def fit_factors(table: str | Path, calibration: Path | None) -> dict:
-    """Fitted factors per kind, the rows used, and the power error before and after."""
+    """Fitted factors per calibration group, the rows used, and the power error before and after."""
     terms = _row_terms(table, calibration)
-    factors, rows_used = {}, {}
-    for kind in sorted({t[1] for t in terms}):
-        mine = [t for t in terms if t[1] == kind]
+    factors, rows_used, params = {}, {}, []
+    for pool in parameter_pools(terms):
+        mine = [t for t in terms if t[1] in pool]
 
         def loss(f, mine=mine):
             return sum((math.log(a + f * b) - math.log(m)) ** 2 for _, _, a, b, m in mine)
 
         res = minimize_scalar(loss, bounds=BOUNDS, method="bounded")
-        factors[kind] = round(float(res.x), 4)
-        rows_used[kind] = [t[0] for t in mine]
+        for g in pool:
+            factors[g] = round(float(res.x), 4)
+            rows_used[g] = [t[0] for t in mine if t[1] == g]
+        params.append({"groups": pool, "rows": len(mine), "factor": round(float(res.x), 4)})
 
     def median_ape(f_of):
         apes = sorted(abs(a + f_of(k) * b - m) / m for _, k, a, b, m in terms)
         return round(apes[len(apes) // 2], 4) if apes else None
 
-    return {"busy_power_factor": factors, "rows_used": rows_used,
+    return {"busy_power_factor": factors, "parameters": params, "rows_used": rows_used,
             "power_median_ape_before": median_ape(lambda k: 1.0),
             "power_median_ape_after": median_ape(lambda k: factors[k])}
 

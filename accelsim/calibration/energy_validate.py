@@ -30,7 +30,6 @@ from accelsim.calibration.validate import parity_axes
 from accelsim.cost.power import psu_efficiency
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Profile
-from accelsim.hardware.calibration import apply_calibration
 from accelsim.hardware.energy_calibration import apply_factors, read_factors
 from accelsim.hardware.power_mode import apply_power_mode
 from accelsim.paths import REPO_ROOT
@@ -68,6 +67,7 @@ class EnergyRow:
     power_ape: float
     predicted_ms: float
     measured_ms: float
+    runtime: str | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -140,39 +140,65 @@ def scope_energy_mj(run, profile: Profile, scope: str) -> float:
     return run.board_energy_mj / psu_efficiency(profile)
 
 
-def predict_row(row: MeasuredRow, profile: Profile, unit, workload) -> tuple[float, float, str | None]:
-    """(energy at the row's scope in mJ, simulated latency in ms, power mode) of one row on a loaded profile."""
+def predict_row(row: MeasuredRow, profile: Profile, unit, workload, runtime: str | None = None,
+                cores: str | None = None, factors: dict | None = None,
+                calibration: str | None = None) -> tuple[float, float, str | None]:
+    """(energy at the row's scope in mJ, simulated latency in ms, power mode) of one row on a loaded profile.
+
+    ``runtime`` (the row's software stack, :func:`accelsim.calibration.frameworks.runtime_for`) prices the
+    layers as latency validation does, with ``factors`` (calibration.yaml's ``runtime_factors``); None: the
+    unit's own cost model.
+    """
     mode = mode_of(row, profile)
     prof, used = apply_power_mode(profile, mode)
-    run = simulate(prof, workload, unit=unit.name, threads=row.threads)
+    if runtime is None:
+        run = simulate(prof, workload, unit=unit.name, threads=row.threads)
+    else:
+        import dataclasses
+
+        from accelsim.api import _simulate_workload
+        from accelsim.cost.power import board_extra_mw
+        from accelsim.runtime import load_runtime
+        from accelsim.runtime.run import RuntimeContext
+
+        u = prof.unit(unit.name)
+        ctx = RuntimeContext(load_runtime(runtime), cores, factors or {}, calibration)
+        run = _simulate_workload(prof, workload, u, dataflow=None, fidelity="analytical", threads=row.threads,
+                                 seed=0, weights=None, rt=ctx)
+        run = dataclasses.replace(run, power_mode=used, board_extra_mw=board_extra_mw(prof))
     return scope_energy_mj(run, prof, scope_of(row)), run.latency_ms, used
 
 
 def validate_energy(table: str | Path, calibration: str | Path | None,
                     energy_calibration: str | Path | None) -> EnergyValidation:
-    """Predicted vs measured energy, power and latency per row of an energy table."""
+    """Predicted vs measured energy, power and latency per row of an energy table, each row priced under
+    the runtime its ``framework`` names (the same rule and runtime files as latency validation)."""
+    from accelsim.calibration.rt_terms import row_setup
+    from accelsim.runtime import runtime_factors
+
     rows = read_table(table)
     cal = Path(calibration) if calibration else None
     ecal = Path(energy_calibration) if energy_calibration else None
     factors = read_factors(ecal) if ecal is not None else {}
+    rfactors = runtime_factors(cal) if cal is not None else {}
     out = EnergyValidation(str(table), str(cal) if cal else None, str(ecal) if ecal else None)
     profiles: dict[str, Profile] = {}
     ready: dict[str, Profile] = {}
     for row in rows:
         try:
-            prof, unit, wl = resolve_row(row, profiles)
+            prof, unit, wl, rt, cores, _ = row_setup(row, profiles, None)
             scope_of(row)
             meas = measured_mj(row)
         except AccelsimError as err:
             out.skipped.append({"id": row.id, "reason": str(err)})
             continue
         if row.soc not in ready:
-            ready[row.soc] = apply_factors(apply_calibration(prof, cal) if cal else prof, factors)
-        pred, ms, mode = predict_row(row, ready[row.soc], unit, wl)
+            ready[row.soc] = apply_factors(prof, factors)
+        pred, ms, mode = predict_row(row, ready[row.soc], unit, wl, rt, cores, rfactors, str(cal) if cal else None)
         out.rows.append(EnergyRow(row.id, row.soc, row.unit, row.model, row.precision, scope_of(row), mode,
                                   pred, meas, abs(pred - meas) / meas, pred / ms, meas / row.latency_ms,
                                   abs(pred / ms - meas / row.latency_ms) / (meas / row.latency_ms),
-                                  ms, row.latency_ms))
+                                  ms, row.latency_ms, rt))
     return out
 
 
@@ -187,11 +213,11 @@ def cmd_validate_energy(args: argparse.Namespace) -> int:
     ecal = None if spec else (DEFAULT_ENERGY_CALIBRATION if DEFAULT_ENERGY_CALIBRATION.is_file() else None)
     v = validate_energy(args.table, calibration, ecal)
     print(format_table(
-        ["id", "soc", "unit", "model", "prec", "scope", "mode", "measured mJ", "predicted mJ", "APE", "meas W",
+        ["id", "soc", "unit", "model", "prec", "runtime", "scope", "mode", "measured mJ", "predicted mJ", "APE", "meas W",
          "pred W", "meas ms", "pred ms"],
-        [[r.id, r.soc, r.unit, r.model, r.precision, r.scope, r.power_mode or "", f"{r.measured_mj:.1f}",
+        [[r.id, r.soc, r.unit, r.model, r.precision, r.runtime or "", r.scope, r.power_mode or "", f"{r.measured_mj:.1f}",
           f"{r.predicted_mj:.1f}", f"{100 * r.ape:.1f}%", f"{r.measured_w:.2f}", f"{r.predicted_w:.2f}",
-          f"{r.measured_ms:.2f}", f"{r.predicted_ms:.2f}"] for r in v.rows], right=set(range(7, 14))))
+          f"{r.measured_ms:.2f}", f"{r.predicted_ms:.2f}"] for r in v.rows], right=set(range(8, 15))))
     for s in v.skipped:
         print(f"skipped {s['id']}: {s['reason']}")
     d = v.to_dict()

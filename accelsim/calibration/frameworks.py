@@ -1,11 +1,15 @@
 """Which runtime a measurement table's ``framework`` names, and which rows may never be fitted (held back).
 
 Rule (first match, case-insensitive, on the framework text): ``ncnn`` with
-``vulkan`` -> ncnn-vulkan; ``ncnn`` -> ncnn; ``tflite``/``tensorflow lite``
+``vulkan`` -> ncnn-vulkan; ``ncnn`` -> ncnn; ``armnn``/``arm nn`` -> armnn (a
+TFLite model run by Arm NN's TfLite parser is Arm NN's); ``tflite``/``tensorflow lite``
 with ``gpu`` -> tflite-gpu; with ``nnapi`` -> the unit's default runtime
-(NNAPI hands the graph to the vendor driver); otherwise tflite; ``snpe`` ->
+(NNAPI hands the graph to the vendor driver); ``tflite runtime`` (the
+Python ``tflite_runtime`` package used with its defaults, as DeepEdgeBench
+did) -> tflite-py; with ``ruy`` (built without XNNPACK) -> tflite-ruy;
+otherwise tflite (XNNPACK); ``snpe`` ->
 snpe; ``tensorrt``/``torch2trt``/``trt`` -> tensorrt; ``paddle`` ->
-paddle-lite; ``tvm`` -> tvm; ``armnn``/``arm nn`` -> armnn; ``openvino`` ->
+paddle-lite; ``tvm`` -> tvm; ``openvino`` ->
 openvino; ``darknet`` -> darknet. Anything else (or a runtime that does not
 drive the row's unit kind) falls back to the unit's default runtime
 (:data:`accelsim.runtime.run.DEFAULT_RUNTIME`) with a note in the row.
@@ -18,10 +22,12 @@ from accelsim.runtime.run import default_runtime
 
 RULES = (  # (all of these substrings, runtime); None = the unit's default
     (("ncnn", "vulkan"), "ncnn-vulkan"), (("ncnn",), "ncnn"),
+    (("armnn",), "armnn"), (("arm nn",), "armnn"),   # before tflite: "TFLite model via ArmNN TfLite parser"
     (("tflite", "gpu"), "tflite-gpu"), (("tensorflow lite", "gpu"), "tflite-gpu"),
-    (("tflite", "nnapi"), None), (("tflite",), "tflite"), (("tensorflow lite",), "tflite"),
+    (("tflite", "nnapi"), None), (("tflite runtime",), "tflite-py"), (("tflite", "ruy"), "tflite-ruy"),
+    (("tflite",), "tflite"), (("tensorflow lite",), "tflite"),
     (("snpe",), "snpe"), (("tensorrt",), "tensorrt"), (("torch2trt",), "tensorrt"), (("trt",), "tensorrt"),
-    (("paddle",), "paddle-lite"), (("tvm",), "tvm"), (("armnn",), "armnn"), (("arm nn",), "armnn"),
+    (("paddle",), "paddle-lite"), (("tvm",), "tvm"),
     (("openvino",), "openvino"), (("darknet",), "darknet"),
 )
 

@@ -1,12 +1,14 @@
 """Analytical cost models, one per unit kind, behind one dispatcher."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from accelsim.cost.base import LayerCost
+from accelsim.cost.compression import dense_stored, energy_then_time
 from accelsim.cost.simd import cost_simd
 from accelsim.cost.simt import cost_simt
-from accelsim.cost.systolic_unit import cost_systolic
+from accelsim.cost.systolic_unit import cost_systolic, resolve_mapping
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.workload.graph import LayerInfo
@@ -44,12 +46,27 @@ def cost_layer(info: LayerInfo, unit: Unit, *, dataflow: str | None = None, prof
     if model is None:
         raise AccelsimError(f"unit {unit.name!r}: cost_model {unit.cost_model!r} is not implemented; "
                             f"available: {', '.join(COST_MODELS)}")
-    if unit.cost_model == "systolic":
-        bw = profile.dram.bandwidth_gbps if profile is not None and not profile.dram.unlimited else None
-        return model(info, unit, dataflow, mapping=mapping,
-                     dram_bytes_per_cycle=bw / unit.clock_ghz if bw else None, residency=residency)
     memories = profile.unit_memories(unit) if profile is not None else []
-    return model(info, unit, memories=memories, threads=threads)
+
+    def price(i: LayerInfo) -> LayerCost:
+        if unit.cost_model == "systolic":
+            bw = profile.dram.bandwidth_gbps if profile is not None and not profile.dram.unlimited else None
+            return model(i, unit, dataflow, mapping=mapping, dram_bytes_per_cycle=bw / unit.clock_ghz if bw else None,
+                         residency=residency,
+                         dram_pj_per_byte=profile.dram.energy_pj_per_byte if profile is not None else None)
+        return model(i, unit, memories=memories, threads=threads)
+
+    # sparse weights: stored compressed (decoded on the unit) or dense, whichever costs less (cost/compression.py);
+    # SCALE-Sim's mapping moves them as stored
+    scalesim = unit.cost_model == "systolic" and resolve_mapping(unit, mapping) != "auto"
+    dense = None if scalesim else dense_stored(info)
+    if dense is None:
+        return price(info)
+    options = [price(info), price(dense)]
+    best = min(options, key=lambda c: energy_then_time(c, unit, profile))
+    if best is options[0] or best.mapping is None:
+        return best
+    return dataclasses.replace(best, mapping=dict(best.mapping, weights_stored="dense"))
 
 
 __all__ = ["COST_MODELS", "LayerCost", "cost_layer"]

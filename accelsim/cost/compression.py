@@ -25,7 +25,14 @@ The cost models ask :func:`plan_layer` how a (possibly compressed) layer runs:
   dataflow allows (:func:`skip_fractions`); everywhere else the weights are
   stored and moved compressed (fewer DRAM bytes, net of the index) and
   decoded to dense on the vector lanes, one element operation per stored
-  nonzero (a scatter into a zeroed buffer).
+  nonzero (a scatter into a zeroed buffer). Where the storage format is the
+  model's choice (``sparse_format: auto``), a layer is priced both stored that
+  way and stored dense (:func:`dense_stored`), and the one costing less
+  energy, then time, is kept (:func:`energy_then_time`): at mild sparsity the
+  index saves fewer DRAM bytes than decoding costs, and real designs turn
+  weight compression off per layer (NVDLA's optional weight compression,
+  Eyeriss v2's per-layer CSC). The unit's own cost models do this; a runtime's
+  re-pricing (accelsim/runtime) moves the model's stored bytes as before.
 - **HashedNets** buckets are stored and moved instead of the weights; every
   virtual weight costs ``hash_ops_per_weight`` element operations to
   reconstruct each time the weights enter the scratchpad, and every MAC
@@ -41,11 +48,13 @@ operations).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
 from accelsim.cost.gemm import gemm_of
+from accelsim.cost.power import busy_ns, busy_power_mw, dram_energy_pj, system_static_mw
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import PrecisionSpec, Unit
 from accelsim.workload.compression import Compression, format_bits, is_float
@@ -118,7 +127,8 @@ def _block_zero_probability(c: Compression, consecutive: int, independent: int) 
     return run ** independent
 
 
-def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> tuple[float, float]:
+def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None, lanes: int | None = None
+                   ) -> tuple[float, float]:
     """(share of the streamed steps a fold still takes, share of the MACs executed) under zero skipping.
 
     Follows the PE-array model of ``accelsim.kernels.cycles`` in expectation:
@@ -133,13 +143,23 @@ def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> 
     filters); in ws the weights sit still and a fold could only be skipped
     when all its weights are zero, which pruning essentially never makes.
     Activation zeros are data, not compression, and are not modelled here.
+    ``lanes``: the distinct PEs a mapping walks in lockstep (the filters on the
+    used columns in os, the window positions on the used rows in is); default:
+    what SCALE-Sim's whole-array mapping uses.
     """
+    streams, fraction = _skip_streams(info, unit, dataflow, None if lanes is None else (lanes,))
+    return streams[0], fraction
+
+
+def _skip_streams(info: LayerInfo, unit: Unit, dataflow: str | None, lanes_list) -> tuple[list[float], float]:
+    """:func:`skip_fractions` for each lane count of ``lanes_list`` (None: the whole array's) at once."""
     zs = getattr(unit, "zero_skip", None)
     comp = info.compression
     g = gemm_of(info)
+    ones = [1.0] * (1 if lanes_list is None else len(lanes_list))
     if (zs is None or zs.operands == "activations" or comp.sparsity == 0.0 or comp.hash_buckets is not None
             or not info.weight_params or g is None):
-        return 1.0, 1.0
+        return ones, 1.0
     _, spec, _ = execution_format(unit, info.precision, info.name)
     e = max(1, int(spec.macs_per_cycle // unit.pe_count))
     steps = math.ceil(g.kw / e)
@@ -147,21 +167,36 @@ def skip_fractions(info: LayerInfo, unit: Unit, dataflow: str | None = None) -> 
     if unit.array is not None:
         df = dataflow or unit.array.dataflow
         if df == "ws":
-            return 1.0, 1.0
+            return ones, 1.0
         if df == "os":
-            t, lanes, q = steps, min(unit.array.cols, g.n), _block_zero_probability(comp, gran * e, 1)
+            t, whole, q = steps, min(unit.array.cols, g.n), _block_zero_probability(comp, gran * e, 1)
         else:
-            t, lanes, q = g.n, min(unit.array.rows, steps), _block_zero_probability(comp, e, gran)
+            t, whole, q = g.n, min(unit.array.rows, steps), _block_zero_probability(comp, e, gran)
     else:
-        t, lanes, q = steps, min(unit.pe_count, g.n), _block_zero_probability(comp, gran * e, 1)
+        t, whole, q = steps, min(unit.pe_count, g.n), _block_zero_probability(comp, gran * e, 1)
     blocks = math.ceil(t / gran)
     p = 1.0 - q
     mean = blocks * p
     balanced = comp.structure == "nm" and (unit.array is None or df == "os")
     sd = 0.0 if balanced else math.sqrt(blocks * p * (1.0 - p))
-    z = NormalDist().inv_cdf((lanes - 0.375) / (lanes + 0.25)) if lanes > 1 else 0.0
-    stream = min(1.0, min(blocks, mean + z * sd) * gran / t)
-    return stream, min(1.0, mean * gran / t)
+    streams = []
+    for lanes in ((whole,) if lanes_list is None else (max(1, int(k)) for k in lanes_list)):
+        z = NormalDist().inv_cdf((lanes - 0.375) / (lanes + 0.25)) if lanes > 1 else 0.0
+        streams.append(min(1.0, min(blocks, mean + z * sd) * gran / t))
+    return streams, min(1.0, mean * gran / t)
+
+
+def stream_fractions_by_lanes(info: LayerInfo, unit: Unit, dataflows) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """Per dataflow, the stream share of a fold with 1, 2, ... lanes in lockstep (:func:`skip_fractions`), for
+    the auto mapper, whose mappings may use part of the array: (dataflow, shares) pairs, shares[k - 1] for k
+    lanes (k up to the array's columns in os, rows in is); () when nothing is skipped."""
+    out = []
+    for df in dataflows:
+        if df == "ws" or skip_fractions(info, unit, df)[1] >= 1.0:
+            continue
+        most = unit.array.cols if df == "os" else unit.array.rows
+        out.append((df, tuple(_skip_streams(info, unit, df, range(1, int(most) + 1))[0])))
+    return tuple(out)
 
 
 def structured_fraction(info: LayerInfo, unit: Unit) -> float:
@@ -206,3 +241,30 @@ def plan_layer(info: LayerInfo, unit: Unit, weight_fetches: int = 1, dataflow: s
         overhead += info.ifmap_elems                # unpack input activations
     return ExecutionPlan(requested=info.precision, format=fmt, spec=spec, emulation=how, stream_fraction=stream,
                          mac_fraction=fraction, overhead_ops=int(overhead), weight_word_bits=weight_bits)
+
+
+def dense_stored(info: LayerInfo) -> LayerInfo | None:
+    """``info`` with its sparse weights stored dense (zeros kept), when the format is the model's choice
+    (``sparse_format: auto``) and a sparse one was smaller; else None."""
+    comp = info.compression
+    if (comp.sparsity == 0.0 or comp.sparse_format != "auto" or comp.hash_buckets is not None
+            or not info.weight_params):
+        return None
+    dense = dataclasses.replace(info, layer=dataclasses.replace(
+        info.layer, compression=dataclasses.replace(comp, sparse_format="dense")))
+    return dense if dense.weight_bytes > info.weight_bytes else None
+
+
+def energy_then_time(c, unit: Unit, profile=None) -> tuple:
+    """Order two storages of a layer's weights (LayerCosts of ``unit``): less energy, then less time. Energy as
+    a power meter sees it (accelsim/cost/power.py): per-operation (MACs, decoding), busy and static power over
+    the roofline time, on-chip memory and DRAM (with ``profile``)."""
+    bw = profile.dram.bandwidth_gbps if profile is not None and not profile.dram.unlimited else None
+    transfer = c.dram_bytes * unit.clock_ghz / bw if bw else 0.0
+    cycles = max(c.compute_cycles, c.memory_cycles, transfer) + c.overhead_cycles
+    energy = (c.compute_energy_pj + c.sram_energy_pj
+              + busy_power_mw(unit, c.threads) * busy_ns(unit, cycles, c.overhead_cycles))
+    if profile is not None:
+        energy += (dram_energy_pj(profile, c.dram_read_bytes, c.dram_write_bytes)
+                   + (unit.static_power_mw + system_static_mw(profile)) * cycles / unit.clock_ghz)
+    return energy, cycles, c.dram_bytes

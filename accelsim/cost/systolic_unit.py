@@ -5,7 +5,7 @@ import dataclasses
 import math
 
 from accelsim.cost.base import LayerCost
-from accelsim.cost.compression import plan_layer, structured_fraction
+from accelsim.cost.compression import plan_layer, stream_fractions_by_lanes, structured_fraction
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
 from accelsim.cost.systolic import (cycles_per_fold, dram_traffic, dram_traffic_parts, fold_counts, gemm_cycles,
@@ -27,26 +27,28 @@ def resolve_mapping(unit: Unit, mapping: str | None) -> str:
 
 
 def cost_systolic(info: LayerInfo, unit: Unit, dataflow: str | None = None, mapping: str | None = None,
-                  dram_bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None
-                  ) -> LayerCost:
+                  dram_bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None,
+                  dram_pj_per_byte: float | None = None) -> LayerCost:
     """Cycles, scratchpad and DRAM traffic of ``info`` on systolic ``unit``.
 
     ``mapping``: 'scalesim' (SCALE-Sim v3's mapping, cycle-exact) or 'auto'
     (the fastest legal mapping, accelsim/map/array_mapping.py); default: the unit's.
     ``dram_bytes_per_cycle`` lets the auto mapper weigh DRAM refetches against cycles;
     ``residency`` (share of input bytes kept on chip, output kept on chip) is the
-    memory plan's for this layer (accelsim/map/memory_plan.py; auto mapping only).
+    memory plan's for this layer (accelsim/map/memory_plan.py; auto mapping only);
+    ``dram_pj_per_byte`` lets it break ties in time on data-movement energy.
     """
     auto = resolve_mapping(unit, mapping) == "auto"
     if auto:
         plan = plan_layer(info, unit, dataflow=dataflow or unit.array.dataflow)
         if plan.emulation and plan.overhead_ops:
-            return _packed_or_unpacked(info, unit, dataflow, dram_bytes_per_cycle, plan.format, residency)
-    return _price(info, unit, dataflow, auto, dram_bytes_per_cycle, residency if auto else None)
+            return _packed_or_unpacked(info, unit, dataflow, dram_bytes_per_cycle, plan.format, residency,
+                                       dram_pj_per_byte)
+    return _price(info, unit, dataflow, auto, dram_bytes_per_cycle, residency if auto else None, dram_pj_per_byte)
 
 
 def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_bytes_per_cycle: float | None,
-           residency: tuple[float, bool] | None = None) -> LayerCost:
+           residency: tuple[float, bool] | None = None, dram_pj: float | None = None) -> LayerCost:
     array = unit.array
     df = dataflow or array.dataflow
     if df not in ("os", "ws", "is"):
@@ -80,7 +82,7 @@ def _price(info: LayerInfo, unit: Unit, dataflow: str | None, auto: bool, dram_b
             g = dataclasses.replace(g, kw=math.ceil(g.kw * nm))
         if auto:
             chosen = _auto_mapping(info, unit, g, dataflow, plan, eff, (cap_i, cap_f, cap_o),
-                                   (ifmap_b, weights_b, ofmap_b), dram_bytes_per_cycle, residency)
+                                   (ifmap_b, weights_b, ofmap_b), dram_bytes_per_cycle, residency, dram_pj)
             df = chosen.dataflow
         base = int(gemm_cycles(g.m, g.n, g.kw, array.rows, array.cols, df, g.groups))
         fr, fc, t = fold_counts(g.m, g.n, g.kw, array.rows, array.cols, df)
@@ -142,17 +144,24 @@ def _effective_macs(info: LayerInfo, plan) -> int:
     return int(round(info.macs * plan.mac_fraction)) if info.macs else 0
 
 
-def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes_per_cycle, residency):
+def _auto_mapping(info, unit, g, dataflow, plan, eff, caps, operand_bytes, bytes_per_cycle, residency,
+                  dram_pj: float | None = None):
     """The fastest mapping of ``g`` on the unit's array against its DRAM rate (accelsim/map)."""
     array = unit.array
     dataflows = (dataflow,) if dataflow else tuple(dict.fromkeys([array.dataflow, *(array.dataflows or ())]))
     scale = unit.pe_count / plan.macs_per_cycle / eff
-    return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows,
+    energy = {}
+    if dram_pj is not None and unit.sram is not None:   # ties in time go to the mapping moving data cheapest
+        energy = dict(pj_per_byte=(float(dram_pj), float(unit.sram.energy_pj_per_byte)),
+                      word_bytes=(float(info.act_bytes_per_elem), plan.weight_word_bits / 8))
+    lanes = stream_fractions_by_lanes(info, unit, dataflows)   # zero skipping by the lanes a mapping uses
+    return best_mapping(g.m, g.n, g.kw, g.groups, array.rows, array.cols, dataflows, stream_by_lanes=lanes,
                         stream_fraction=plan.stream_fraction, compute_scale=scale, operand_bytes=operand_bytes,
-                        capacities=caps, bytes_per_cycle=bytes_per_cycle, residency=residency)
+                        capacities=caps, bytes_per_cycle=bytes_per_cycle, residency=residency, **energy)
 
 
-def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, fmt: str, residency) -> LayerCost:
+def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, fmt: str, residency,
+                        dram_pj: float | None = None) -> LayerCost:
     """An emulated format, priced both ways a compiler can run it: packed in memory and unpacked on the vector
     lanes at every weight fetch, or stored already unpacked in ``fmt`` (no unpacking, wider tensors).
     The faster one is kept (never slower than running the layer in ``fmt``); both are flagged emulated."""
@@ -164,8 +173,8 @@ def _packed_or_unpacked(info: LayerInfo, unit: Unit, dataflow, bytes_per_cycle, 
         else comp.act_format)
     unpacked_info = dataclasses.replace(info, layer=dataclasses.replace(info.layer, compression=unpacked_comp),
                                         precision=fmt)
-    options = [_price(unpacked_info, unit, dataflow, True, bytes_per_cycle, residency),
-               _price(info, unit, dataflow, True, bytes_per_cycle, residency)]
+    options = [_price(unpacked_info, unit, dataflow, True, bytes_per_cycle, residency, dram_pj),
+               _price(info, unit, dataflow, True, bytes_per_cycle, residency, dram_pj)]
 
     def time(c: LayerCost) -> tuple:
         transfer = c.dram_bytes / bytes_per_cycle if bytes_per_cycle else 0.0

@@ -1,9 +1,11 @@
-"""Fitted busy-power factors per unit kind (``hw_profiles/energy_calibration.yaml``).
+"""Fitted busy-power factors per calibration group (``hw_profiles/energy_calibration.yaml``).
 
 The file is written by ``python -m accelsim.calibration.energy_fit`` from the
 measured energies in the repo; a profile loaded with ``calibrated=True`` scales
-each unit's ``busy_power_mw`` and ``static_power_mw`` by its kind's factor
-(kinds without a factor keep their figures).
+each unit's ``busy_power_mw`` and ``static_power_mw`` by its calibration
+group's factor (``Unit.group``: ``nvidia_gpu``, ``cpu``, ``vpu``...), so a
+factor measured on Jetson GPUs never reaches an Adreno or Mali GPU; groups
+without a factor keep their figures.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ ENERGY_CALIBRATION_FILE = "energy_calibration.yaml"
 
 
 def read_factors(path: str | Path) -> dict[str, float]:
-    """``busy_power_factor`` of an energy calibration file: unit kind -> positive factor."""
+    """``busy_power_factor`` of an energy calibration file: calibration group -> positive factor."""
     data = read_yaml_mapping(Path(path), "an energy calibration file")
     factors = data.get("busy_power_factor", {})
     if not isinstance(factors, dict):
@@ -30,12 +32,12 @@ def read_factors(path: str | Path) -> dict[str, float]:
 
 
 def apply_factors(profile: Profile, factors: dict[str, float]) -> Profile:
-    """``profile`` with each unit's busy power and leakage scaled by its kind's factor."""
+    """``profile`` with each unit's busy power and leakage scaled by its calibration group's factor."""
     if not factors:
         return profile
-    units = [u.model_copy(update={"busy_power_mw": u.busy_power_mw * factors[u.kind],
-                                  "static_power_mw": u.static_power_mw * factors[u.kind]})
-             if u.kind in factors else u for u in profile.units]
+    units = [u.model_copy(update={"busy_power_mw": u.busy_power_mw * factors[u.group],
+                                  "static_power_mw": u.static_power_mw * factors[u.group]})
+             if u.group in factors else u for u in profile.units]
     return profile.model_copy(update={"units": units})
 
 

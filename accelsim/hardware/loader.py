@@ -41,12 +41,15 @@ def find_profile(name: str) -> Path:
                         " (or give a .yaml profile or SCALE-Sim .cfg path)")
 
 
-def load_profile(profile: str | Path | Profile | None = None, *, calibrated: bool = True) -> Profile:
+def load_profile(profile: str | Path | Profile | None = None, *, calibrated: bool = True,
+                 unit_factors: bool = True) -> Profile:
     """A validated :class:`Profile` from a name, a YAML path or a SCALE-Sim ``.cfg``.
 
     With ``calibrated`` (the default), a ``calibration.yaml`` beside a YAML
     profile scales its units' efficiencies and overheads by the fitted
-    factors (see :mod:`accelsim.hardware.calibration`).
+    factors (see :mod:`accelsim.hardware.calibration`) -- unless ``unit_factors``
+    is False (a run under a runtime: its ``runtime_factors`` were fitted on the
+    spec efficiencies) -- and ``energy_calibration.yaml`` its busy power.
     """
     if isinstance(profile, Profile):
         return profile
@@ -64,7 +67,7 @@ def load_profile(profile: str | Path | Profile | None = None, *, calibrated: boo
     data.setdefault("name", path.stem)
     prof = validate(Profile, data, str(path))
     calibration = path.parent / CALIBRATION_FILE
-    if calibrated and calibration.is_file():
+    if calibrated and unit_factors and calibration.is_file():
         prof = apply_calibration(prof, calibration)
     energy_calibration = path.parent / ENERGY_CALIBRATION_FILE
     if calibrated and energy_calibration.is_file():

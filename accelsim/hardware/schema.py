@@ -6,7 +6,11 @@ model that prices them, a clock, and the precisions they support with their
 MACs per cycle:
 
 - ``systolic`` (NPU, DLA, NCE): a MAC array (rows x cols, dataflow) with
-  scratchpads; ``macs_per_cycle`` is the whole array's.
+  scratchpads; ``macs_per_cycle`` is the whole array's, so
+  ``macs_per_cycle / (rows * cols)`` is each PE's rate (fp16 at 512 on a
+  32x32 array: one MAC every 2 cycles). Growing the array without scaling it
+  makes every PE slower (a 128x128 array at 1024 int8 MACs/cycle: one MAC per
+  PE every 16 cycles); the sweeps' overrides scale it with rows x cols.
 - ``simd`` (CPU cores with NEON, Hexagon HVX, Myriad SHAVE): ``cores`` vector
   processors (or ``clusters`` of them at their own clocks); ``macs_per_cycle``
   is **per core** and threads take cores in listed order.

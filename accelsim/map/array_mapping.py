@@ -37,8 +37,16 @@ balanced tiles of every fold count k) and the p values the distinct
 ``ceil(groups / k)``: sets that depend on the layer only, filtered by what the
 array holds, so a bigger array always searches a superset of a smaller one's
 mappings and is never slower. The objective is the layer's roofline time in
-cycles (compute against DRAM transfer for the mapping's fold counts), ties
-broken by fewer cycles, then fewer DRAM bytes. All candidates of a layer are
+cycles (compute against DRAM transfer for the mapping's fold counts); among
+equally fast mappings (a memory-bound layer, where many tilings hide under the
+transfer) the one that spends least energy moving operands wins (DRAM bytes x
+the DRAM's pJ/B + scratchpad accesses x the SRAM's pJ/B, when ``pj_per_byte``
+is given), then fewer cycles, then fewer DRAM bytes. With a memory plan's
+residency (inputs or output kept on chip), the candidates are the mappings
+moving no more DRAM bytes than the layer's best mapping alone does (the
+no-reuse schedule, always among them): keeping a tensor on chip removes
+traffic, and the mapper may not spend the room on bigger tiles whose partial
+sums spill (a few cycles for twice the bytes). All candidates of a layer are
 priced in one vectorized NumPy expression (tens of microseconds per layer).
 """
 from __future__ import annotations
@@ -48,7 +56,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from accelsim.map.traffic import ORDERS, loop_order_traffic
+from accelsim.map.traffic import ORDERS, loop_order_traffic, resident_shares
 
 I64 = np.int64
 DATAFLOWS = ("os", "ws", "is")
@@ -115,6 +123,19 @@ def out_block_bytes(ofmap_bytes, m: int, n: int, groups: int, used_rows, used_co
     return np.asarray(used_rows, dtype=np.float64) * np.asarray(used_cols, dtype=np.float64) * per_elem
 
 
+def sram_words(m: int, n: int, kw: int, groups: int, row_folds, col_folds, dataflow: str):
+    """(ifmap reads, filter reads, ofmap writes) in scratchpad words of a mapping's fold counts (SCALE-Sim's
+    counts, as :func:`accelsim.cost.systolic.sram_accesses`): the operand that is not held is re-read once per
+    fold of the other dimension."""
+    fr, fc = np.asarray(row_folds, dtype=np.float64), np.asarray(col_folds, dtype=np.float64)
+    m, n, kw, g = float(m), float(n), float(kw), float(groups)
+    if dataflow == "os":
+        return g * m * kw * fc, g * n * kw * fr, g * m * n + 0 * fr
+    if dataflow == "ws":
+        return g * m * kw * fc, g * n * kw + 0 * fr, g * m * n * fr
+    return g * m * kw + 0 * fr, g * n * kw * fc, g * m * n * fr
+
+
 def mapping_cycles(folds, t, used_rows, used_cols, dataflow: str):
     """Array cycles of a layer run as ``folds`` pipelined folds (module docstring)."""
     folds, t, ur, uc = (np.asarray(x, dtype=I64) for x in (folds, t, used_rows, used_cols))
@@ -139,8 +160,9 @@ def _cached(m, n, kw, groups, rows, cols, dataflows, key) -> ArrayMapping:
 
 def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, dataflows=("ws",), *,
                  stream_fraction: float = 1.0, compute_scale: float = 1.0, operand_bytes=None, capacities=None,
-                 bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None
-                 ) -> ArrayMapping:
+                 bytes_per_cycle: float | None = None, residency: tuple[float, bool] | None = None,
+                 pj_per_byte: tuple[float, float] | None = None, word_bytes: tuple[float, float] = (1.0, 1.0),
+                 stream_by_lanes=None) -> ArrayMapping:
     """The fastest mapping of ``groups`` GEMMs (m x kw by kw x n) on a ``rows`` x ``cols`` array.
 
     ``stream_fraction`` shortens each fold's stream (zero skipping);
@@ -151,13 +173,28 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
     ``bytes_per_cycle`` (the DRAM rate) the objective is the roofline
     ``max(compute, transfer)``, else compute alone. ``residency`` is the memory
     plan's (share of input bytes on chip, output on chip) for the layer.
+    ``pj_per_byte`` (DRAM, SRAM) breaks ties in time on the data-movement
+    energy, with ``word_bytes`` (activation, weight) the bytes of a scratchpad
+    word (SCALE-Sim's access counts, accelsim/cost/systolic.py).
+    ``stream_by_lanes``: (dataflow, shares) pairs replacing ``stream_fraction``
+    (a dataflow not listed skips nothing) by a share per lockstep lane count (zero skipping:
+    shares[k - 1] when the mapping's fold walks k distinct filters, os: its used
+    columns, or k window positions, is: its used rows), so a mapping on part
+    of a bigger array skips as well as the smaller array does.
     """
+    cap = None
+    if residency is not None and operand_bytes is not None and resident_shares(residency) != (1.0, 1.0):
+        # the plan only removes traffic: never a mapping that moves more DRAM bytes than the layer alone
+        alone = search_mapping(m, n, kw, groups, rows, cols, dataflows, stream_fraction=stream_fraction,
+                               compute_scale=compute_scale, operand_bytes=operand_bytes, capacities=capacities,
+                               bytes_per_cycle=bytes_per_cycle, pj_per_byte=pj_per_byte, word_bytes=word_bytes,
+                               stream_by_lanes=stream_by_lanes)
+        cap = mapping_traffic(alone, m, n, groups, operand_bytes, capacities)
     best, best_key = None, None
     g = max(1, int(groups))
     p_all = balanced_sizes(g)
     for df in dataflows:
         hr, hc, t = held_dims(m, n, kw, df)
-        t_kept = max(1, int(np.ceil(t * stream_fraction))) if t else 0
         p = p_all[(p_all <= rows) & (p_all <= cols)][:, None, None]
         tr = balanced_sizes(hr)[None, :, None]
         tc = balanced_sizes(hc)[None, None, :]
@@ -165,6 +202,13 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
         p, tr, tc = (np.broadcast_to(x, legal.shape)[legal] for x in (p, tr, tc))
         fr, fc = -(-hr // tr), -(-hc // tc)
         folds = (-(-g // p)) * fr * fc
+        shares = None if stream_by_lanes is None else dict(stream_by_lanes).get(df, (1.0,))
+        if shares is not None:
+            lanes = np.minimum(p * (tc if df == "os" else tr), len(shares))
+            share = np.asarray(shares, dtype=np.float64)[lanes - 1]
+        else:
+            share = np.full(folds.shape, float(stream_fraction))
+        t_kept = np.maximum(1, np.ceil(t * share)).astype(I64) if t else np.zeros(folds.shape, dtype=I64)
         cyc = mapping_cycles(folds, t_kept, p * tr, p * tc, df)
         compute = np.ceil(cyc * compute_scale)
         order = np.zeros(compute.shape, dtype=I64)
@@ -173,11 +217,32 @@ def search_mapping(m: int, n: int, kw: int, groups: int, rows: int, cols: int, d
             block = out_block_bytes(operand_bytes[2], m, n, g, p * tr, p * tc, df)
             ri, rw, rp, wo, order = loop_order_traffic(*operand_bytes, fr, fc, df, *capacities, residency, block)
             traffic = ri + rw + rp + wo
+        if cap is not None:
+            ok = traffic <= cap * (1 + 1e-12)
+            if not ok.any():
+                continue
+            p, tr, tc, fr, fc, folds, cyc, compute, order, traffic, t_kept = (
+                x[ok] for x in (p, tr, tc, fr, fc, folds, cyc, compute, order, traffic, t_kept))
         objective = np.maximum(compute, traffic / bytes_per_cycle) if bytes_per_cycle else compute
-        i = int(np.lexsort((traffic, cyc, objective))[0])
-        key = (float(objective[i]), int(cyc[i]), float(traffic[i]))
+        energy = np.zeros_like(compute)
+        if pj_per_byte is not None:
+            ri_w, rf_w, wo_w = sram_words(m, n, kw, g, fr, fc, df)
+            sram_b = (ri_w + wo_w) * word_bytes[0] + rf_w * word_bytes[1]
+            energy = traffic * pj_per_byte[0] + sram_b * pj_per_byte[1]
+        i = int(np.lexsort((traffic, cyc, energy, objective))[0])
+        key = (float(objective[i]), float(energy[i]), int(cyc[i]), float(traffic[i]))
         if best_key is None or key < best_key:
             best_key = key
             best = ArrayMapping(df, int(tr[i]), int(tc[i]), int(p[i]), int(fr[i]), int(fc[i]), int(folds[i]),
-                                int(t_kept), int(cyc[i]), ORDERS[int(order[i])])
+                                int(t_kept[i]), int(cyc[i]), ORDERS[int(order[i])])
     return best
+
+
+def mapping_traffic(mapping: ArrayMapping, m: int, n: int, groups: int, operand_bytes, capacities,
+                    residency: tuple[float, bool] | None = None) -> float:
+    """DRAM bytes of ``mapping`` under its cheapest loop order (as :func:`search_mapping` prices it)."""
+    block = out_block_bytes(operand_bytes[2], m, n, max(1, int(groups)), mapping.used_rows, mapping.used_cols,
+                            mapping.dataflow)
+    parts = loop_order_traffic(*operand_bytes, mapping.row_folds, mapping.col_folds, mapping.dataflow,
+                               *capacities, residency, block)[:4]
+    return float(sum(float(x) for x in parts))

@@ -114,7 +114,10 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     if unit.kind not in runtime.units:
         raise AccelsimError(f"runtime {runtime.name!r} drives {', '.join(runtime.units)} units, not unit "
                             f"{unit.name!r} ({unit.kind})")
-    placement = place(unit, threads or unit.threads, cores or runtime.default_cores, runtime.all_cores_order) \
+    want = threads or unit.threads
+    if runtime.max_threads is not None:   # the stack runs at most this many threads, whatever was asked
+        want = min(want or unit.core_count, runtime.max_threads)
+    placement = place(unit, want, cores or runtime.default_cores, runtime.all_cores_order) \
         if unit.cost_model == "simd" and unit.kind == "cpu" else None
     algorithm = choose_algorithm(info, runtime, unit.kind)
     work = algorithm_work(info, algorithm) if algorithm else None

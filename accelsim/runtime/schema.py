@@ -19,7 +19,8 @@ it drives (``units``):
   as in ncnn) or ``dynamic`` (work stealing: the cores' rates add up);
   ``default_cores``: which CPU cores threads go to when none are named, ``all_cores_order``
   where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
-  the tensor-core rate.
+  the tensor-core rate; ``max_threads``: a cap on the threads the stack really runs (a default the
+  application never changed).
 """
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ class Runtime(_Strict):
     all_cores_order: Literal["big_first", "little_first"] = Field(
         default="big_first", description="cores 'all' with fewer threads than cores: which cores the threads land "
                                          "on (no affinity set: Android's scheduler starts them on little cores)")
+    max_threads: int | None = Field(default=None, ge=1, description="threads the stack runs at most, whatever "
+                                     "the caller asks (the Python tflite_runtime Interpreter without num_threads: 1)")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
     sources: list[RuntimeSource] = Field(min_length=1)

@@ -50,10 +50,58 @@ def test_held_back_devices_are_never_fitted(tmp_path):
 
 
 def test_board_scope_row_by_hand():
-    # NANO-4 at board scope: the run's SoC + DRAM energy plus (1.08 W idle board - 0.35 W always-on) x latency
+    # NANO-4 at board scope: the run's SoC + DRAM energy plus (1.08 W idle board - 0.35 W always-on) x latency;
+    # DeepEdgeBench's "TFLite runtime" is the Python tflite_runtime Interpreter with its default: one thread
     v = validate_energy(TABLE, None, None)
     row = next(r for r in v.rows if r.id == "NANO-4")
     import accelsim
     run = accelsim.simulate(load_profile("jetson_nano", calibrated=False), "mobilenet_v2", unit="cpu",
-                            precision="int8", threads=4)
+                            precision="int8", threads=4, runtime="tflite-py", calibrated=False)
+    assert row.runtime == "tflite-py" and run.threads == 1
     assert row.predicted_mj == pytest.approx(run.energy_mj + 0.73 * run.latency_ms, rel=1e-9)
+    assert row.predicted_ms == pytest.approx(run.latency_ms, rel=1e-9)
+
+
+def test_rows_are_priced_under_the_runtime_latency_validation_uses():
+    from accelsim.calibration.rt_validate import validate_runtime
+
+    energy = {r.id: r for r in validate_energy(TABLE, None, None).rows}
+    latency = {r.id: r for r in validate_runtime(TABLE).rows}
+    assert energy.keys() == latency.keys()
+    for rid, r in energy.items():
+        assert r.runtime == latency[rid].runtime, rid
+        power = load_profile(r.soc).power
+        if r.power_mode in (None, power.default_power_mode if power else None):   # MaxQ rows run slower clocks
+            assert r.predicted_ms == pytest.approx(latency[rid].predicted_ms, rel=1e-6), rid
+    assert {energy[i].runtime for i in ("RPI4-1", "RPI4-5", "AGXX-C2")} == {"tflite-ruy"}
+    assert energy["RPI4-2"].runtime == "armnn"     # a TFLite model run through Arm NN's parser
+
+
+def test_energy_fit_keeps_one_parameter_per_ten_rows():
+    from accelsim.calibration.energy_fit import ROWS_PER_PARAMETER
+
+    fit = fit_factors(TABLE, None)
+    rows = sum(p["rows"] for p in fit["parameters"])
+    assert rows == 21 and len(fit["parameters"]) * ROWS_PER_PARAMETER <= rows
+    # groups of a shared parameter carry its one value; every group a row uses has a factor
+    for p in fit["parameters"]:
+        assert {fit["busy_power_factor"][g] for g in p["groups"]} == {p["factor"]}
+    assert set(fit["busy_power_factor"]) == {"cpu", "nvidia_gpu", "vpu"}
+
+
+def test_a_run_under_the_rows_runtime_is_what_validation_predicts():
+    # `accelsim run --runtime` and `accelsim validate` price a row alike: calibration.yaml's runtime factors on
+    # the spec efficiencies (not on top of its per-unit factors as well) and the energy factors
+    from accelsim.calibration.calibrate import DEFAULT_OUT
+    from accelsim.calibration.energy_validate import DEFAULT_ENERGY_CALIBRATION
+    import accelsim
+
+    rows = {r.id: r for r in validate_energy(TABLE, DEFAULT_OUT, DEFAULT_ENERGY_CALIBRATION).rows}
+    for rid, chip, net, prec in (("RPI4-7", "raspberrypi4", "mobilenet_v2", "fp32"),
+                                 ("RPI4-1", "raspberrypi4", "resnet50", "fp32")):
+        row = rows[rid]
+        run = accelsim.simulate(chip, net, unit="cpu", precision=prec, threads=4, runtime=row.runtime)
+        assert run.latency_ms == pytest.approx(row.predicted_ms, rel=1e-9)
+        assert row.scope == "wall" or rid == "RPI4-7"
+        psu = load_profile(chip).power.psu_efficiency if row.scope == "wall" else 1.0   # wall: board / PSU
+        assert run.board_energy_mj / psu == pytest.approx(row.predicted_mj, rel=1e-9)

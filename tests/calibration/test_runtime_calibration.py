@@ -80,6 +80,9 @@ def test_framework_rule():
     assert runtime_for("ncnn Vulkan", gpu) == ("ncnn-vulkan", "")
     assert runtime_for("TFLite benchmark_model", cpu) == ("tflite", "")
     assert runtime_for("TFLite GPU delegate", gpu) == ("tflite-gpu", "")
+    assert runtime_for("TFLite 2.7.1 (ruy)", cpu) == ("tflite-ruy", "")       # Krai's build without XNNPACK
+    assert runtime_for("TFLite runtime", cpu) == ("tflite-py", "")             # Python tflite_runtime, defaults
+    assert runtime_for("ArmNN 22.05 (Neon backend; TFLite model via ArmNN TfLite parser)", cpu) == ("armnn", "")
     assert runtime_for("Paddle-Lite v2.6", cpu) == ("paddle-lite", "")
     assert runtime_for("SNPE 1.30 MLPerf v0.5 SingleStream", gpu)[0] == "snpe"
     name, note = runtime_for("MNN 1.0", cpu)

@@ -165,3 +165,23 @@ def test_unpacking_packed_weights_is_counted():
 def test_unsupported_wide_format_is_an_error():
     with pytest.raises(AccelsimError, match="does not run precision 'fp32'"):
         accelsim.simulate(_profile(), "alexnet", compress="quant=fp32")
+
+
+def test_mild_sparsity_keeps_the_weights_dense_when_decoding_costs_more_than_it_saves():
+    """generic_npu (no zero skipping) scatters every stored nonzero into a dense buffer on its vector lanes.
+    At 12.9% sparsity a bitmap saves 8 - (1 + 0.871 * 8) = 0.03 bits per weight (~0.01 pJ of DRAM energy)
+    and costs 0.871 decode operations per weight (~0.2 pJ): the weights stay dense, and the layer costs
+    exactly what the unpruned one does (the same bytes and MACs). At 90% a bitmap saves 6.2 bits per weight:
+    the weights stay compressed and the layer moves fewer DRAM bytes."""
+    wl = Workload("one", (256, 14, 14), [Conv2d(name="pw", out_channels=256, kernel=1)])
+    dense = accelsim.simulate("generic_npu", wl)
+    mild = accelsim.simulate("generic_npu", wl, compress="prune=0.129")
+    assert apply_spec(wl, "prune=0.129")[0].weight_bytes < wl[0].weight_bytes   # a bitmap is (barely) smaller
+    assert mild.layers[0].mapping["weights_stored"] == "dense"
+    assert mild.energy_mj == dense.energy_mj and mild.dram_bytes == dense.dram_bytes
+    heavy = accelsim.simulate("generic_npu", wl, compress="prune=0.9")
+    assert "weights_stored" not in heavy.layers[0].mapping
+    assert heavy.dram_bytes < dense.dram_bytes - 0.7 * 256 * 256 and heavy.energy_mj < dense.energy_mj
+    # a format the user names is kept, even where it costs more
+    named = accelsim.simulate("generic_npu", wl, compress="prune=0.129,format:bitmap")
+    assert "weights_stored" not in named.layers[0].mapping and named.energy_mj > dense.energy_mj

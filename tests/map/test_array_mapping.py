@@ -4,6 +4,7 @@ import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import pytest
 
 import accelsim
 from accelsim.cost.systolic import gemm_cycles
@@ -136,3 +137,76 @@ def test_emulated_format_is_named_in_table_json_and_report(tmp_path):
     assert "computes it in a wider one" in files.index_html.read_text()
     native = accelsim.simulate("generic_npu", "tiny_cnn", precision="int8", mapping="auto")
     assert "emulated" not in report_text(native) and not any(lr.emulated for lr in native.layers)
+
+
+def _movement_pj(mp, m, n, kw, g, operand_bytes, caps, bpc, pj, word):
+    """DRAM + scratchpad energy of a chosen mapping, counted with SCALE-Sim's access formulas (cost/systolic.py)."""
+    from accelsim.cost.systolic import sram_accesses
+    from accelsim.map.array_mapping import out_block_bytes
+    from accelsim.map.traffic import loop_order_traffic
+
+    ri, rf, wo = sram_accesses(m, n, kw, mp.tile_rows, mp.tile_cols, mp.dataflow, g)
+    block = out_block_bytes(operand_bytes[2], m, n, g, mp.used_rows, mp.used_cols, mp.dataflow)
+    parts = loop_order_traffic(*operand_bytes, mp.row_folds, mp.col_folds, mp.dataflow, *caps, None, block)[:4]
+    return float(sum(parts)) * pj[0] + (float(ri + wo) * word[0] + float(rf) * word[1]) * pj[1]
+
+
+@settings(max_examples=120, deadline=None)
+@given(m=st.integers(1, 3000), n=st.integers(1, 300), kw=st.integers(1, 3000), g=st.integers(1, 32),
+       size=st.sampled_from([16, 32, 64, 128]), df=st.sampled_from(["os", "ws", "is"]),
+       skip=st.sampled_from([1.0, 0.3, 0.1]), bpc=st.sampled_from([2.0, 8.0, 64.0]))
+def test_energy_breaks_ties_in_time_never_costs_time(m, n, kw, g, size, df, skip, bpc):
+    from accelsim.map.array_mapping import search_mapping
+
+    ob = (float(m * kw * g), float(n * kw * g), float(m * n * g))
+    caps = (32768.0, 32768.0, 16384.0)
+    pj, word = (40.0, 6.25), (1.0, 1.0)
+    common = dict(stream_fraction=skip, operand_bytes=ob, capacities=caps, bytes_per_cycle=bpc)
+    plain = search_mapping(m, n, kw, g, size, size, (df,), **common)
+    green = search_mapping(m, n, kw, g, size, size, (df,), pj_per_byte=pj, word_bytes=word, **common)
+
+    def time(mp):   # the roofline: array cycles against DRAM bytes at bpc bytes per cycle
+        return max(mp.cycles, _movement_pj(mp, m, n, kw, g, ob, caps, bpc, (1.0, 0.0), word) / bpc)
+
+    assert time(green) == pytest.approx(time(plain), rel=1e-9)        # never slower
+    assert _movement_pj(green, m, n, kw, g, ob, caps, bpc, pj, word) <= \
+        _movement_pj(plain, m, n, kw, g, ob, caps, bpc, pj, word) * (1 + 1e-9)
+
+
+def test_zero_skipping_npu_keeps_big_tiles_for_pruned_layers():
+    """Pruned MobileNet-V2 on an os NPU that skips zeros: many layers are memory bound, and among the equally
+    fast tilings the mapper used to take the one with the fewest array cycles (small tiles, many refetches
+    from the scratchpads); it now takes the cheapest in energy, at the same latency."""
+    from accelsim.hardware.schema import ZeroSkip
+    from accelsim.map.array_mapping import search_mapping
+
+    p = accelsim.load_profile("generic_npu")
+    arr = p.units[0].array.model_copy(update={"rows": 128, "cols": 128, "dataflow": "os"})
+    # 16x the PEs, each as fast as generic_npu's (MACs per cycle scale with rows x cols)
+    prec = {k: v.model_copy(update={"macs_per_cycle": v.macs_per_cycle * 16}) for k, v in p.units[0].precisions.items()}
+    u = p.units[0].model_copy(update={"zero_skip": ZeroSkip(granularity=1), "mapping": "auto", "array": arr,
+                                      "precisions": prec})
+    q = p.model_copy(update={"units": [u, *p.units[1:]]})
+    r = accelsim.simulate(q, "mobilenet_v2", unit=u.name, precision="int8", compress="prune=0.9")
+    d = r.to_dict()
+    sram_mj = sum(lr["sram_energy_mj"] for lr in d["layers"])
+    # the same run with the old tie-break (cycles, then DRAM bytes): patch the energy weights out
+    import accelsim.map.array_mapping as am
+    orig = am.search_mapping
+
+    def no_energy(*a, **k):
+        k.pop("pj_per_byte", None)
+        k.pop("word_bytes", None)
+        return orig(*a, **k)
+
+    am._cached.cache_clear()
+    am.search_mapping = no_energy
+    try:
+        old = accelsim.simulate(q, "mobilenet_v2", unit=u.name, precision="int8", compress="prune=0.9")
+    finally:
+        am.search_mapping = orig
+        am._cached.cache_clear()
+    old_sram = sum(lr["sram_energy_mj"] for lr in old.to_dict()["layers"])
+    assert r.latency_ms == pytest.approx(old.latency_ms, rel=1e-9)
+    assert sram_mj < 0.8 * old_sram and r.energy_mj < old.energy_mj
+    assert search_mapping is orig

@@ -89,6 +89,27 @@ def test_dram_between_compulsory_and_no_reuse(case):
     assert compulsory <= planned <= no_reuse
 
 
+def test_input_kept_on_chip_never_buys_bigger_tiles_that_spill_partial_sums():
+    """Hypothesis's counterexample, by hand. Input 8x5x5 int8; c1 (1x1), c2 (3x3), c3 (1x1), 8 channels each;
+    scratchpads 64 / 4096 / 256 B (double-buffered: 32 / 2048 / 128 B usable), 32x32 ws array, 10 B/cycle.
+    c2 alone: GEMM m=25, kw=72, n=8; 5 row folds of 15 keep each fold's output block (15 x 8 = 120 B) in the
+    128 B ofmap half, so nothing spills: weights 576 + 32 bias + input 200 + output 200 = 1008 B.
+    With c1's output (200 B) kept on chip, 3 row folds of 24 (192 B blocks) would spill the 200 B output twice
+    (400 B written + 400 B read) to save 32 array cycles: 1608 B instead of 808 B. The plan may not do that."""
+    wl = Workload("g", (8, 5, 5), [Conv2d(name="c1", out_channels=8, kernel=1),
+                                   Conv2d(name="c2", out_channels=8, kernel=3, padding=1),
+                                   Conv2d(name="c3", out_channels=8, kernel=1)])
+    prof = npu_profile(rows=32, cols=32, ifmap_b=64, filter_b=4096, ofmap_b=256)
+    unit = prof.unit()
+    alone = [cost_layer(info, unit, profile=prof).dram_bytes for info in wl]
+    run = accelsim.simulate(prof, wl)
+    c2 = run.layers[1]
+    assert alone[1] == 576 + 32 + 200 + 200
+    assert c2.dram_bytes == 576 + 32 + 200          # input on chip, output to DRAM once, no partial sums
+    assert c2.mapping["row_folds"] == 5
+    assert run.dram_bytes <= sum(alone)
+
+
 @settings(max_examples=40, deadline=None)
 @given(case=random_graphs(), fmt=st.sampled_from(["ternary", "binary", "int4"]))
 def test_emulated_low_bit_network_never_slower_than_int8(case, fmt):
@@ -110,3 +131,17 @@ def test_streams_and_partitioned_runs_price_the_plan_like_simulate():
     table = CostTable(wl, prof)
     run = accelsim.simulate(prof, wl)
     assert [table.analytical(i, "npu").dram_bytes for i in range(len(wl))] == [lr.dram_bytes for lr in run.layers]
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=random_graphs(), dr=st.integers(0, 40), dc=st.integers(0, 40), f=st.sampled_from([2, 4, 16]),
+       grow=st.sampled_from(["ifmap_b", "filter_b", "ofmap_b", "bandwidth_gbps"]),
+       bw=st.sampled_from([1.0, 10.0, 64.0]))
+def test_networks_with_the_plan_never_slower_on_a_bigger_array_or_more_sram_or_bandwidth(case, dr, dc, f, grow, bw):
+    """The plan keeps more on chip with more SRAM, and the mapper may not trade its room for spills."""
+    wl, (ifmap_b, filter_b, ofmap_b), array = case
+    u = dict(rows=array, cols=array, ifmap_b=ifmap_b, filter_b=filter_b, ofmap_b=ofmap_b, bandwidth_gbps=bw)
+    base = accelsim.simulate(npu_profile(**u), wl).latency_ms
+    bigger = accelsim.simulate(npu_profile(**dict(u, rows=array + dr, cols=array + dc)), wl).latency_ms
+    more = accelsim.simulate(npu_profile(**dict(u, **{grow: u[grow] * f})), wl).latency_ms
+    assert bigger <= base * (1 + 1e-12) and more <= base * (1 + 1e-12)

@@ -14,7 +14,7 @@ from accelsim.runtime.placement import place
 from accelsim.workload import Workload, load_workload
 from accelsim.workload.layers import Conv2d
 
-RUNTIMES = {"ncnn", "ncnn-vulkan", "tflite", "tflite-gpu", "snpe", "tensorrt", "paddle-lite", "tvm", "armnn",
+RUNTIMES = {"ncnn", "ncnn-vulkan", "tflite", "tflite-ruy", "tflite-py", "tflite-gpu", "snpe", "tensorrt", "paddle-lite", "tvm", "armnn",
             "openvino", "darknet"}
 
 
@@ -172,3 +172,18 @@ def test_faster_clocks_never_slower_under_a_runtime():
         assert run_with(scale, threads, cores) <= run_with(1.0, threads, cores) * (1 + 1e-9)
 
     check()
+
+
+def test_max_threads_caps_what_the_caller_asks():
+    # tflite-py is tflite-ruy's kernels under the Python Interpreter's default of one thread (max_threads: 1)
+    py, ruy = load_runtime("tflite-py"), load_runtime("tflite-ruy")
+    assert py.max_threads == 1 and ruy.max_threads is None
+    assert py.model_dump(exclude={"name", "description", "max_threads", "sources"}) == \
+        ruy.model_dump(exclude={"name", "description", "max_threads", "sources"})
+    four = accelsim.simulate("raspberrypi4", "mobilenet_v2", unit="cpu", threads=4, runtime="tflite-py", calibrated=False)
+    one = accelsim.simulate("raspberrypi4", "mobilenet_v2", unit="cpu", threads=1, runtime="tflite-ruy", calibrated=False)
+    multi = accelsim.simulate("raspberrypi4", "mobilenet_v2", unit="cpu", threads=4, runtime="tflite-ruy", calibrated=False)
+    assert four.threads == 1 and multi.threads == 4
+    assert four.latency_ms == pytest.approx(one.latency_ms, rel=1e-12)
+    assert multi.latency_ms < 0.5 * four.latency_ms      # four cores do run faster when the stack uses them
+    assert four.energy_mj / four.latency_ms < multi.energy_mj / multi.latency_ms   # one busy core draws less

@@ -44,7 +44,12 @@ def test_less_bandwidth_more_stalls():
     slow = accelsim.simulate(_profile(2.0), "mobilenet_v1", fidelity="event")
     fast = accelsim.simulate(_profile(50.0), "mobilenet_v1", fidelity="event")
     assert slow.stall_cycles > fast.stall_cycles
-    assert slow.compute_cycles == fast.compute_cycles
+    # the mapper may take a mapping with more array cycles (and less data-movement energy) only where they
+    # hide under the layer's DRAM transfer at the low bandwidth
+    clock = _profile(2.0).unit().clock_ghz
+    for s, f in zip(slow.layers, fast.layers):
+        assert s.compute_cycles == f.compute_cycles or s.compute_cycles <= s.dram_bytes / (2.0 / clock)
+    assert slow.compute_cycles >= fast.compute_cycles and slow.energy_mj > fast.energy_mj
 
 
 def test_split_is_exact():
