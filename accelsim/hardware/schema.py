@@ -237,6 +237,10 @@ class Unit(_Strict):
         description="dynamic power beyond the per-operation energies while the unit runs (clock tree, pipeline "
                     "control, cache activity), at clock_ghz and its voltage: per core for simd units (times the "
                     "cores a layer uses), the whole unit otherwise")
+    busy_power_measured: bool = Field(
+        default=False, description="busy_power_mw comes from a cited power measurement of this core or unit, not "
+                                   "the kind's default estimate: the fitted busy-power factor leaves it (and the "
+                                   "leakage derived from it) alone")
     operating_points: list[OperatingPoint] | None = Field(
         default=None, description="DVFS points (clock, voltage); power modes pick clocks among them")
     calibration_group: str | None = Field(
