@@ -82,7 +82,10 @@ def test_energy_fit_keeps_one_parameter_per_ten_rows():
 
     fit = fit_factors(TABLE, None)
     rows = sum(p["rows"] for p in fit["parameters"])
-    assert rows == 21 and len(fit["parameters"]) * ROWS_PER_PARAMETER <= rows
+    cited = fit["rows_with_cited_busy_power"]       # the Jetson Nano CPU's busy power is a cited measurement
+    assert sorted(cited) == ["NANO-3", "NANO-4"] and rows + len(cited) == 21
+    assert len(fit["parameters"]) * ROWS_PER_PARAMETER <= rows + len(cited)
+    assert all(p["rows"] >= 9 for p in fit["parameters"])     # each factor shared by many rows
     # groups of a shared parameter carry its one value; every group a row uses has a factor
     for p in fit["parameters"]:
         assert {fit["busy_power_factor"][g] for g in p["groups"]} == {p["factor"]}
@@ -105,3 +108,14 @@ def test_a_run_under_the_rows_runtime_is_what_validation_predicts():
         assert row.scope == "wall" or rid == "RPI4-7"
         psu = load_profile(chip).power.psu_efficiency if row.scope == "wall" else 1.0   # wall: board / PSU
         assert run.board_energy_mj / psu == pytest.approx(row.predicted_mj, rel=1e-9)
+
+
+def test_a_cited_busy_power_is_not_rescaled_by_the_fitted_factor():
+    from accelsim.hardware.energy_calibration import apply_factors
+
+    nano = load_profile("jetson_nano", calibrated=False)
+    cpu, gpu = nano.unit("cpu"), nano.unit("gpu")
+    assert cpu.busy_power_measured and not gpu.busy_power_measured
+    scaled = apply_factors(nano, {"cpu": 0.5, "nvidia_gpu": 2.0})
+    assert scaled.unit("cpu").busy_power_mw == cpu.busy_power_mw
+    assert scaled.unit("gpu").busy_power_mw == pytest.approx(2.0 * gpu.busy_power_mw)
