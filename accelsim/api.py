@@ -16,6 +16,7 @@ from accelsim.hardware.power_mode import apply_power_mode
 from accelsim.map import MAPPINGS
 from accelsim.map.memory_plan import residency_for_unit
 from accelsim.sim import RunResult, run_analytical, run_event
+from accelsim.sim.host_link import host_transfer, resolve_link
 from accelsim.sim.soc_result import SocRunResult
 from accelsim.workload import Workload, load_workload
 
@@ -28,7 +29,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
              compress: str | Transform | None = None, seed: int = 0, weights: Mapping | None = None,
              objective: str = "latency", latency_bound_ms: float | None = None,
              timeline=None, power_mode: str | None = None, mapping: str | None = None, runtime=None,
-             cores: str | None = None) -> RunResult | SocRunResult:
+             cores: str | None = None, host_link: str | None = None) -> RunResult | SocRunResult:
     """Run ``workload`` on one unit of ``profile`` (names, paths or loaded objects).
 
     ``dataflow`` overrides a systolic unit's dataflow; ``precision`` sets the
@@ -55,7 +56,10 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
     None = the unit's cost model alone, as before) prices every layer as that
     software stack runs it (algorithm, formats, fusion, dispatch, thread
     placement on ``cores``: big, little or all), with the ``runtime_factors`` of
-    calibration.yaml unless ``calibrated`` is False.
+    calibration.yaml unless ``calibrated`` is False. ``host_link`` (a link of the profile's ``host_link``,
+    ``default`` for the profile's default link, or None / ``none``: the chip alone) adds the upload of the
+    inputs and the download of the outputs over that bus, and the chip's power while it waits, to a run of
+    a chip a host reaches over a bus (a USB stick; accelsim/sim/host_link.py).
     """
     check_simulate_args(profile, workload, unit=unit, precision=precision, threads=threads, calibrated=calibrated,
                         seed=seed, weights=weights, objective=objective, latency_bound_ms=latency_bound_ms)
@@ -87,13 +91,18 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
                         seed=seed, objective=objective, latency_bound_ms=latency_bound_ms, power_mode=power_mode,
                         mapping=mapping, cores=cores,
                         runtime=runtime if runtime is None or isinstance(runtime, str)
-                        else getattr(runtime, "name", None))
+                        else getattr(runtime, "name", None),
+                        **({"host_link": host_link} if host_link is not None else {}))
+    resolve_link(prof, host_link)   # an unknown link is refused before anything runs
     if unit == "auto":
         if threads is not None:
             raise AccelsimError(f"threads: got {threads!r}; a thread count needs a named simd unit, not unit 'auto'")
         if runtime is not None or cores is not None:
             raise AccelsimError("runtime / cores: a runtime prices the layers of one named unit; unit 'auto' "
                                 "partitions with the units' own cost models (give --unit NAME)")
+        if resolve_link(prof, host_link) is not None:
+            raise AccelsimError(f"host_link: got {host_link!r}; a host link is priced for one named unit, not unit "
+                                f"'auto' (give --unit NAME, or host link none)")
         from accelsim.sim.soc_run import run_partitioned
         result = run_partitioned(prof, wl, objective=objective, latency_bound_ms=latency_bound_ms,
                                  fidelity=fidelity, dataflow=dataflow, timeline=timeline, mapping=mapping)
@@ -107,7 +116,7 @@ def simulate(profile: str | Path | Profile | None = None, workload: str | Path |
             raise AccelsimError(f"threads: got {threads!r}; unit {u.name!r} has {u.core_count} cores, "
                                 f"allowed: 1..{u.core_count}")
     run = dict(dataflow=dataflow, fidelity=fidelity, threads=threads, seed=seed, weights=weights, timeline=timeline,
-               mapping=mapping)
+               mapping=mapping, host_link=host_link)
     if runtime is not None or cores is not None:
         from accelsim.runtime.run import runtime_context
         run["rt"] = runtime_context(prof, u, runtime, cores, calibrated)
@@ -130,7 +139,7 @@ def _check_dataflow_applies(prof: Profile, unit: str | None, dataflow: str) -> N
 
 def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, fidelity: str,
                        threads: int | None, seed: int, weights: Mapping | None, timeline=None,
-                       mapping: str | None = None, rt=None) -> RunResult:
+                       mapping: str | None = None, rt=None, host_link: str | None = None) -> RunResult:
     if fidelity == "cycle":
         mapping = "scalesim"  # the kernels' PE array runs SCALE-Sim's folds (accelsim/kernels/cycles.py)
     if rt is None:
@@ -156,7 +165,8 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
     return RunResult(profile=prof.name, workload=wl.name, fidelity=fidelity, unit=u.name, dataflow=used_dataflow,
                      clock_ghz=u.clock_ghz, layers=layers, threads=used_threads,
                      calibration=rt.calibration if rt is not None and rt.runtime is not None else u.calibration,
-                     runtime=rt.runtime.name if rt is not None and rt.runtime is not None else None)
+                     runtime=rt.runtime.name if rt is not None and rt.runtime is not None else None,
+                     host_link=host_transfer(prof, u, wl, host_link))
 
 
 def _simulate_compressed(prof: Profile, wl: Workload, u, pipeline, spec, **run) -> RunResult:

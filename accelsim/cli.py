@@ -60,7 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(args.profile, workload, dataflow=args.dataflow, fidelity=args.fidelity,
                       unit=args.unit, precision=args.precision, threads=args.threads, calibrated=not args.spec,
                       compress=args.compress, seed=args.seed, timeline=timeline, power_mode=args.power_mode,
-                      mapping=args.mapping, runtime=args.runtime, cores=args.cores, **run_kwargs(args))
+                      mapping=args.mapping, runtime=args.runtime, cores=args.cores, host_link=args.host_link,
+                      **run_kwargs(args))
     wrote = []  # files first, then the text: a closed stdout never loses a file
     if args.scalesim_reports:
         wrote.append(_write_scalesim_reports(args, workload))
@@ -294,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="channel width multiplier of a zoo network that has one, e.g. 0.5 (default 1.0)")
     run.add_argument("--power-mode", default=None, metavar="NAME",
                      help="a power mode of the profile (nvpmodel preset, phone governor); default: the profile's")
+    run.add_argument("--host-link", default=None, metavar="NAME",
+                     help="a chip on a bus (a USB stick): the host link the input and output cross, one of the "
+                          "profile's host_link links (e.g. usb2, usb3), default (the profile's own) or none "
+                          "(default: none, the chip alone)")
     run.add_argument("--report", default=None, metavar="DIR", help="also write plots and index.html into DIR")
     run.add_argument("--scalesim-reports", default=None, metavar="DIR",
                      help="with a SCALE-Sim .cfg in USER bandwidth mode: run SCALE-Sim's memory system (separate "

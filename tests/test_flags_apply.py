@@ -28,6 +28,8 @@ def _one_line_error(capsys, argv) -> str:
     (["run", "--threads", "two"], "got 'two'; must be a positive integer"),
     (["run", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     (["calibrate", "--write", "--out", "x.yaml"], "not both"),
+    (["run", "--host-link", "usb2"], "profile 'snapdragon855' has no host links"),
+    (["run", "--profile", "myriad2", "--host-link", "usb4"], "host_link: got 'usb4'; allowed: usb2, usb3"),
 ])
 def test_flags_that_do_not_apply_are_one_line_errors(capsys, argv, needle):
     assert needle in _one_line_error(capsys, argv)

@@ -10,7 +10,8 @@ nvidia_gpu for Jetson GPUs, so phone GPUs keep their own figures). Each factor
 minimises the squared log error over its rows (bounded to [0.2, 5]); groups with
 fewer than ten rows share one factor (``parameters`` in the file), so there is at
 most one fitted parameter per ten rows. Board idle
-power, PSU efficiency and DRAM energies are cited figures and not fitted.
+power, PSU efficiency and DRAM energies are cited figures and not fitted; rows on a unit whose busy power
+is itself a cited measurement (``busy_power_measured``) fit nothing and count for no factor.
 Held-back devices (Jetson Xavier NX, AGX Orin, Orin NX, the Myriad X stick)
 are refused.
 """
@@ -61,6 +62,9 @@ def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, s
             meas_w = measured_mj(row) / row.latency_ms
         except AccelsimError:
             continue
+        if unit.busy_power_measured:    # a cited busy power: no factor to fit (the row still counts in the table)
+            terms.append((row.id, None, 0.0, 0.0, 0.0))
+            continue
         cal = str(calibration) if calibration else None
         e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.group: 1e-9}), unit, wl, rt, cores, rf, cal)
         e1, ms1, _ = predict_row(row, prof, unit, wl, rt, cores, rf, cal)
@@ -71,15 +75,18 @@ def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, s
 
 def parameter_pools(terms) -> list[list[str]]:
     """Groups sharing one fitted factor: a group with at least ``ROWS_PER_PARAMETER`` rows gets its own, the
-    smaller ones share one while the fit keeps at most one parameter per ``ROWS_PER_PARAMETER`` rows."""
+    smaller ones share one while the fit keeps at most one parameter per ``ROWS_PER_PARAMETER`` rows of the
+    table (rows on units with a cited busy power, group None, count in the table but fit no factor)."""
     counts: dict[str, int] = {}
     for t in terms:
-        counts[t[1]] = counts.get(t[1], 0) + 1
+        if t[1] is not None:
+            counts[t[1]] = counts.get(t[1], 0) + 1
+    table_rows = len(terms)
     own = sorted(g for g, n in counts.items() if n >= ROWS_PER_PARAMETER)
     rest = sorted(g for g, n in counts.items() if n < ROWS_PER_PARAMETER)
     pools = [[g] for g in own]
     if rest:
-        if (len(pools) + 1) * ROWS_PER_PARAMETER <= sum(counts.values()) or not pools:
+        if (len(pools) + 1) * ROWS_PER_PARAMETER <= table_rows or not pools:
             pools.append(rest)      # the small groups share one factor while the budget allows
         else:                       # no budget left: they join the largest pool
             pools[0] = pools[0] + rest
@@ -102,11 +109,14 @@ def fit_factors(table: str | Path, calibration: Path | None) -> dict:
             rows_used[g] = [t[0] for t in mine if t[1] == g]
         params.append({"groups": pool, "rows": len(mine), "factor": round(float(res.x), 4)})
 
+    fitted = [t for t in terms if t[1] is not None]
+
     def median_ape(f_of):
-        apes = sorted(abs(a + f_of(k) * b - m) / m for _, k, a, b, m in terms)
+        apes = sorted(abs(a + f_of(k) * b - m) / m for _, k, a, b, m in fitted)
         return round(apes[len(apes) // 2], 4) if apes else None
 
     return {"busy_power_factor": factors, "parameters": params, "rows_used": rows_used,
+            "rows_with_cited_busy_power": [t[0] for t in terms if t[1] is None],
             "power_median_ape_before": median_ape(lambda k: 1.0),
             "power_median_ape_after": median_ape(lambda k: factors[k])}
 

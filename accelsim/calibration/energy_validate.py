@@ -8,7 +8,10 @@ measurement ran and what its power covered (``scope``):
 - ``wall``: the socket: board energy / the profile's ``psu_efficiency``.
 
 The power mode is the one the row's ``conditions`` name (``MaxQ``, ``MAXN``...),
-else the profile's default. Each row reports the predicted energy (simulated
+else the profile's default. A chip a host reaches over a bus (a profile with
+``host_link``: a USB stick) runs over the link the row's ``conditions`` name
+or ``scenario`` name (``USB2`` -> ``usb2``), else the profile's default link: the measured time and
+power include the input upload and the output download. Each row reports the predicted energy (simulated
 latency x predicted power), the average power (energy / latency: the power
 model alone, free of latency error) and the latency, each against the
 measurement.
@@ -131,6 +134,18 @@ def mode_of(row: MeasuredRow, profile: Profile) -> str | None:
                 None)
 
 
+def link_of(row: MeasuredRow, profile: Profile) -> str | None:
+    """The host link a row's measurement ran over: a link of the profile the row's ``conditions`` or
+    ``scenario`` name (``USB2``, ``usb3``; longest name first), else the profile's default link; None for a
+    chip not on a bus."""
+    if profile.host_link is None:
+        return None
+    text = f"{row.extra.get('conditions', '')} {row.extra.get('scenario', '')}"
+    links = sorted(profile.host_link.links, key=len, reverse=True)
+    return next((k for k in links if re.search(rf"(?<![A-Za-z0-9]){re.escape(k)}(?![A-Za-z0-9])", text, re.I)),
+                profile.host_link.default)
+
+
 def scope_energy_mj(run, profile: Profile, scope: str) -> float:
     """A run's energy as a meter at ``scope`` would see it."""
     if scope == "accelerator":
@@ -151,8 +166,9 @@ def predict_row(row: MeasuredRow, profile: Profile, unit, workload, runtime: str
     """
     mode = mode_of(row, profile)
     prof, used = apply_power_mode(profile, mode)
+    link = link_of(row, prof)
     if runtime is None:
-        run = simulate(prof, workload, unit=unit.name, threads=row.threads)
+        run = simulate(prof, workload, unit=unit.name, threads=row.threads, host_link=link)
     else:
         import dataclasses
 
@@ -164,7 +180,7 @@ def predict_row(row: MeasuredRow, profile: Profile, unit, workload, runtime: str
         u = prof.unit(unit.name)
         ctx = RuntimeContext(load_runtime(runtime), cores, factors or {}, calibration)
         run = _simulate_workload(prof, workload, u, dataflow=None, fidelity="analytical", threads=row.threads,
-                                 seed=0, weights=None, rt=ctx)
+                                 seed=0, weights=None, rt=ctx, host_link=link)
         run = dataclasses.replace(run, power_mode=used, board_extra_mw=board_extra_mw(prof))
     return scope_energy_mj(run, prof, scope_of(row)), run.latency_ms, used
 

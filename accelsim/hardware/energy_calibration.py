@@ -32,12 +32,13 @@ def read_factors(path: str | Path) -> dict[str, float]:
 
 
 def apply_factors(profile: Profile, factors: dict[str, float]) -> Profile:
-    """``profile`` with each unit's busy power and leakage scaled by its calibration group's factor."""
+    """``profile`` with each unit's busy power and leakage scaled by its calibration group's factor (units whose
+    busy power is a cited measurement, ``busy_power_measured``, keep theirs)."""
     if not factors:
         return profile
     units = [u.model_copy(update={"busy_power_mw": u.busy_power_mw * factors[u.group],
                                   "static_power_mw": u.static_power_mw * factors[u.group]})
-             if u.group in factors else u for u in profile.units]
+             if u.group in factors and not u.busy_power_measured else u for u in profile.units]
     return profile.model_copy(update={"units": units})
 
 

@@ -241,6 +241,10 @@ class Unit(_Strict):
         description="dynamic power beyond the per-operation energies while the unit runs (clock tree, pipeline "
                     "control, cache activity), at clock_ghz and its voltage: per core for simd units (times the "
                     "cores a layer uses), the whole unit otherwise")
+    busy_power_measured: bool = Field(
+        default=False, description="busy_power_mw comes from a cited power measurement of this core or unit, not "
+                                   "the kind's default estimate: the fitted busy-power factor leaves it (and the "
+                                   "leakage derived from it) alone")
     operating_points: list[OperatingPoint] | None = Field(
         default=None, description="DVFS points (clock, voltage); power modes pick clocks among them")
     calibration_group: str | None = Field(
@@ -372,6 +376,24 @@ class PowerSpec(_Strict):
         return max(0.0, self.board_idle_w * 1e3 - self.soc_always_on_mw)
 
 
+class HostLink(_Strict):
+    """One bus a host can reach the chip over (a USB stick's USB 2 or USB 3 port): what a transfer costs."""
+
+    bandwidth_mb_per_s: PositiveFloat = Field(description="usable bulk throughput, 1e6 bytes per second")
+    latency_us: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                              description="fixed cost of one transfer (bus scheduling, the driver's round trip)")
+    source: str = Field(description="id of the source the figures come from (or the estimate's derivation)")
+    note: str | None = None
+
+
+class HostLinkSpec(_Strict):
+    """Buses a unit attached to a host is reached over; a run that names one adds the input upload and the
+    output download (accelsim/sim/host_link.py). ``default``: the link the chip is built for."""
+
+    links: dict[str, HostLink]
+    default: str
+
+
 class Profile(_Strict):
     """A whole system on chip."""
 
@@ -385,6 +407,8 @@ class Profile(_Strict):
     default_unit: str | None = None
     use_calibration: bool = Field(default=True, description="false: always priced from the spec alone")
     power: PowerSpec | None = None
+    host_link: HostLinkSpec | None = Field(
+        default=None, description="a chip on a bus (a USB stick): the links a host reaches it over")
 
     @model_validator(mode="before")
     @classmethod
@@ -414,6 +438,14 @@ class Profile(_Strict):
                 raise ValueError(f"unit {u.name!r} uses unknown memory levels {unknown}; known: {sorted(mems)}")
         if self.power is not None:
             self._check_power(names, ids)
+        if self.host_link is not None:
+            if self.host_link.default not in self.host_link.links:
+                raise ValueError(f"host_link.default {self.host_link.default!r} is not one of the links "
+                                 f"{sorted(self.host_link.links)}")
+            for link_name, link in self.host_link.links.items():
+                if link.source not in ids:
+                    raise ValueError(f"host_link {link_name!r} cites unknown source id {link.source!r}; "
+                                     f"known: {sorted(ids)}")
         return self
 
     def _check_power(self, names: list[str], ids: set[str]) -> None:

@@ -38,6 +38,15 @@ def _parts(result: RunResult) -> str:
     return ", ".join(f"{k} {v:.3f}" for k, v in result.energy_parts_mj().items())
 
 
+def _link_line(result: RunResult) -> str:
+    """The host link's share of the latency, when the run has one (accelsim/sim/host_link.py)."""
+    link = getattr(result, "host_link", None)
+    if link is None:
+        return ""
+    return (f"  host link     {link.link}: {link.transfer_ms:.3f} ms of it (upload {_si(link.upload_bytes)}B, "
+            f"download {_si(link.download_bytes)}B), {link.energy_mj:.3f} mJ waiting\n")
+
+
 def totals(result: RunResult) -> str:
     df = f", dataflow {result.dataflow}" if result.dataflow else ""
     th = f", {result.threads} thread{'s' if result.threads != 1 else ''}" if result.threads else ""
@@ -50,7 +59,7 @@ def totals(result: RunResult) -> str:
             f"{result.clock_ghz:g} GHz)\n" + cal +
             f"  total cycles  {result.total_cycles:,} (compute {result.compute_cycles:,}, "
             f"overhead {result.overhead_cycles:,}, stall {result.stall_cycles:,})\n"
-            f"  latency       {result.latency_ms:.3f} ms\n"
+            f"  latency       {result.latency_ms:.3f} ms\n" + _link_line(result) +
             f"  energy        {result.energy_mj:.3f} mJ (SoC + DRAM; {_parts(result)}), "
             f"avg {result.avg_power_w:.2f} W\n"
             f"  board energy  {result.board_energy_mj:.3f} mJ{mode}\n"

@@ -106,6 +106,7 @@ class RuntimeTerms:
     runtime: str
     int8: bool = False       # an int8 MAC layer (the int8 factor scales its GEMM efficiency)
     log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
+    int8_factor: float | None = None   # the runtime's own int8 factor (cited), replacing the fitted shared x key one
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
@@ -173,7 +174,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
                          runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
-                         log2_threads=math.log2(placement.threads) if placement is not None else 0.0)
+                         log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
+                         int8_factor=runtime.int8_factor)
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
@@ -192,6 +194,8 @@ def combined_factors(rf: dict | None, t: RuntimeTerms) -> dict[str, float]:
     out["depthwise"] *= shared.get("depthwise", 1.0)
     for c in ("overhead", "int8", "threads"):
         out[c] = shared.get(c, 1.0) * key.get(c, 1.0)
+    if t.int8_factor is not None:
+        out["int8"] = t.int8_factor
     return out
 
 

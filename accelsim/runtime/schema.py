@@ -20,7 +20,8 @@ it drives (``units``):
   ``default_cores``: which CPU cores threads go to when none are named, ``all_cores_order``
   where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
   the tensor-core rate; ``max_threads``: a cap on the threads the stack really runs (a default the
-  application never changed).
+  application never changed); ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
+  instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set).
 """
 from __future__ import annotations
 
@@ -81,6 +82,9 @@ class Runtime(_Strict):
                                          "on (no affinity set: Android's scheduler starts them on little cores)")
     max_threads: int | None = Field(default=None, ge=1, description="threads the stack runs at most, whatever "
                                      "the caller asks (the Python tflite_runtime Interpreter without num_threads: 1)")
+    int8_factor: float | None = Field(default=None, gt=0, allow_inf_nan=False,
+                                      description="int8 GEMM efficiency factor of this stack (a cited figure), "
+                                                  "in place of the group's fitted int8 factor")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
     sources: list[RuntimeSource] = Field(min_length=1)

@@ -61,6 +61,7 @@ class RunResult(ResultViews):
     power_mode: str | None = None       # the profile's power mode the run used (None: the profile has none)
     board_extra_mw: float = 0.0         # board power beyond the SoC's (profile power.board_idle_w - always-on)
     runtime: str | None = None          # the runtime (software stack) the run modelled; None = unit cost model alone
+    host_link: object | None = None     # accelsim.sim.host_link.HostTransfer: input upload + output download
 
     @property
     def total_cycles(self) -> int:
@@ -80,11 +81,14 @@ class RunResult(ResultViews):
 
     @property
     def latency_ms(self) -> float:
-        return self.total_cycles / (self.clock_ghz * 1e6)
+        """The unit's cycles at its clock, plus the host link's transfers when the run has one."""
+        link_ms = self.host_link.transfer_ms if self.host_link is not None else 0.0
+        return self.total_cycles / (self.clock_ghz * 1e6) + link_ms
 
     @property
     def energy_mj(self) -> float:
-        return sum(layer.energy_mj for layer in self.layers)
+        link_mj = self.host_link.energy_mj if self.host_link is not None else 0.0
+        return sum(layer.energy_mj for layer in self.layers) + link_mj
 
     @property
     def board_energy_mj(self) -> float:
@@ -97,11 +101,15 @@ class RunResult(ResultViews):
         return self.energy_mj / self.latency_ms if self.latency_ms > 0 else 0.0
 
     def energy_parts_mj(self) -> dict[str, float]:
-        """The run's energy split into compute, on-chip memory (sram), DRAM and static."""
-        return {"compute": sum(x.compute_energy_mj for x in self.layers),
-                "sram": sum(x.sram_energy_mj for x in self.layers),
-                "dram": sum(x.dram_energy_mj for x in self.layers),
-                "static": sum(x.static_energy_mj for x in self.layers)}
+        """The run's energy split into compute, on-chip memory (sram), DRAM and static (and host_link: the
+        chip waiting for its input and output, when the run has a host link)."""
+        parts = {"compute": sum(x.compute_energy_mj for x in self.layers),
+                 "sram": sum(x.sram_energy_mj for x in self.layers),
+                 "dram": sum(x.dram_energy_mj for x in self.layers),
+                 "static": sum(x.static_energy_mj for x in self.layers)}
+        if self.host_link is not None:
+            parts["host_link"] = self.host_link.energy_mj
+        return parts
 
     @property
     def dram_bytes(self) -> int:
@@ -130,6 +138,8 @@ class RunResult(ResultViews):
             "macs": self.macs, "utilization": self.utilization,
             "layers": [layer.to_dict() for layer in self.layers],
         }
+        if self.host_link is not None:
+            d["host_link"] = self.host_link.to_dict()
         if self.compression is not None:
             d["compression"] = self.compression.to_dict()
         d.update(_provenance(self.inputs))
