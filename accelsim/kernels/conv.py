@@ -34,7 +34,7 @@ from accelsim.kernels import drivers
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
 from accelsim.kernels.checks import ConvArgs, check_conv_args
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
-from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters, window_words
+from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, cached_pack_filters, window_words
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
                                       pack_input_lanes, pad_nhwc, pad_phases, round_up, window_phases)
@@ -268,7 +268,8 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
            pe: PEArray | None = None, pad_value: int = 0) -> ConvResult:
     """Convolve int8 ``x`` (NCHW or CHW) with int8 ``w`` (OIHW) in ``mode`` binary, ternary or int8.
 
-    ``w`` may also be :func:`pack_filters` output (checked and laid out once).
+    ``w`` may also be :func:`pack_filters` output (checked and laid out once); raw filters
+    passed again unchanged reuse their packing (:func:`~accelsim.kernels.filters.cached_pack_filters`).
     ``padding``: int, (h, w) or (top, left, bottom, right); ``pad_value`` (binary only):
     0 = exact zero padding, or +1 / -1. With ``pe`` (a :class:`PEArray`), also measures the
     cycles that array spends (see :mod:`accelsim.kernels.cycles`). Bad arguments raise
@@ -282,7 +283,7 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=groups,
                             pad_value=pad_value, filters_checked=True)
     else:
-        pf = pack_filters(w, mode=mode, groups=groups)
+        pf = cached_pack_filters(w, mode=mode, groups=groups)
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=pf.groups,
                             pad_value=pad_value, filters_checked=True)
     if pe is not None and not isinstance(pe, PEArray):

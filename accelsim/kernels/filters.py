@@ -5,9 +5,11 @@
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels.checks import MODES, check_filters
@@ -91,3 +93,58 @@ def window_words(pf: PackedFilters) -> np.ndarray:
             out[:, t // per] |= taps[:, t] << np.uint64((t % per) * cg)
         pf.derived["window"] = out
     return pf.derived["window"]
+
+
+@njit(cache=True)
+def _same_words(a, b):
+    """Whether two equally long uint64 arrays are equal (chunked OR of XORs: vectorised, early exit)."""
+    n = a.shape[0]
+    for c0 in range(0, n, 2048):
+        diff = np.uint64(0)
+        for i in range(c0, min(n, c0 + 2048)):
+            diff |= a[i] ^ b[i]
+        if diff != 0:
+            return False
+    return True
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """a (a private contiguous copy) and b hold the same int8 values."""
+    if a.shape != b.shape:
+        return False
+    fa, fb = a.reshape(-1), np.ascontiguousarray(b).reshape(-1)
+    n8 = fa.size // 8 * 8
+    return (_same_words(fa[:n8].view(np.uint64), fb[:n8].view(np.uint64))
+            and bool(np.array_equal(fa[n8:], fb[n8:])))
+
+
+_CACHE: OrderedDict = OrderedDict()
+CACHE_ENTRIES = 64            # filter sets kept (least recently used dropped first)
+CACHE_BYTES = 64 << 20        # and at most this many bytes of filter copies
+
+
+def cached_pack_filters(w, *, mode: str, groups=1) -> PackedFilters:
+    """:func:`pack_filters` for raw filters passed to ``conv2d`` again and again (static weights).
+
+    Looked up by the array's identity, mode and groups, and reused only if the array still
+    holds exactly the values packed (compared with the private copy), so an array changed in
+    place or a new array at a recycled address is packed afresh: the result never differs.
+    """
+    hashable = isinstance(groups, (int, np.integer)) and not isinstance(groups, (bool, np.bool_))
+    if not (hashable and isinstance(w, np.ndarray) and w.dtype == np.int8 and w.ndim == 4):
+        return pack_filters(w, mode=mode, groups=groups)
+    key = (id(w), mode, int(groups))
+    pf = _CACHE.get(key)
+    if pf is not None and _same_values(pf.w, w):
+        _CACHE.move_to_end(key)
+        return pf
+    pf = pack_filters(w, mode=mode, groups=groups)
+    _CACHE[key] = pf
+    while len(_CACHE) > CACHE_ENTRIES or (len(_CACHE) > 1 and sum(p.w.nbytes for p in _CACHE.values()) > CACHE_BYTES):
+        _CACHE.popitem(last=False)
+    return pf
+
+
+def clear_filter_cache() -> None:
+    """Forget the packed filters :func:`cached_pack_filters` keeps (benchmarks time cold packing with it)."""
+    _CACHE.clear()
