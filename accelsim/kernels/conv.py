@@ -32,7 +32,7 @@ import numpy as np
 from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
-from accelsim.kernels.checks import ConvArgs, check_conv_args
+from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, cached_pack_filters, window_words
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
@@ -124,7 +124,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     kgp = round_up(kg, FB)
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
-    ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
+    ternary_x = a.mode == "ternary" and in_unit_range(x)
     blocked = lanes or a.mode == "binary" or ternary_x
     mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
