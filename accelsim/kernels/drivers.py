@@ -30,7 +30,7 @@ def xorpop_gemm(pt, w, nsteps, scale, bias, out):
     """Binary: dot = popcount(PT ^ W) over ``nsteps`` uint64 words."""
     n2, nblk, nkb = _blocks(out, L_BITS)
     for t in prange(nblk * nkb):
-        ib, kb = t // nkb, (t % nkb) * FB
+        kb, ib = (t // nblk) * FB, t % nblk   # filter block outer: each output row is written in order
         if ib < n2:
             xorpop_2v(pt, w, ib * 2 * L_BITS, kb, nsteps, scale, bias, out)
         else:
@@ -42,7 +42,7 @@ def ternary_gemm(pnz, ps, wnz, ws, nsteps, bias, out):
     """Ternary x and w as (nonzero, sign) bit planes."""
     n2, nblk, nkb = _blocks(out, L_BITS)
     for t in prange(nblk * nkb):
-        ib, kb = t // nkb, (t % nkb) * FB
+        kb, ib = (t // nblk) * FB, t % nblk   # filter block outer: each output row is written in order
         if ib < n2:
             ternary_2v(pnz, ps, wnz, ws, ib * 2 * L_BITS, kb, nsteps, 1, bias, out)
         else:
@@ -54,7 +54,7 @@ def vnni_gemm(pt, w, nsteps, bias, out):
     """int8 with VNNI: PT holds 4 bytes of x + 128 per int32; ``bias`` = -128 * sum(w) corrects it."""
     n2, nblk, nkb = _blocks(out, L_VNNI)
     for t in prange(nblk * nkb):
-        ib, kb = t // nkb, (t % nkb) * FB
+        kb, ib = (t // nblk) * FB, t % nblk   # filter block outer: each output row is written in order
         if ib < n2:
             vnni_2v(pt, w, ib * 2 * L_VNNI, kb, nsteps, 1, bias, out)
         else:
