@@ -107,6 +107,10 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
+        if cg == 1 and kg == 1 and r == s == 3 and sw == 1 and a.mode != "int8" and (
+                a.mode == "binary" or in_unit_range(x)):
+            drivers.depthwise3x3_unit(x, w, *pads, np.int8(a.pad_value), sh, sw, y)
+            return y, "direct"
         if cg == 1 and kg == 1 and r == s == 3 and sw == 2:
             drivers.depthwise3x3_s2(x, w, *pads, np.int8(a.pad_value), sh, y)
             return y, "direct"

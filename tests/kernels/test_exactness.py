@@ -135,3 +135,20 @@ def test_depthwise3x3_column_stride_two_is_exact(mode, c, h, wd, sh, pads, pad_v
     res = conv2d(x, w, **kw)
     assert res.path == "direct"
     np.testing.assert_array_equal(res.y, conv2d_reference(x, w, **kw))
+
+
+@settings(max_examples=40, deadline=None)
+@given(mode=st.sampled_from(["binary", "ternary"]), x_int8=st.booleans(), c=st.integers(1, 9), h=st.integers(3, 12),
+       wd=st.integers(3, 70), sh=st.integers(1, 3), pads=st.tuples(*[st.integers(0, 2)] * 4),
+       pad_value=st.sampled_from([0, 1, -1]), n=st.integers(1, 2), seed=st.integers(0, 2**31))
+def test_depthwise3x3_unit_range_is_exact(mode, x_int8, c, h, wd, sh, pads, pad_value, n, seed):
+    """Column stride 1, values in {-1, 0, +1}: the int8-lane depthwise driver against the reference
+    (ternary w with full-range int8 x must not take it: its sums would overflow int8)."""
+    rng = np.random.default_rng(seed)
+    x = rand(rng, (n, c, h, wd), "int8" if (x_int8 and mode == "ternary") else mode)
+    w = rand(rng, (c, 1, 3, 3), mode)
+    pv = pad_value if mode == "binary" else 0
+    kw = dict(mode=mode, stride=(sh, 1), padding=pads, groups=c, pad_value=pv)
+    res = conv2d(x, w, **kw)
+    assert res.path == "direct"
+    np.testing.assert_array_equal(res.y, conv2d_reference(x, w, **kw))
