@@ -107,13 +107,11 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
-        if cg == 1 and kg == 1 and r == s == 3 and sw == 1 and a.mode != "int8" and (
-                a.mode == "binary" or in_unit_range(x)):
-            drivers.depthwise3x3_unit(x, w, *pads, np.int8(a.pad_value), sh, sw, y)
-            return y, "direct"
-        if cg == 1 and kg == 1 and r == s == 3 and sw == 2:
-            drivers.depthwise3x3_s2(x, w, *pads, np.int8(a.pad_value), sh, y)
-            return y, "direct"
+        if cg == 1 and kg == 1 and r == s == 3:
+            unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
+            if unit or sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
+                drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y)
+                return y, "direct"
         if sw == 1:
             xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
                         constant_values=np.int8(a.pad_value))
