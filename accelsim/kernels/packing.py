@@ -211,15 +211,15 @@ def im2col_window_bits(ph, r, s, sh, sw, e, f, cg, steps, cols_to):
     nb = ph.shape[1]
     per = 64 // cg
     out = np.zeros((steps, cols_to), np.uint64)
-    for q in prange(steps):
+    for task in prange(steps * nb * e):   # one output row of one word: it stays in L1 over the taps
+        q, row = task // (nb * e), task % (nb * e)
+        b, ei = row // e, row % e
+        dst = out[q, row * f:(row + 1) * f]
         for t in range(q * per, min((q + 1) * per, r * s)):
             ri, si = t // s, t % s
             shift = np.uint64((t % per) * cg)
             j0 = si // sw
-            for b in range(nb):
-                for ei in range(e):
-                    src = ph[si % sw, b, ei * sh + ri, j0:j0 + f]
-                    dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
-                    for fi in range(f):
-                        dst[fi] |= src[fi] << shift
+            src = ph[si % sw, b, ei * sh + ri, j0:j0 + f]
+            for fi in range(f):
+                dst[fi] |= src[fi] << shift
     return out
