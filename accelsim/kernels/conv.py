@@ -37,7 +37,8 @@ from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_c
 from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, cached_pack_filters, window_words
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
-                                      pack_input_lanes, pad_nhwc, pad_phases, round_up, window_phases)
+                                      pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
+                                      window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
@@ -179,7 +180,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             _zero_pad_correction(y, a, pf)
         return y, "xnor-popcount"
     if ternary_x:
-        xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))
+        xnz, xsg = pack_input_planes(x, *pads, g_n)
         steps = pf.bits[0].shape[1]
         zero = np.zeros(kgp, np.int64)
         for g in range(g_n):

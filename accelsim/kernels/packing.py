@@ -127,6 +127,29 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
 
 
 @njit(cache=True, parallel=True)
+def pack_input_planes(x, pt, pl, pb, pr, groups):
+    """Ternary x: the nonzero and the sign planes of :func:`pack_input_bits` (zero padding) in one
+    pass over x (each channel row is read once for both)."""
+    n, c, h, w = x.shape
+    cg = c // groups
+    nw = (cg + WORD_BITS - 1) // WORD_BITS
+    hp, wp = h + pt + pb, w + pl + pr
+    nz = np.zeros((n, groups, nw, hp, wp), np.uint64)
+    sg = np.zeros((n, groups, nw, hp, wp), np.uint64)
+    for t in prange(n * groups * nw * h):
+        b, g, wi, row = t // (groups * nw * h), (t // (nw * h)) % groups, (t // h) % nw, t % h
+        lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
+        dn, ds = nz[b, g, wi, row + pt, pl:pl + w], sg[b, g, wi, row + pt, pl:pl + w]
+        for ci in range(lo, hi):
+            bit = np.uint64(ci - lo)
+            src = x[b, g * cg + ci, row]
+            for j in range(w):
+                dn[j] |= np.uint64(src[j] != 0) << bit
+                ds[j] |= np.uint64(src[j] < 0) << bit
+    return nz, sg
+
+
+@njit(cache=True, parallel=True)
 def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value):
     """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + 128 (uint8).
 
