@@ -31,6 +31,8 @@ import numpy as np
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
+from accelsim.kernels.amx import BLOCK as AMX_BLOCK
+from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
 from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
@@ -42,6 +44,7 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
 from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
+USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,31 @@ def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
     drivers.add_at_pixels(y, *pf.derived[key])
 
 
+def _amx(a: ConvArgs, pf: PackedFilters) -> np.ndarray:
+    """int8 products on AMX tiles: filters and pixels padded to 32, steps to 16 (zeros add nothing)."""
+    x = a.x
+    nb = x.shape[0]
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    g_n, kg, m = a.groups, k // a.groups, nb * e * f
+    y = np.empty((nb, k, e, f), np.int32)
+    xu = pack_input_lanes(x, *a.padding, g_n, a.pad_value, 0)
+    xu = xu.view(np.int32).reshape(xu.shape[:-1])
+    steps = pf.lanes.shape[1] // 4
+    s16, kga, mpa = round_up(steps, STEP_GROUP), round_up(kg, AMX_BLOCK), round_up(m, AMX_BLOCK)
+    direct = nb == 1 and mpa == m and kga == kg      # the kernel writes straight into y
+    for g in range(g_n):
+        key = ("amx", g)
+        if key not in pf.derived:
+            pf.derived[key] = filter_rows(pf.lanes, g, kg, kga, s16 * 4)
+        out = y[0, g * kg:(g + 1) * kg].reshape(kg, m) if direct else np.empty((kga, mpa), np.int32)
+        pt = im2col_t(xu, g, r, s, *a.stride, e, f, s16, mpa)
+        drivers.amx_gemm(pt, pf.derived[key], s16 // STEP_GROUP, out)
+        if not direct:
+            y[:, g * kg:(g + 1) * kg] = out[:kg, :m].reshape(kg, nb, e, f).transpose(1, 0, 2, 3)
+    return y
+
+
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
@@ -144,8 +172,10 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     def patches(planes: np.ndarray, g: int, steps: int) -> np.ndarray:
         return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
 
+    if lanes and USE_AMX:  # the same int8 products on AMX tiles, signed bytes on both sides
+        return _amx(a, pf), "int8-amx"
     if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
-        xu = pack_input_lanes(x, *pads, g_n, a.pad_value)
+        xu = pack_input_lanes(x, *pads, g_n, a.pad_value, 128)
         xu = xu.view(np.int32).reshape(xu.shape[:-1])
         steps = pf.lanes.shape[1] // 4
         bias = np.zeros(kgp, np.int64)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from accelsim.kernels.amx import BLOCK as AMX_BLOCK
+from accelsim.kernels.amx import amx_block
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -247,3 +249,11 @@ def add_at_pixels(y, rows, cols, values):
         for k in range(y.shape[1]):
             for i in range(rows.shape[0]):
                 y[n, k, rows[i], cols[i]] += values[k, i]
+
+
+@njit(cache=True, parallel=True)
+def amx_gemm(pt, w, nsteps16, out):
+    """int8 on AMX tiles: out (filters x pixels, both multiples of 32) = W . PT, signed bytes."""
+    nkb, nib = out.shape[0] // AMX_BLOCK, out.shape[1] // AMX_BLOCK
+    for t in prange(nkb * nib):
+        amx_block(w, pt, (t // nib) * AMX_BLOCK, (t % nib) * AMX_BLOCK, nsteps16, out)

@@ -150,24 +150,25 @@ def pack_input_planes(x, pt, pl, pb, pr, groups):
 
 
 @njit(cache=True, parallel=True)
-def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value):
-    """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + 128 (uint8).
+def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value, offset):
+    """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + ``offset`` (mod 256, uint8).
 
     Four consecutive channels of a group share a 32-bit lane (channels padded to a
-    multiple of 4); padded pixels hold ``pad_value`` + 128.
+    multiple of 4); padded pixels hold ``pad_value`` + ``offset``. Offset 128 gives the
+    unsigned bytes VNNI multiplies; offset 0 keeps x's two's-complement bytes (AMX).
     """
     n, c, h, w = x.shape
     cg = c // groups
     nl = (cg + 3) // 4
     hp, wp = h + pt + pb, w + pl + pr
-    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(pad_value + 128))
+    out = np.full((n, groups, nl, hp, wp, 4), np.uint8((pad_value + offset) & 0xFF))
     for t in prange(n * groups * h):
         b, g, row = t // (groups * h), (t // h) % groups, t % h
         for ci in range(cg):
             src = x[b, g * cg + ci, row]
             dst = out[b, g, ci // 4, row + pt, pl:pl + w, ci % 4]
             for j in range(w):
-                dst[j] = np.uint8(np.int32(src[j]) + 128)
+                dst[j] = np.uint8((np.int32(src[j]) + offset) & 0xFF)
     return out
 
 

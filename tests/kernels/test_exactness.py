@@ -25,24 +25,30 @@ def conv_cases(draw):
                 seed=draw(st.integers(0, 2**31)))
 
 
+ISAS = ["portable", "vnni", "amx"]   # int8 products: portable loops, VNNI vectors, AMX tiles
+
+
 @contextlib.contextmanager
-def use_vnni(vnni: bool):
-    """Force the VNNI int8 path on (when this CPU has it) or off (portable paths)."""
-    saved = conv.USE_VNNI
+def use_vnni(vnni: bool, amx: bool = False):
+    """Force the VNNI int8 path on (when this CPU has it) or off (portable paths); ``amx``: its
+    products on AMX tiles (when this CPU has them)."""
+    saved = conv.USE_VNNI, conv.USE_AMX
     conv.USE_VNNI = vnni and conv.HAS_VNNI
+    conv.USE_AMX = amx and conv.HAS_AMX
     try:
         yield
     finally:
-        conv.USE_VNNI = saved
+        conv.USE_VNNI, conv.USE_AMX = saved
 
 
-def _expected_path(mode, x, w, groups, vnni):
+def _expected_path(mode, x, w, groups, isa):
+    vnni = isa != "portable"
     if w.shape[0] // groups < 4:
         return "direct"
     if mode == "binary" and w.shape[1] <= 8:
         return "xnor-window"
     if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
-        return "int8-vnni"
+        return "int8-amx" if isa == "amx" and conv.HAS_AMX else "int8-vnni"
     if mode == "binary":
         return "xnor-popcount"
     if mode == "ternary":
@@ -50,7 +56,7 @@ def _expected_path(mode, x, w, groups, vnni):
     return "int8-dot"
 
 
-def _run(case, mode, x_alphabet, vnni, pad_value=0):
+def _run(case, mode, x_alphabet, isa, pad_value=0):
     """conv2d (raw and prepacked filters) equals the reference, on the path the rules pick."""
     rng = np.random.default_rng(case["seed"])
     x = rand(rng, (case["n"], case["c"], case["h"], case["w"]), x_alphabet)
@@ -59,31 +65,31 @@ def _run(case, mode, x_alphabet, vnni, pad_value=0):
     if mode == "binary":
         kw["pad_value"] = pad_value
     ref = conv2d_reference(x, w, **kw)
-    with use_vnni(vnni):
+    with use_vnni(isa != "portable", isa == "amx"):
         got = conv2d(x, w, **kw)
         packed = conv2d(x, pack_filters(w, mode=mode, groups=case["groups"]), **kw)
     assert got.y.dtype == np.int32 and got.y.shape == ref.shape
     np.testing.assert_array_equal(got.y, ref)
     np.testing.assert_array_equal(packed.y, ref)
-    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], vnni)
+    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa)
 
 
 @settings(max_examples=40, deadline=None)
-@given(conv_cases(), st.sampled_from([0, 1, -1]), st.booleans())
-def test_binary_bit_exact(case, pad_value, vnni):
-    _run(case, "binary", "binary", vnni, pad_value)
+@given(conv_cases(), st.sampled_from([0, 1, -1]), st.sampled_from(ISAS))
+def test_binary_bit_exact(case, pad_value, isa):
+    _run(case, "binary", "binary", isa, pad_value)
 
 
 @settings(max_examples=40, deadline=None)
-@given(conv_cases(), st.sampled_from(["ternary", "int8"]), st.booleans())
-def test_ternary_bit_exact(case, x_alphabet, vnni):
-    _run(case, "ternary", x_alphabet, vnni)
+@given(conv_cases(), st.sampled_from(["ternary", "int8"]), st.sampled_from(ISAS))
+def test_ternary_bit_exact(case, x_alphabet, isa):
+    _run(case, "ternary", x_alphabet, isa)
 
 
 @settings(max_examples=30, deadline=None)
-@given(conv_cases(), st.booleans())
-def test_int8_bit_exact(case, vnni):
-    _run(case, "int8", "int8", vnni)
+@given(conv_cases(), st.sampled_from(ISAS))
+def test_int8_bit_exact(case, isa):
+    _run(case, "int8", "int8", isa)
 
 
 @pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
