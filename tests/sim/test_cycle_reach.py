@@ -34,7 +34,7 @@ def test_default_profile_dsp_is_measured_by_instruction_counts():
     assert res.unit == "dsp" and len(got) == 5
     assert got["conv3"]["model"] == "simd instructions" and got["conv3"]["vector_bits"] == 1024
     assert got["dw2"]["path"] == got["dw2"]["isa_path"] == "direct"    # depthwise takes the direct path
-    assert got["pw2"]["isa_path"] == "dot4" and got["pw2"]["path"] in ("int8-vnni", "int8-dot")
+    assert got["pw2"]["isa_path"] == "dot4" and got["pw2"]["path"] in ("int8-vnni", "int8-amx", "int8-dot")
 
 
 @pytest.mark.parametrize("profile,unit", [("braintta", "tta"), ("snapdragon855", "cpu"), ("jetson_agx_orin", "cpu"),
