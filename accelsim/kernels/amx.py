@@ -57,13 +57,15 @@ def _fn(builder, name, args):
 
 
 @intrinsic
-def amx_block(typingctx, w, pt, k0, i0, nsteps16, out):
-    """out[k0:k0+32, i0:i0+32] = W[k0:k0+32] . PT[:, i0:i0+32] (int8 x int8 -> int32) on AMX tiles."""
+def amx_block(typingctx, w, pt, k0, nk, i0, nsteps16, out):
+    """For kb < nk: out[k:k+32, i0:i0+32] = W[k:k+32] . PT[:, i0:i0+32] with k = k0 + 32 kb (int8 x int8
+    -> int32 on AMX tiles; the tile configuration is loaded once for the nk blocks, and their
+    patches stay in cache)."""
     def codegen(context, builder, sig, args):
         wbase, wstride = _array(context, builder, sig.args[0], args[0])
         pbase, pstride = _array(context, builder, sig.args[1], args[1])
-        obase, ostride = _array(context, builder, sig.args[5], args[5])
-        k0_, i0_, n16 = args[2], args[3], args[4]
+        obase, ostride = _array(context, builder, sig.args[6], args[6])
+        k0_, nk_, i0_, n16 = args[2], args[3], args[4], args[5]
         i8p = I8.as_pointer()
         ldcfg = _fn(builder, "llvm.x86.ldtilecfg", [i8p])
         zero = _fn(builder, "llvm.x86.tilezero", [I8])
@@ -75,34 +77,40 @@ def amx_block(typingctx, w, pt, k0, i0, nsteps16, out):
         builder.store(ir.Constant(ir.ArrayType(I8, 64), bytearray(_CONFIG)), cfg)
         builder.call(ldcfg, [builder.bitcast(cfg, i8p)])
         tile = [ir.Constant(I8, t) for t in range(8)]
-        for t in range(4):
-            builder.call(zero, [tile[t]])
         c64, c16 = ir.Constant(I64, 64), ir.Constant(I64, STEP_GROUP)
-        a_rows = [builder.add(wbase, builder.mul(builder.add(k0_, ir.Constant(I64, 16 * h)), wstride))
-                  for h in range(2)]
         b_col = builder.add(pbase, builder.mul(i0_, ir.Constant(I64, 4)))
 
-        def body(kk, _accs):
-            off = builder.mul(kk, c64)
-            for h in range(2):
-                builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
-            brow = builder.add(b_col, builder.mul(builder.mul(kk, c16), pstride))
-            for h in range(2):
-                builder.call(load, [tile[6 + h], builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p),
-                                    pstride])
+        def block(kb, _accs):
+            k = builder.add(k0_, builder.mul(kb, ir.Constant(I64, BLOCK)))
+            for t in range(4):
+                builder.call(zero, [tile[t]])
+            a_rows = [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride))
+                      for h in range(2)]
+
+            def body(kk, _a):
+                off = builder.mul(kk, c64)
+                for h in range(2):
+                    builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
+                brow = builder.add(b_col, builder.mul(builder.mul(kk, c16), pstride))
+                for h in range(2):
+                    builder.call(load, [tile[6 + h],
+                                        builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p), pstride])
+                for a in range(2):
+                    for b in range(2):
+                        builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                return []
+
+            _loop(builder, n16, [], body)
             for a in range(2):
+                row = builder.add(obase, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
+                row = builder.add(row, builder.mul(i0_, ir.Constant(I64, 4)))
                 for b in range(2):
-                    builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                    builder.call(store, [tile[2 * a + b],
+                                         builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
             return []
 
-        _loop(builder, n16, [], body)
-        for a in range(2):
-            row = builder.add(obase, builder.mul(builder.add(k0_, ir.Constant(I64, 16 * a)), ostride))
-            row = builder.add(row, builder.mul(i0_, ir.Constant(I64, 4)))
-            for b in range(2):
-                builder.call(store, [tile[2 * a + b], builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p),
-                                     ostride])
+        _loop(builder, nk_, [], block)
         builder.call(release, [])
         return context.get_dummy_value()
 
-    return types.void(w, pt, types.intp, types.intp, types.intp, out), codegen
+    return types.void(w, pt, types.intp, types.intp, types.intp, types.intp, out), codegen

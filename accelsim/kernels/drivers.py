@@ -253,7 +253,12 @@ def add_at_pixels(y, rows, cols, values):
 
 @njit(cache=True, parallel=True)
 def amx_gemm(pt, w, nsteps16, out):
-    """int8 on AMX tiles: out (filters x pixels, both multiples of 32) = W . PT, signed bytes."""
+    """int8 on AMX tiles: out (filters x pixels, both multiples of 32) = W . PT, signed bytes.
+
+    A task is one block of 32 pixels x up to 4 blocks of 32 filters (its patches stay in cache).
+    """
     nkb, nib = out.shape[0] // AMX_BLOCK, out.shape[1] // AMX_BLOCK
-    for t in prange(nkb * nib):
-        amx_block(w, pt, (t // nib) * AMX_BLOCK, (t % nib) * AMX_BLOCK, nsteps16, out)
+    nkc = (nkb + 3) // 4
+    for t in prange(nib * nkc):
+        ib, kc = t // nkc, t % nkc
+        amx_block(w, pt, kc * 4 * AMX_BLOCK, min(4, nkb - kc * 4), ib * AMX_BLOCK, nsteps16, out)
