@@ -181,8 +181,13 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
     of one plane, contiguous along f when the stride is 1.
     """
     nb, ln = xpl.shape[0], xpl.shape[2]
-    out = np.zeros((steps, cols_to), xpl.dtype)
-    for q in prange(r * s * ln):
+    m = nb * e * f
+    out = np.empty((steps, cols_to), xpl.dtype)      # every element written once below
+    for q in prange(steps):
+        out[q, m:] = 0
+        if q >= r * s * ln:
+            out[q, :m] = 0
+            continue
         tap, li = q // ln, q % ln
         ri, si = tap // s, tap % s
         for b in range(nb):
@@ -191,8 +196,11 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
                 dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
                 if sw == 1:
                     dst[:] = src[si:si + f]
+                elif sw == 2:  # constant stride: LLVM deinterleaves with shuffles
+                    for fi in range(f):
+                        dst[fi] = src[np.uintp(2 * fi + si)]
                 else:
-                    for fi in range(f):  # unsigned index: no wraparound check, so it vectorises
+                    for fi in range(f):  # unsigned index: no wraparound check
                         dst[fi] = src[np.uintp(fi * sw + si)]
     return out
 
