@@ -127,6 +127,10 @@ def _amx(a: ConvArgs, pf: PackedFilters) -> np.ndarray:
 
 
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
+    if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
+        # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
+        sh, sw = a.stride
+        a = dataclasses.replace(a, x=np.ascontiguousarray(a.x[:, :, ::sh, ::sw]), stride=(1, 1))
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
     k, cg, r, s = w.shape

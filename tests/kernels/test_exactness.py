@@ -158,3 +158,14 @@ def test_depthwise3x3_unit_range_is_exact(mode, x_int8, c, h, wd, sh, pads, pad_
     res = conv2d(x, w, **kw)
     assert res.path == "direct"
     np.testing.assert_array_equal(res.y, conv2d_reference(x, w, **kw))
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("stride,groups,c", [((2, 2), 1, 70), ((2, 3), 2, 12), ((3, 1), 1, 3)])
+def test_strided_pointwise_reads_only_the_strided_pixels(mode, stride, groups, c):
+    """1x1 with stride and no padding runs on the subsampled input: same result as the reference."""
+    rng = np.random.default_rng(11)
+    x, w = rand(rng, (2, c, 9, 11), mode), rand(rng, (8, c // groups, 1, 1), mode)
+    kw = dict(mode=mode, stride=stride, padding=0, groups=groups)
+    np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+    np.testing.assert_array_equal(conv2d(x[0], w, **kw).y, conv2d_reference(x[0], w, **kw))
