@@ -14,8 +14,8 @@ mode (binary, ternary, int8), on 1 thread and on all cores, it times:
   engine keeps its weights), i.e. everything but the per-call filter layout;
 * ``torch``: ``torch.nn.functional.conv2d`` on fp32 tensors of the same shapes.
 
-Each time is the minimum over ``--reps`` calls after a warm-up, PyTorch and the kernels called in
-turn (interleaved) so load spikes hit all alike (the machine is shared, so the minimum is the
+Each time is the minimum over ``--reps`` calls, PyTorch and the kernels timed in interleaved
+blocks of calls (see ``_time``) so load spikes hit all alike (the machine is shared, so the minimum is the
 least disturbed estimate; medians are recorded too). No cycle counting
 (``pe=None``): this measures the arithmetic kernels.
 
@@ -45,6 +45,7 @@ from numba.extending import intrinsic
 
 from accelsim.kernels import conv2d, pack_filters
 from accelsim.kernels.filters import clear_filter_cache
+from accelsim.kernels.amx import HAS_AMX
 from accelsim.kernels.microkernels import HAS_VNNI
 from accelsim.kernels.microkernels import _loop as emit_loop  # the kernels' counted-loop IR emitter
 
@@ -128,15 +129,22 @@ def _timed(fn) -> float:
     return time.perf_counter() - t
 
 
-def _time(fns: dict, reps: int) -> dict[str, tuple[float, float]]:
-    """(minimum, median) seconds of each function, called in turn round after round (interleaved,
-    so a load spike on the shared machine hits every contender alike)."""
-    for fn in fns.values():
-        fn()
+def _time(fns: dict, reps: int, block: int = 5) -> dict[str, tuple[float, float]]:
+    """(minimum, median) seconds of each function over ``reps`` calls, taken in interleaved blocks.
+
+    Round after round, each function gets a block of ``block`` timed calls after a 5 ms pause
+    and one untimed call: PyTorch and Numba keep separate OpenMP thread pools whose idle
+    threads spin for a while after a parallel region, so calling the two alternately would
+    make each wait for the other's spinning threads on 2 cores (measured: +50% on a 2-thread
+    kernel); blocks keep that out of the timed calls, and interleaving the blocks still hits
+    every contender alike with the load of the shared machine.
+    """
     times: dict = {name: [] for name in fns}
-    for _ in range(reps):
+    for _ in range(-(-reps // block)):
         for name, fn in fns.items():
-            times[name].append(_timed(fn))
+            time.sleep(0.005)
+            fn()
+            times[name].extend(_timed(fn) for _ in range(block))
     return {name: (min(t), statistics.median(t)) for name, t in times.items()}
 
 
@@ -172,7 +180,7 @@ def bench_layer(layer, threads: int, reps: int, torch) -> list[dict]:
     rows = []
     for mode in MODES:
         x, w, kw, packed = calls[mode]
-        c_min = _time({"cold": lambda: (clear_filter_cache(), conv2d(x, w, **kw))}, max(3, reps // 3))["cold"][0]
+        c_min = _time({"cold": lambda: (clear_filter_cache(), conv2d(x, w, **kw))}, max(3, reps // 3), 3)["cold"][0]
         (k_min, k_med), (p_min, p_med), (t_min, t_med) = timed[mode], timed[mode + "_prepacked"], timed["torch"]
         rows.append({"network": net, "layer": name, "shape": f"{c}->{k} {h}x{h} k{r} s{stride} g{groups}",
                      "macs": macs, "mode": mode, "threads": threads, "path": conv2d(x, packed, **kw).path,
@@ -208,7 +216,7 @@ def summarize(rows: list[dict], peak: dict) -> dict:
 def markdown(rows: list[dict], summary: dict, peak: dict, meta: dict) -> str:
     lines = ["# Kernel speed vs PyTorch fp32 conv2d", "",
              f"`python benchmarks/kernels.py` on {meta['cpu']}, {meta['cores']} cores, torch {meta['torch']}, "
-             f"numba {meta['numba']}; batch 1, 224x224 networks; minimum of {meta['reps']} calls; load average "
+             f"numba {meta['numba']}, VNNI {meta['vnni']}, AMX {meta['amx']}; batch 1, 224x224 networks; minimum of {meta['reps']} calls; load average "
              f"(1, 5, 15 min) {', '.join(f'{v:.2f}' for v in meta['loadavg_start'])} at the start and "
              f"{', '.join(f'{v:.2f}' for v in meta['loadavg_end'])} at the end. "
              "Speedup = torch fp32 time / kernel time (end to end from int8 arrays, the packing of an unchanged filter "
@@ -271,7 +279,7 @@ def main(argv=None) -> int:
     cpu = next((line.split(":")[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
     meta = {"cpu": cpu, "cores": cores, "torch": torch.__version__, "numba": numba.__version__,
-            "numpy": np.__version__, "vnni": HAS_VNNI, "reps": args.reps, "threads": threads,
+            "numpy": np.__version__, "vnni": HAS_VNNI, "amx": HAS_AMX, "reps": args.reps, "threads": threads,
             "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
             "command": "python benchmarks/kernels.py"}
     print(markdown(rows, summary, peak, meta))
