@@ -216,7 +216,8 @@ def summarize(rows: list[dict], peak: dict) -> dict:
 def markdown(rows: list[dict], summary: dict, peak: dict, meta: dict) -> str:
     lines = ["# Kernel speed vs PyTorch fp32 conv2d", "",
              f"`python benchmarks/kernels.py` on {meta['cpu']}, {meta['cores']} cores, torch {meta['torch']}, "
-             f"numba {meta['numba']}, VNNI {meta['vnni']}, AMX {meta['amx']}; batch 1, 224x224 networks; minimum of {meta['reps']} calls; load average "
+             f"numba {meta['numba']}, VNNI {meta['vnni']}, AMX {meta['amx']}; batch 1, 224x224 networks; "
+             f"minimum of {meta['reps']} calls; load average "
              f"(1, 5, 15 min) {', '.join(f'{v:.2f}' for v in meta['loadavg_start'])} at the start and "
              f"{', '.join(f'{v:.2f}' for v in meta['loadavg_end'])} at the end. "
              "Speedup = torch fp32 time / kernel time (end to end from int8 arrays, the packing of an unchanged filter "
