@@ -125,7 +125,7 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
 
 _CACHE: OrderedDict = OrderedDict()
 CACHE_ENTRIES = 64            # filter sets kept (least recently used dropped first)
-CACHE_BYTES = 64 << 20        # and at most this many bytes of filter copies
+CACHE_BYTES = 32 << 20       # and at most this many bytes of filters (the packed layouts take about 3x more)
 
 
 def cached_pack_filters(w, *, mode: str, groups=1) -> PackedFilters:
