@@ -242,13 +242,15 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
                 y[n, ko, ei, :] = acc[ei * cols:ei * cols + f]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def add_at_pixels(y, rows, cols, values):
-    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (serial: a few border pixels)."""
-    for n in range(y.shape[0]):
-        for k in range(y.shape[1]):
-            for i in range(rows.shape[0]):
-                y[n, k, rows[i], cols[i]] += values[k, i]
+    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (the border pixels; in parallel
+    over filters, as a 7x7 input layer has a thousand of them per filter)."""
+    nk = y.shape[1]
+    for t in prange(y.shape[0] * nk):
+        n, k = t // nk, t % nk
+        for i in range(rows.shape[0]):
+            y[n, k, rows[i], cols[i]] += values[k, i]
 
 
 @njit(cache=True, parallel=True)
