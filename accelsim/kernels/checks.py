@@ -33,12 +33,16 @@ class ConvArgs:
 
 
 def _int(name: str, v) -> int:
+    if type(v) is int:  # the common case, checked first (conv2d is called per layer, often on small tensors)
+        return v
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         raise AccelsimError(f"{name}: got {v!r}; must be an integer")
     return int(v)
 
 
 def _pair(name: str, v, minimum: int) -> tuple[int, int]:
+    if type(v) is int and v >= minimum:
+        return (v, v)
     vals = (v, v) if not isinstance(v, (tuple, list)) else tuple(v)
     if len(vals) != 2:
         raise AccelsimError(f"{name}: got {v!r}; an int or a pair (h, w)")
