@@ -48,7 +48,8 @@ def _expected_path(mode, x, w, groups, isa):
     if mode == "binary" and w.shape[1] <= 8:
         return "xnor-window"
     if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
-        return "int8-amx" if isa == "amx" and conv.HAS_AMX else "int8-vnni"
+        steps = w.shape[2] * w.shape[3] * -(-w.shape[1] // 4)
+        return "int8-amx" if isa == "amx" and conv.HAS_AMX and steps >= conv.AMX_MIN_STEPS else "int8-vnni"
     if mode == "binary":
         return "xnor-popcount"
     if mode == "ternary":
