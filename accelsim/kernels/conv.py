@@ -177,7 +177,11 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             return
         y[:, g * kg:(g + 1) * kg] = out[:kg, :m].reshape(kg, nb, e, f).transpose(1, 0, 2, 3)
 
+    pointwise = r == s == 1 and (sh, sw) == (1, 1) and not any(pads) and nb == 1 and mp == m
+
     def patches(planes: np.ndarray, g: int, steps: int) -> np.ndarray:
+        if pointwise and planes.shape[2] == steps:  # 1x1: the planes already are the patch matrix
+            return planes[0, g].reshape(steps, m)
         return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
 
     if lanes and USE_AMX and pf.lanes.shape[1] // 4 >= AMX_MIN_STEPS:

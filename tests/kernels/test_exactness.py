@@ -170,3 +170,14 @@ def test_strided_pointwise_reads_only_the_strided_pixels(mode, stride, groups, c
     kw = dict(mode=mode, stride=stride, padding=0, groups=groups)
     np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
     np.testing.assert_array_equal(conv2d(x[0], w, **kw).y, conv2d_reference(x[0], w, **kw))
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("c,groups", [(70, 1), (12, 2), (256, 1)])
+def test_pointwise_reads_the_packed_planes_in_place(mode, c, groups):
+    """1x1, stride 1, no padding, pixels a whole number of vectors: the packed planes serve as the
+    patch matrix without an im2col copy."""
+    rng = np.random.default_rng(12)
+    x, w = rand(rng, (1, c, 8, 4), mode), rand(rng, (8, c // groups, 1, 1), mode)
+    kw = dict(mode=mode, groups=groups)
+    np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
