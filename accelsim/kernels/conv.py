@@ -113,8 +113,7 @@ def _amx(a: ConvArgs, pf: PackedFilters) -> np.ndarray:
     e, f = a.out_hw
     g_n, kg, m = a.groups, k // a.groups, nb * e * f
     y = np.empty((nb, k, e, f), np.int32)
-    xu = pack_input_lanes(x, *a.padding, g_n, a.pad_value, 0)
-    xu = xu.view(np.int32).reshape(xu.shape[:-1])
+    xu = pack_input_lanes(x, *a.padding, g_n, a.pad_value, 0).view(np.int32)
     steps = pf.lanes.shape[1] // 4
     s16, kga, mpa = round_up(steps, STEP_GROUP), round_up(kg, AMX_BLOCK), round_up(m, AMX_BLOCK)
     direct = nb == 1 and mpa == m and kga == kg      # the kernel writes straight into y
@@ -187,8 +186,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     if lanes and USE_AMX and pf.lanes.shape[1] // 4 >= AMX_MIN_STEPS:
         return _amx(a, pf), "int8-amx"  # the same int8 products on AMX tiles, signed bytes on both sides
     if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
-        xu = pack_input_lanes(x, *pads, g_n, a.pad_value, 128)
-        xu = xu.view(np.int32).reshape(xu.shape[:-1])
+        xu = pack_input_lanes(x, *pads, g_n, a.pad_value, 128).view(np.int32)
         steps = pf.lanes.shape[1] // 4
         bias = np.zeros(kgp, np.int64)
         for g in range(g_n):

@@ -151,24 +151,39 @@ def pack_input_planes(x, pt, pl, pb, pr, groups):
 
 @njit(cache=True, parallel=True)
 def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value, offset):
-    """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + ``offset`` (mod 256, uint8).
+    """NCHW int8 -> planar padded 32-bit lanes (N, G, lanes, Hp, Wp) uint32, each holding four
+    consecutive channels of a group as bytes of x + ``offset`` (mod 256; channel 4l + k in byte k).
 
-    Four consecutive channels of a group share a 32-bit lane (channels padded to a
-    multiple of 4); padded pixels hold ``pad_value`` + ``offset``. Offset 128 gives the
-    unsigned bytes VNNI multiplies; offset 0 keeps x's two's-complement bytes (AMX).
+    Channels are padded to a multiple of 4; padded pixels and missing channels hold
+    ``pad_value`` + ``offset``. Offset 128 gives the unsigned bytes VNNI multiplies; offset 0
+    keeps x's two's-complement bytes (AMX). Each lane word is assembled in registers from four
+    channel rows (one vectorised store, not four strided byte stores).
     """
     n, c, h, w = x.shape
     cg = c // groups
     nl = (cg + 3) // 4
     hp, wp = h + pt + pb, w + pl + pr
-    out = np.full((n, groups, nl, hp, wp, 4), np.uint8((pad_value + offset) & 0xFF))
-    for t in prange(n * groups * h):
-        b, g, row = t // (groups * h), (t // h) % groups, t % h
-        for ci in range(cg):
-            src = x[b, g * cg + ci, row]
-            dst = out[b, g, ci // 4, row + pt, pl:pl + w, ci % 4]
+    pad = np.uint32((pad_value + offset) & 0xFF)
+    out = np.full((n, groups, nl, hp, wp), pad * np.uint32(0x01010101), np.uint32)
+    off = np.int32(offset)
+    for t in prange(n * groups * nl * h):
+        b, g, li, row = t // (groups * nl * h), (t // (nl * h)) % groups, (t // h) % nl, t % h
+        c0 = g * cg + 4 * li
+        dst = out[b, g, li, row + pt, pl:pl + w]
+        if 4 * li + 4 <= cg:
+            s0, s1, s2, s3 = x[b, c0, row], x[b, c0 + 1, row], x[b, c0 + 2, row], x[b, c0 + 3, row]
             for j in range(w):
-                dst[j] = np.uint8((np.int32(src[j]) + offset) & 0xFF)
+                dst[j] = (np.uint32((np.int32(s0[j]) + off) & 0xFF)
+                          | (np.uint32((np.int32(s1[j]) + off) & 0xFF) << np.uint32(8))
+                          | (np.uint32((np.int32(s2[j]) + off) & 0xFF) << np.uint32(16))
+                          | (np.uint32((np.int32(s3[j]) + off) & 0xFF) << np.uint32(24)))
+        else:  # the last, partial lane: missing channels keep the pad byte
+            for j in range(w):
+                word = np.uint32(0)
+                for k in range(4):
+                    v = pad if 4 * li + k >= cg else np.uint32((np.int32(x[b, c0 + k, row, j]) + off) & 0xFF)
+                    word |= v << np.uint32(8 * k)
+                dst[j] = word
     return out
 
 
