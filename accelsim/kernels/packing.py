@@ -114,9 +114,22 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
         if row < pt or row >= pt + h:
             continue
         d = dst[pl:pl + w]
-        for ci in range(lo, hi):
-            bit = np.uint64(ci - lo)
-            src = x[b, g * cg + ci, row - pt]
+        ci, c0, r0 = lo, g * cg, row - pt
+        while w >= 32 and ci + 4 <= hi:  # four channel rows at a time on wide rows: one or per 4 bits
+            base = np.uint64(ci - lo)
+            s0, s1, s2, s3 = x[b, c0 + ci, r0], x[b, c0 + ci + 1, r0], x[b, c0 + ci + 2, r0], x[b, c0 + ci + 3, r0]
+            if negative:
+                for j in range(w):
+                    d[j] |= ((np.uint64(s0[j] < 0) | (np.uint64(s1[j] < 0) << np.uint64(1))
+                              | (np.uint64(s2[j] < 0) << np.uint64(2)) | (np.uint64(s3[j] < 0) << np.uint64(3))) << base)
+            else:
+                for j in range(w):
+                    d[j] |= ((np.uint64(s0[j] != 0) | (np.uint64(s1[j] != 0) << np.uint64(1))
+                              | (np.uint64(s2[j] != 0) << np.uint64(2)) | (np.uint64(s3[j] != 0) << np.uint64(3))) << base)
+            ci += 4
+        for cr in range(ci, hi):
+            bit = np.uint64(cr - lo)
+            src = x[b, c0 + cr, r0]
             if negative:  # separate loops so LLVM vectorises each
                 for j in range(w):
                     d[j] |= np.uint64(src[j] < 0) << bit
