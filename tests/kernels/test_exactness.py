@@ -181,3 +181,16 @@ def test_pointwise_reads_the_packed_planes_in_place(mode, c, groups):
     x, w = rand(rng, (1, c, 8, 4), mode), rand(rng, (8, c // groups, 1, 1), mode)
     kw = dict(mode=mode, groups=groups)
     np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+
+
+@pytest.mark.parametrize("mode,x_alphabet,pad_value", [("binary", "binary", 0), ("binary", "binary", 1),
+                                                       ("binary", "binary", -1), ("ternary", "ternary", 0)])
+@pytest.mark.parametrize("c", [7, 70, 131])
+def test_wide_rows_pack_several_channels_at_once(mode, x_alphabet, pad_value, c):
+    """Rows of 40 pixels take the packers' several-channels-per-pass loops (and their channel tails)."""
+    rng = np.random.default_rng(13)
+    x, w = rand(rng, (1, c, 5, 40), x_alphabet), rand(rng, (8, c, 3, 3), mode)
+    kw = dict(mode=mode, stride=(1, 2), padding=1)
+    if mode == "binary":
+        kw["pad_value"] = pad_value
+    np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
