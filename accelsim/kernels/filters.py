@@ -141,7 +141,8 @@ def cached_pack_filters(w, *, mode: str, groups=1) -> PackedFilters:
     key = (id(w), mode, int(groups))
     pf = _CACHE.get(key)
     if pf is not None and _same_values(pf.w, w):
-        _CACHE.move_to_end(key)
+        _CACHE.pop(key, None)   # most recently used last (pop + insert: safe if another thread evicted it)
+        _CACHE[key] = pf
         return pf
     pf = pack_filters(w, mode=mode, groups=groups)
     _CACHE[key] = pf
