@@ -16,6 +16,8 @@ Which kernel computes ``y`` (``ConvResult.path``):
 * ``int8-vnni`` (int8, and ternary layers with at most 8 channels per group, whose taps
   would fill few bits of a popcount word): AVX-512 VNNI
   ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
+* ``int8-amx`` (the same layers, windows of at least :data:`AMX_MIN_STEPS` 4-byte steps, on
+  CPUs with AMX-INT8): ``tdpbssd`` tiles on signed bytes (:mod:`accelsim.kernels.amx`).
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
