@@ -38,7 +38,8 @@ from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
 from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
-from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, cached_pack_filters, window_words
+from accelsim.kernels.filters import (SMALL_CHANNELS, PackedFilters, cached_pack_filters, int8_lanes,
+                                      window_words)
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
@@ -51,6 +52,9 @@ USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests 
 # patches and writing the output, where VNNI measured as fast or faster (an RGB 7x7 input
 # layer, 49 steps: 2x faster on VNNI; 1x1 layers of 128-256 steps: 2x faster on AMX)
 AMX_MIN_STEPS = 64
+# binary / ternary layers (not int8) with windows of at least this many 4-channel steps run
+# on AMX tiles too (measured against XNOR-popcount / bit planes: benchmarks/kernels.py)
+AMX_LOWBIT_MIN_STEPS = 64
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,11 @@ def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
     drivers.add_at_pixels(y, *pf.derived[key])
 
 
-def _amx(a: ConvArgs, pf: PackedFilters) -> np.ndarray:
-    """int8 products on AMX tiles: filters and pixels padded to 32, steps to 16 (zeros add nothing)."""
+def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
+    """int8 products on AMX tiles: filters and pixels padded to 32, steps to 16 (zeros add nothing).
+
+    ``lanes``: the filters as int8 lanes (binary / ternary values are int8 values; their
+    zero padding is padding with 0, exact without a correction)."""
     x = a.x
     nb = x.shape[0]
     k, cg, r, s = a.w.shape
@@ -116,13 +123,13 @@ def _amx(a: ConvArgs, pf: PackedFilters) -> np.ndarray:
     g_n, kg, m = a.groups, k // a.groups, nb * e * f
     y = np.empty((nb, k, e, f), np.int32)
     xu = pack_input_lanes(x, *a.padding, g_n, a.pad_value, 0).view(np.int32)
-    steps = pf.lanes.shape[1] // 4
+    steps = lanes.shape[1] // 4
     s16, kga, mpa = round_up(steps, STEP_GROUP), round_up(kg, AMX_BLOCK), round_up(m, AMX_BLOCK)
     direct = nb == 1 and mpa == m and kga == kg      # the kernel writes straight into y
     for g in range(g_n):
         key = ("amx", g)
         if key not in pf.derived:
-            pf.derived[key] = filter_rows(pf.lanes, g, kg, kga, s16 * 4)
+            pf.derived[key] = filter_rows(lanes, g, kg, kga, s16 * 4)
         out = y[0, g * kg:(g + 1) * kg].reshape(kg, m) if direct else np.empty((kga, mpa), np.int32)
         pt = im2col_t(xu, g, r, s, *a.stride, e, f, s16, mpa)
         drivers.amx_gemm(pt, pf.derived[key], s16 // STEP_GROUP, out)
@@ -186,7 +193,13 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
 
     if lanes and USE_AMX and pf.lanes.shape[1] // 4 >= AMX_MIN_STEPS:
-        return _amx(a, pf), "int8-amx"  # the same int8 products on AMX tiles, signed bytes on both sides
+        return _amx(a, pf, pf.lanes), "int8-amx"  # the same int8 products on AMX tiles, signed bytes
+    if USE_AMX and not lanes and r * s * round_up(cg, 4) // 4 >= AMX_LOWBIT_MIN_STEPS:
+        # binary / ternary values are exact int8 values: the products on AMX tiles; the path
+        # is named after the kernel the target core runs (HOST_PATH maps it back for its cycles)
+        low = ("xnor-window" if window else "xnor-popcount" if a.mode == "binary"
+               else "ternary-bitplanes" if ternary_x else "ternary-addsub")
+        return _amx(a, pf, int8_lanes(pf)), low + "@amx"
     if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
         xu = pack_input_lanes(x, *pads, g_n, a.pad_value, 128).view(np.int32)
         steps = pf.lanes.shape[1] // 4

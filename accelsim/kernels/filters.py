@@ -55,15 +55,28 @@ def pack_filters(w: np.ndarray, *, mode: str, groups: int = 1) -> PackedFilters:
         bits = (pack_words(wt, False), pack_words(wt, True))
     else:
         bits = ()
-    lanes = None
-    if mode == "int8" or cg <= SMALL_CHANNELS:
-        lanes = rows
-        if cg % 4:
-            lanes = np.zeros((k, r, s, round_up(cg, 4)), np.int8)
-            lanes[..., :cg] = wt
-            lanes = lanes.reshape(k, -1)
+    lanes = _lanes(wt) if mode == "int8" or cg <= SMALL_CHANNELS else None
     return PackedFilters(w=np.ascontiguousarray(w).copy(), mode=mode, groups=groups, rows=rows, sums=sums,
                          tap_sums=taps, bits=bits, lanes=lanes)
+
+
+def _lanes(wt: np.ndarray) -> np.ndarray:
+    """(K, R, S, Cg) int8 -> (K, R*S*ceil4(Cg)) int8, channels padded with zeros to 4 per 32-bit lane."""
+    k, r, s, cg = wt.shape
+    if cg % 4 == 0:
+        return wt.reshape(k, -1)
+    lanes = np.zeros((k, r, s, round_up(cg, 4)), np.int8)
+    lanes[..., :cg] = wt
+    return lanes.reshape(k, -1)
+
+
+def int8_lanes(pf: PackedFilters) -> np.ndarray:
+    """The int8 lane layout of any filters (binary / ternary values are int8 values too), made once."""
+    if pf.lanes is not None:
+        return pf.lanes
+    if "lanes" not in pf.derived:
+        pf.derived["lanes"] = _lanes(pf.rows.reshape(pf.w.shape[0], *pf.w.shape[2:], pf.w.shape[1]))
+    return pf.derived["lanes"]
 
 
 def pack_words(wt: np.ndarray, negative: bool) -> np.ndarray:

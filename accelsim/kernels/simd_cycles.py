@@ -41,7 +41,10 @@ from dataclasses import asdict, dataclass
 from accelsim.errors import AccelsimError
 
 PATHS = ("xnor-popcount", "xnor-window", "ternary-bitplanes", "dot4", "ternary-addsub", "direct")
-HOST_PATH = {"int8-vnni": "dot4", "int8-amx": "dot4", "int8-dot": "dot4"}  # host kernel -> modelled path
+# host kernel -> modelled path ("<path>@amx": binary / ternary products the host ran on AMX int8
+# tiles; the target core runs <path>, so its instructions are counted)
+HOST_PATH = {"int8-vnni": "dot4", "int8-amx": "dot4", "int8-dot": "dot4",
+             **{p + "@amx": p for p in ("xnor-popcount", "xnor-window", "ternary-bitplanes", "ternary-addsub")}}
 # instructions per vector step and per (pixel vector, filter) epilogue, per path
 STEP_OPS = {"xnor-popcount": 3, "xnor-window": 3, "ternary-bitplanes": 7, "dot4": 1, "ternary-addsub": 4,
             "direct": 1}

@@ -42,6 +42,15 @@ def use_vnni(vnni: bool, amx: bool = False):
 
 
 def _expected_path(mode, x, w, groups, isa):
+    path = _portable_path(mode, x, w, groups, isa)
+    steps = w.shape[2] * w.shape[3] * -(-w.shape[1] // 4)
+    if (mode != "int8" and path != "direct" and not path.startswith("int8") and isa == "amx" and conv.HAS_AMX
+            and steps >= conv.AMX_LOWBIT_MIN_STEPS):
+        return path + "@amx"    # binary / ternary values as int8 on AMX tiles, named by the modelled kernel
+    return path
+
+
+def _portable_path(mode, x, w, groups, isa):
     vnni = isa != "portable"
     if w.shape[0] // groups < 4:
         return "direct"
