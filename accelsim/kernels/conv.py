@@ -52,9 +52,19 @@ USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests 
 # patches and writing the output, where VNNI measured as fast or faster (an RGB 7x7 input
 # layer, 49 steps: 2x faster on VNNI; 1x1 layers of 128-256 steps: 2x faster on AMX)
 AMX_MIN_STEPS = 64
-# binary / ternary layers (not int8) with windows of at least this many 4-channel steps run
-# on AMX tiles too (measured against XNOR-popcount / bit planes: benchmarks/kernels.py)
-AMX_LOWBIT_MIN_STEPS = 64
+# Ternary bit-plane layers run on AMX tiles instead when their 64-bit words are at most half
+# filled (e.g. 16-32 channels), with windows of at least this many 4-channel steps and at least
+# AMX_BLOCK filters per group (measured, 1 thread: 16->32 ch 3x3 at 112x112 1.9x faster,
+# 24-32 ch 3x3 at 56x56 1.1-1.3x; 64-160 ch on full words 1.0-1.7x slower, 16->16 ch slower).
+# Binary layers stay on XNOR-popcount: AMX measured 1.1-2.1x slower on every benchmark layer.
+AMX_PLANES_MIN_STEPS = 32
+
+
+def _lowbit_on_amx(ternary_x: bool, cg: int, kg: int, steps: int) -> bool:
+    """Whether a ternary layer's products run on AMX tiles (values in {-1, 0, +1} are int8 values)."""
+    if not ternary_x:
+        return True   # int8 activations: add/subtract loops 8-50x slower than the tiles (measured)
+    return steps >= AMX_PLANES_MIN_STEPS and kg >= AMX_BLOCK and round_up(cg, 64) >= 2 * cg
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,13 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
     ternary_x = a.mode == "ternary" and in_unit_range(x)
+    lane_steps = r * s * round_up(cg, 4) // 4
+    if USE_AMX and a.mode == "ternary" and not lanes and _lowbit_on_amx(ternary_x, cg, kg, lane_steps):
+        # the same products on AMX int8 tiles; named after the kernel the modelled core runs
+        # (HOST_PATH maps "<path>@amx" back to <path> for the instruction count)
+        low = "ternary-bitplanes" if ternary_x else "ternary-addsub"
+        return _amx(a, pf, int8_lanes(pf)), low + "@amx"
+    addsub_vnni = USE_VNNI and a.mode == "ternary" and not ternary_x and not lanes  # int8 x, ternary w
     blocked = lanes or a.mode == "binary" or ternary_x
     mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
@@ -194,22 +211,17 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
 
     if lanes and USE_AMX and pf.lanes.shape[1] // 4 >= AMX_MIN_STEPS:
         return _amx(a, pf, pf.lanes), "int8-amx"  # the same int8 products on AMX tiles, signed bytes
-    if USE_AMX and not lanes and r * s * round_up(cg, 4) // 4 >= AMX_LOWBIT_MIN_STEPS:
-        # binary / ternary values are exact int8 values: the products on AMX tiles; the path
-        # is named after the kernel the target core runs (HOST_PATH maps it back for its cycles)
-        low = ("xnor-window" if window else "xnor-popcount" if a.mode == "binary"
-               else "ternary-bitplanes" if ternary_x else "ternary-addsub")
-        return _amx(a, pf, int8_lanes(pf)), low + "@amx"
-    if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
+    if lanes or addsub_vnni:  # int8 x and w (or binary / ternary values with few channels) with VNNI
+        wl = int8_lanes(pf)
         xu = pack_input_lanes(x, *pads, g_n, a.pad_value, 128).view(np.int32)
-        steps = pf.lanes.shape[1] // 4
+        steps = wl.shape[1] // 4
         bias = np.zeros(kgp, np.int64)
         for g in range(g_n):
             bias[:kg] = -128 * pf.sums[g * kg:(g + 1) * kg]
-            wg = filter_rows(pf.lanes, g, kg, kgp, steps * 4).view(np.int32)
+            wg = filter_rows(wl, g, kg, kgp, steps * 4).view(np.int32)
             drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
             scatter(g)
-        return y, "int8-vnni"
+        return y, "ternary-addsub@vnni" if addsub_vnni else "int8-vnni"
     if window:
         xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         ww = window_words(pf)

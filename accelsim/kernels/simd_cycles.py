@@ -41,10 +41,11 @@ from dataclasses import asdict, dataclass
 from accelsim.errors import AccelsimError
 
 PATHS = ("xnor-popcount", "xnor-window", "ternary-bitplanes", "dot4", "ternary-addsub", "direct")
-# host kernel -> modelled path ("<path>@amx": binary / ternary products the host ran on AMX int8
-# tiles; the target core runs <path>, so its instructions are counted)
+# host kernel -> modelled path ("<path>@amx" / "<path>@vnni": ternary products the host ran as
+# int8 on AMX tiles / VNNI vectors; the modelled core runs <path>, so its instructions are counted)
 HOST_PATH = {"int8-vnni": "dot4", "int8-amx": "dot4", "int8-dot": "dot4",
-             **{p + "@amx": p for p in ("xnor-popcount", "xnor-window", "ternary-bitplanes", "ternary-addsub")}}
+             "ternary-bitplanes@amx": "ternary-bitplanes", "ternary-addsub@amx": "ternary-addsub",
+             "ternary-addsub@vnni": "ternary-addsub"}
 # instructions per vector step and per (pixel vector, filter) epilogue, per path
 STEP_OPS = {"xnor-popcount": 3, "xnor-window": 3, "ternary-bitplanes": 7, "dot4": 1, "ternary-addsub": 4,
             "direct": 1}

@@ -43,10 +43,14 @@ def use_vnni(vnni: bool, amx: bool = False):
 
 def _expected_path(mode, x, w, groups, isa):
     path = _portable_path(mode, x, w, groups, isa)
-    steps = w.shape[2] * w.shape[3] * -(-w.shape[1] // 4)
-    if (mode != "int8" and path != "direct" and not path.startswith("int8") and isa == "amx" and conv.HAS_AMX
-            and steps >= conv.AMX_LOWBIT_MIN_STEPS):
-        return path + "@amx"    # binary / ternary values as int8 on AMX tiles, named by the modelled kernel
+    cg, kg = w.shape[1], w.shape[0] // groups
+    steps = w.shape[2] * w.shape[3] * -(-cg // 4)
+    amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
+    if path == "ternary-addsub" and (amx or vnni):   # ternary w, int8 x: int8 products, named by the modelled kernel
+        return path + ("@amx" if amx else "@vnni")
+    half_words = -(-cg // 64) * 64 >= 2 * cg
+    if path == "ternary-bitplanes" and amx and steps >= conv.AMX_PLANES_MIN_STEPS and kg >= 32 and half_words:
+        return path + "@amx"
     return path
 
 
