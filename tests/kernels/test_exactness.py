@@ -207,3 +207,18 @@ def test_wide_rows_pack_several_channels_at_once(mode, x_alphabet, pad_value, c)
     if mode == "binary":
         kw["pad_value"] = pad_value
     np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+
+
+@pytest.mark.parametrize("cg,kg,groups,stride,padding", [(16, 32, 1, 1, 1), (24, 40, 2, 2, (1, 0, 2, 1)),
+                                                         (32, 64, 1, (1, 2), 2)])
+@pytest.mark.parametrize("isa", ISAS)
+def test_ternary_half_words_on_every_isa(cg, kg, groups, stride, padding, isa):
+    """Ternary layers of 16-32 channels and >= 32 filters per group (AMX tiles on AMX hosts) equal the reference."""
+    rng = np.random.default_rng(cg + kg)
+    x, w = rand(rng, (1, cg * groups, 12, 11), "ternary"), rand(rng, (kg * groups, cg, 3, 3), "ternary")
+    kw = dict(mode="ternary", stride=stride, padding=padding, groups=groups)
+    with use_vnni(isa != "portable", isa == "amx"):
+        got = conv2d(x, w, **kw)
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+    assert got.path == _expected_path("ternary", x, w, groups, isa)
+    assert got.path.endswith("@amx") == (isa == "amx" and conv.HAS_AMX)
