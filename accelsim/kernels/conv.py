@@ -49,9 +49,11 @@ from accelsim.kernels.pe import MODE_BITS, PEArray
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
 # ... for windows of at least this many 4-byte steps: shorter ones are bound by reading the
-# patches and writing the output, where VNNI measured as fast or faster (an RGB 7x7 input
-# layer, 49 steps: 2x faster on VNNI; 1x1 layers of 128-256 steps: 2x faster on AMX)
-AMX_MIN_STEPS = 64
+# patches and writing the output, where VNNI measured as fast or faster (1 thread, under load:
+# 9 steps (RGB 3x3) 1.6x and 18 steps 1.2x faster on VNNI, 25 steps even or VNNI; 27 and 36
+# steps 1.1-1.2x, the RGB 7x7 input layer (49 steps) 2.1x and 1x1 layers of 128-256 steps 2x
+# faster on AMX)
+AMX_MIN_STEPS = 27
 # Ternary bit-plane layers run on AMX tiles instead when their 64-bit words are at most half
 # filled (e.g. 16-32 channels), with windows of at least this many 4-channel steps and at least
 # AMX_BLOCK filters per group (measured, 1 thread: 16->32 ch 3x3 at 112x112 1.9x faster,
