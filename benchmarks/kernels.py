@@ -297,7 +297,7 @@ def markdown(rows: list[dict], summary: dict, peak: dict, meta: dict) -> str:
                   f"{meta['amx_peak']['per_nominal_cycle']:.0f} per nominal cycle (vs 1024 for TDPBSSD alone: each "
                   "4 products also load 4 tiles). Layers on AMX tiles: "
                   + ", ".join(sorted({f"{r['layer']} {r['mode']} ({r['path']})" for r in rows
-                                      if "amx" in r["path"] and r["threads"] == 1})) + ".", ""]
+                                      if "amx" in r["path"] and r["threads"] == min(meta["threads"])})) + ".", ""]
     return "\n".join(lines)
 
 
