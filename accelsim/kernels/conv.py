@@ -18,6 +18,11 @@ Which kernel computes ``y`` (``ConvResult.path``):
   ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
 * ``int8-amx`` (the same layers, windows of at least :data:`AMX_MIN_STEPS` 4-byte steps, on
   CPUs with AMX-INT8): ``tdpbssd`` tiles on signed bytes (:mod:`accelsim.kernels.amx`).
+* ``ternary-addsub@amx`` / ``ternary-addsub@vnni`` (ternary w, int8 x, on hosts with AMX / VNNI)
+  and ``ternary-bitplanes@amx`` (bit-plane layers whose words would be at most half filled, see
+  :func:`_lowbit_on_amx`): the same ternary layer as int8 products on AMX tiles or VNNI vectors
+  ({-1, 0, +1} are int8 values); named after the kernel the modelled core runs, whose
+  instructions :mod:`accelsim.kernels.simd_cycles` counts (``HOST_PATH``).
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
