@@ -188,14 +188,19 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     kgp = round_up(kg, FB)
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
-    ternary_x = a.mode == "ternary" and in_unit_range(x)
+    # ternary with few channels runs as int8 dot products on every host (the VNNI path above, or
+    # the portable int8-dot loops below), so the modelled core's path (dot4) never depends on the host
+    few_ternary = a.mode == "ternary" and cg <= SMALL_CHANNELS
+    ternary_x = a.mode == "ternary" and not few_ternary and in_unit_range(x)
     lane_steps = r * s * round_up(cg, 4) // 4
-    if USE_AMX and a.mode == "ternary" and not lanes and _lowbit_on_amx(ternary_x, cg, kg, lane_steps):
+    if USE_AMX and a.mode == "ternary" and not lanes and not few_ternary and _lowbit_on_amx(ternary_x, cg, kg,
+                                                                                              lane_steps):
         # the same products on AMX int8 tiles; named after the kernel the modelled core runs
         # (HOST_PATH maps "<path>@amx" back to <path> for the instruction count)
         low = "ternary-bitplanes" if ternary_x else "ternary-addsub"
         return _amx(a, pf, int8_lanes(pf)), low + "@amx"
     addsub_vnni = USE_VNNI and a.mode == "ternary" and not ternary_x and not lanes  # int8 x, ternary w
+    addsub = a.mode == "ternary" and not few_ternary
     blocked = lanes or a.mode == "binary" or ternary_x
     mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
@@ -264,19 +269,19 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         return y, "ternary-bitplanes"
     x5 = pad_nhwc(x, pads, 0).reshape(nb, h + pads[0] + pads[2], wd + pads[1] + pads[3], g_n, cg)
     rows = np.empty((m, kg), np.int32)
-    if a.mode == "ternary":
+    if addsub:
         wpos = np.where(pf.rows > 0, -1, 0).astype(np.int8)
         wneg = np.where(pf.rows < 0, -1, 0).astype(np.int8)
     for g in range(g_n):
         p = im2col(x5, g, r, s, sh, sw, e, f, m, kw)
         part = slice(g * kg, (g + 1) * kg)
-        if a.mode == "ternary":
+        if addsub:
             drivers.addsub_gemm(p, wpos[part], wneg[part], rows)
         else:
             drivers.int8_dot_gemm(p, pf.rows[part], rows)
         out[:kg, :m] = rows.T
         scatter(g)
-    return y, "ternary-addsub" if a.mode == "ternary" else "int8-dot"
+    return y, "ternary-addsub" if addsub else "int8-dot"
 
 
 def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:

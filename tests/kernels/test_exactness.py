@@ -63,6 +63,8 @@ def _portable_path(mode, x, w, groups, isa):
     if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
         steps = w.shape[2] * w.shape[3] * -(-w.shape[1] // 4)
         return "int8-amx" if isa == "amx" and conv.HAS_AMX and steps >= conv.AMX_MIN_STEPS else "int8-vnni"
+    if mode == "ternary" and w.shape[1] <= 8:
+        return "int8-dot"     # few channels: int8 dot products on every host (modelled as dot4 everywhere)
     if mode == "binary":
         return "xnor-popcount"
     if mode == "ternary":
