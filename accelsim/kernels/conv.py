@@ -16,6 +16,13 @@ Which kernel computes ``y`` (``ConvResult.path``):
 * ``int8-vnni`` (int8, and ternary layers with at most 8 channels per group, whose taps
   would fill few bits of a popcount word): AVX-512 VNNI
   ``vpdpbusd`` on x + 128 (uint8) and w, minus ``128 * sum(w)``; ``int8-dot`` without VNNI.
+* ``int8-amx`` (the same layers, windows of at least :data:`AMX_MIN_STEPS` 4-byte steps, on
+  CPUs with AMX-INT8): ``tdpbssd`` tiles on signed bytes (:mod:`accelsim.kernels.amx`).
+* ``ternary-addsub@amx`` / ``ternary-addsub@vnni`` (ternary w, int8 x, on hosts with AMX / VNNI)
+  and ``ternary-bitplanes@amx`` (bit-plane layers whose words would be at most half filled, see
+  :func:`_lowbit_on_amx`): the same ternary layer as int8 products on AMX tiles or VNNI vectors
+  ({-1, 0, +1} are int8 values); named after the kernel the modelled core runs, whose
+  instructions :mod:`accelsim.kernels.simd_cycles` counts (``HOST_PATH``).
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
@@ -31,16 +38,40 @@ import numpy as np
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels import drivers
+from accelsim.kernels.amx import BLOCK as AMX_BLOCK
+from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
-from accelsim.kernels.checks import ConvArgs, check_conv_args
+from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
-from accelsim.kernels.filters import SMALL_CHANNELS, PackedFilters, pack_filters, window_words
+from accelsim.kernels.filters import (SMALL_CHANNELS, PackedFilters, cached_pack_filters, int8_lanes,
+                                      window_words)
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
-                                      pack_input_lanes, pad_nhwc, pad_phases, round_up, window_phases)
+                                      pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
+                                      window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
+USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
+# ... for windows of at least this many 4-byte steps: shorter ones are bound by reading the
+# patches and writing the output, where VNNI measured as fast or faster (1 thread, under load:
+# 9 steps (RGB 3x3) 1.6x and 18 steps 1.2x faster on VNNI, 25 steps even or VNNI; 27 and 36
+# steps 1.1-1.2x, the RGB 7x7 input layer (49 steps) 2.1x and 1x1 layers of 128-256 steps 2x
+# faster on AMX)
+AMX_MIN_STEPS = 27
+# Ternary bit-plane layers run on AMX tiles instead when their 64-bit words are at most half
+# filled (e.g. 16-32 channels), with windows of at least this many 4-channel steps and at least
+# AMX_BLOCK filters per group (measured, 1 thread: 16->32 ch 3x3 at 112x112 1.9x faster,
+# 24-32 ch 3x3 at 56x56 1.1-1.3x; 64-160 ch on full words 1.0-1.7x slower, 16->16 ch slower).
+# Binary layers stay on XNOR-popcount: AMX measured 1.1-2.1x slower on every benchmark layer.
+AMX_PLANES_MIN_STEPS = 32
+
+
+def _lowbit_on_amx(ternary_x: bool, cg: int, kg: int, steps: int) -> bool:
+    """Whether a ternary layer's products run on AMX tiles (values in {-1, 0, +1} are int8 values)."""
+    if not ternary_x:
+        return True   # int8 activations: add/subtract loops 8-50x slower than the tiles (measured)
+    return steps >= AMX_PLANES_MIN_STEPS and kg >= AMX_BLOCK and round_up(cg, 64) >= 2 * cg
 
 
 @dataclass(frozen=True)
@@ -97,7 +128,38 @@ def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
     drivers.add_at_pixels(y, *pf.derived[key])
 
 
+def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
+    """int8 products on AMX tiles: filters and pixels padded to 32, steps to 16 (zeros add nothing).
+
+    ``lanes``: the filters as int8 lanes (binary / ternary values are int8 values; their
+    zero padding is padding with 0, exact without a correction)."""
+    x = a.x
+    nb = x.shape[0]
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    g_n, kg, m = a.groups, k // a.groups, nb * e * f
+    y = np.empty((nb, k, e, f), np.int32)
+    xu = pack_input_lanes(x, *a.padding, g_n, a.pad_value, 0).view(np.int32)
+    steps = lanes.shape[1] // 4
+    s16, kga, mpa = round_up(steps, STEP_GROUP), round_up(kg, AMX_BLOCK), round_up(m, AMX_BLOCK)
+    direct = nb == 1 and mpa == m and kga == kg      # the kernel writes straight into y
+    for g in range(g_n):
+        key = ("amx", g)
+        if key not in pf.derived:
+            pf.derived[key] = filter_rows(lanes, g, kg, kga, s16 * 4)
+        out = y[0, g * kg:(g + 1) * kg].reshape(kg, m) if direct else np.empty((kga, mpa), np.int32)
+        pt = im2col_t(xu, g, r, s, *a.stride, e, f, s16, mpa)
+        drivers.amx_gemm(pt, pf.derived[key], s16 // STEP_GROUP, out)
+        if not direct:
+            y[:, g * kg:(g + 1) * kg] = out[:kg, :m].reshape(kg, nb, e, f).transpose(1, 0, 2, 3)
+    return y
+
+
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
+    if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
+        # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
+        sh, sw = a.stride
+        a = dataclasses.replace(a, x=np.ascontiguousarray(a.x[:, :, ::sh, ::sw]), stride=(1, 1))
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
     k, cg, r, s = w.shape
@@ -107,9 +169,11 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     m, kw = nb * e * f, r * s * cg
     y = np.empty((nb, k, e, f), np.int32)
     if kg < FB:
-        if cg == 1 and kg == 1 and r == s == 3 and sw == 2:
-            drivers.depthwise3x3_s2(x, w, *pads, np.int8(a.pad_value), sh, y)
-            return y, "direct"
+        if cg == 1 and kg == 1 and r == s == 3:
+            unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
+            if unit or sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
+                drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y)
+                return y, "direct"
         if sw == 1:
             xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
                         constant_values=np.int8(a.pad_value))
@@ -124,7 +188,19 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     kgp = round_up(kg, FB)
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
-    ternary_x = a.mode == "ternary" and x.min() >= -1 and x.max() <= 1
+    # ternary with few channels runs as int8 dot products on every host (the VNNI path above, or
+    # the portable int8-dot loops below), so the modelled core's path (dot4) never depends on the host
+    few_ternary = a.mode == "ternary" and cg <= SMALL_CHANNELS
+    ternary_x = a.mode == "ternary" and not few_ternary and in_unit_range(x)
+    lane_steps = r * s * round_up(cg, 4) // 4
+    if USE_AMX and a.mode == "ternary" and not lanes and not few_ternary and _lowbit_on_amx(ternary_x, cg, kg,
+                                                                                              lane_steps):
+        # the same products on AMX int8 tiles; named after the kernel the modelled core runs
+        # (HOST_PATH maps "<path>@amx" back to <path> for the instruction count)
+        low = "ternary-bitplanes" if ternary_x else "ternary-addsub"
+        return _amx(a, pf, int8_lanes(pf)), low + "@amx"
+    addsub_vnni = USE_VNNI and a.mode == "ternary" and not ternary_x and not lanes  # int8 x, ternary w
+    addsub = a.mode == "ternary" and not few_ternary
     blocked = lanes or a.mode == "binary" or ternary_x
     mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
@@ -138,20 +214,26 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             return
         y[:, g * kg:(g + 1) * kg] = out[:kg, :m].reshape(kg, nb, e, f).transpose(1, 0, 2, 3)
 
+    pointwise = r == s == 1 and (sh, sw) == (1, 1) and not any(pads) and nb == 1 and mp == m
+
     def patches(planes: np.ndarray, g: int, steps: int) -> np.ndarray:
+        if pointwise and planes.shape[2] == steps:  # 1x1: the planes already are the patch matrix
+            return planes[0, g].reshape(steps, m)
         return im2col_t(planes, g, r, s, sh, sw, e, f, steps, mp)
 
-    if lanes:  # int8 x and w (or binary / ternary values with few channels) with VNNI
-        xu = pack_input_lanes(x, *pads, g_n, a.pad_value)
-        xu = xu.view(np.int32).reshape(xu.shape[:-1])
-        steps = pf.lanes.shape[1] // 4
+    if lanes and USE_AMX and pf.lanes.shape[1] // 4 >= AMX_MIN_STEPS:
+        return _amx(a, pf, pf.lanes), "int8-amx"  # the same int8 products on AMX tiles, signed bytes
+    if lanes or addsub_vnni:  # int8 x and w (or binary / ternary values with few channels) with VNNI
+        wl = int8_lanes(pf)
+        xu = pack_input_lanes(x, *pads, g_n, a.pad_value, 128).view(np.int32)
+        steps = wl.shape[1] // 4
         bias = np.zeros(kgp, np.int64)
         for g in range(g_n):
             bias[:kg] = -128 * pf.sums[g * kg:(g + 1) * kg]
-            wg = filter_rows(pf.lanes, g, kg, kgp, steps * 4).view(np.int32)
+            wg = filter_rows(wl, g, kg, kgp, steps * 4).view(np.int32)
             drivers.vnni_gemm(patches(xu, g, steps), wg, steps, bias, out)
             scatter(g)
-        return y, "int8-vnni"
+        return y, "ternary-addsub@vnni" if addsub_vnni else "int8-vnni"
     if window:
         xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         ww = window_words(pf)
@@ -177,7 +259,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             _zero_pad_correction(y, a, pf)
         return y, "xnor-popcount"
     if ternary_x:
-        xnz, xsg = (pack_input_bits(x, *pads, g_n, neg, False) for neg in (False, True))
+        xnz, xsg = pack_input_planes(x, *pads, g_n)
         steps = pf.bits[0].shape[1]
         zero = np.zeros(kgp, np.int64)
         for g in range(g_n):
@@ -187,19 +269,19 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         return y, "ternary-bitplanes"
     x5 = pad_nhwc(x, pads, 0).reshape(nb, h + pads[0] + pads[2], wd + pads[1] + pads[3], g_n, cg)
     rows = np.empty((m, kg), np.int32)
-    if a.mode == "ternary":
+    if addsub:
         wpos = np.where(pf.rows > 0, -1, 0).astype(np.int8)
         wneg = np.where(pf.rows < 0, -1, 0).astype(np.int8)
     for g in range(g_n):
         p = im2col(x5, g, r, s, sh, sw, e, f, m, kw)
         part = slice(g * kg, (g + 1) * kg)
-        if a.mode == "ternary":
+        if addsub:
             drivers.addsub_gemm(p, wpos[part], wneg[part], rows)
         else:
             drivers.int8_dot_gemm(p, pf.rows[part], rows)
         out[:kg, :m] = rows.T
         scatter(g)
-    return y, "ternary-addsub" if a.mode == "ternary" else "int8-dot"
+    return y, "ternary-addsub" if addsub else "int8-dot"
 
 
 def _cycle_stats(a: ConvArgs, pf: PackedFilters, pe: PEArray) -> CycleStats:
@@ -268,7 +350,8 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
            pe: PEArray | None = None, pad_value: int = 0) -> ConvResult:
     """Convolve int8 ``x`` (NCHW or CHW) with int8 ``w`` (OIHW) in ``mode`` binary, ternary or int8.
 
-    ``w`` may also be :func:`pack_filters` output (checked and laid out once).
+    ``w`` may also be :func:`pack_filters` output (checked and laid out once); raw filters
+    passed again unchanged reuse their packing (:func:`~accelsim.kernels.filters.cached_pack_filters`).
     ``padding``: int, (h, w) or (top, left, bottom, right); ``pad_value`` (binary only):
     0 = exact zero padding, or +1 / -1. With ``pe`` (a :class:`PEArray`), also measures the
     cycles that array spends (see :mod:`accelsim.kernels.cycles`). Bad arguments raise
@@ -282,7 +365,7 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=groups,
                             pad_value=pad_value, filters_checked=True)
     else:
-        pf = pack_filters(w, mode=mode, groups=groups)
+        pf = cached_pack_filters(w, mode=mode, groups=groups)
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=pf.groups,
                             pad_value=pad_value, filters_checked=True)
     if pe is not None and not isinstance(pe, PEArray):

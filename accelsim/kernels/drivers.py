@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from accelsim.kernels.amx import BLOCK as AMX_BLOCK
+from accelsim.kernels.amx import amx_block
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -30,7 +32,7 @@ def xorpop_gemm(pt, w, nsteps, scale, bias, out):
     """Binary: dot = popcount(PT ^ W) over ``nsteps`` uint64 words."""
     n2, nblk, nkb = _blocks(out, L_BITS)
     for t in prange(nblk * nkb):
-        ib, kb = t // nkb, (t % nkb) * FB
+        kb, ib = (t // nblk) * FB, t % nblk   # filter block outer: each output row is written in order
         if ib < n2:
             xorpop_2v(pt, w, ib * 2 * L_BITS, kb, nsteps, scale, bias, out)
         else:
@@ -42,7 +44,7 @@ def ternary_gemm(pnz, ps, wnz, ws, nsteps, bias, out):
     """Ternary x and w as (nonzero, sign) bit planes."""
     n2, nblk, nkb = _blocks(out, L_BITS)
     for t in prange(nblk * nkb):
-        ib, kb = t // nkb, (t % nkb) * FB
+        kb, ib = (t // nblk) * FB, t % nblk   # filter block outer: each output row is written in order
         if ib < n2:
             ternary_2v(pnz, ps, wnz, ws, ib * 2 * L_BITS, kb, nsteps, 1, bias, out)
         else:
@@ -54,7 +56,7 @@ def vnni_gemm(pt, w, nsteps, bias, out):
     """int8 with VNNI: PT holds 4 bytes of x + 128 per int32; ``bias`` = -128 * sum(w) corrects it."""
     n2, nblk, nkb = _blocks(out, L_VNNI)
     for t in prange(nblk * nkb):
-        ib, kb = t // nkb, (t % nkb) * FB
+        kb, ib = (t // nblk) * FB, t % nblk   # filter block outer: each output row is written in order
         if ib < n2:
             vnni_2v(pt, w, ib * 2 * L_VNNI, kb, nsteps, 1, bias, out)
         else:
@@ -143,44 +145,122 @@ def depthwise3x3(xph, w, sh, sw, y):
                            + w20 * np.int32(c0[fi]) + w21 * np.int32(c1[fi]) + w22 * np.int32(c2[fi]))
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def depthwise3x3_s2(x, w, pt, pl, pb, pr, value, sh, y):
-    """Depthwise 3x3 with column stride 2 straight from the unpadded NCHW input.
+@njit(cache=True, inline="always")
+def _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph):
+    """Pad channel ``ko`` of image ``n`` into ``ph``, split into sh x sw (row phase, column phase)
+    planes of rows x cols: padded pixel (i, j) at plane (i % sh, j % sw), row i // sh, column j // sw.
 
-    Each task pads its one channel into a small buffer that stays in cache (no padded copy
-    of the whole tensor) and reads the stride-2 columns in place, which LLVM vectorises as
-    interleaved loads.
+    With that split, every tap of a strided 3x3 window reads one contiguous run of a plane.
+    """
+    h, wd = x.shape[2], x.shape[3]
+    plane = rows * cols
+    ph[:] = value
+    for row in range(h):
+        src = x[n, ko, row]
+        rp = row + pt
+        rbase = (rp % sh) * sw * plane + (rp // sh) * cols
+        for q in range(sw):
+            j0 = (q - pl) % sw
+            d0 = rbase + q * plane + (j0 + pl) // sw
+            cnt = (wd - j0 + sw - 1) // sw
+            if sw == 1:  # constant strides (unsigned indices): LLVM vectorises the copy / deinterleave
+                for jj in range(cnt):
+                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + jj)]
+            elif sw == 2:
+                for jj in range(cnt):
+                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + 2 * jj)]
+            else:
+                for jj in range(cnt):
+                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + jj * sw)]
+
+
+@njit(cache=True, inline="always")
+def _tap_offset(q, sh, sw, rows, cols):
+    """Offset in :func:`_channel_phases` planes of tap q = r * 3 + s for output (0, 0)."""
+    ri, si = q // 3, q % 3
+    return ((ri % sh) * sw + si % sw) * rows * cols + (ri // sh) * cols + si // sw
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
+    """Depthwise 3x3, any stride, straight from the unpadded NCHW input.
+
+    Each task pads its one channel into phase planes (:func:`_channel_phases`) that stay in
+    cache; output (e, f) sits at flat position e * cols + f, so each tap is one contiguous
+    run and the whole channel is a single vector loop (a column or two of junk outputs
+    between rows, dropped on the way out). ``unit``: x, w and the padding are all in
+    {-1, 0, +1} (binary, ternary), so a sum of nine products lies in [-9, 9] and is computed
+    in int8 lanes (64 per AVX-512 vector instead of 16 int32) as ``((x ^ s) - s) & z`` with
+    the tap's sign mask s and nonzero mask z: no multiplies.
     """
     nb, k, e, f = y.shape
     h, wd = x.shape[2], x.shape[3]
-    hp, wp = h + pt + pb, wd + pl + pr
+    rows, cols = (h + pt + pb + sh - 1) // sh, (wd + pl + pr + sw - 1) // sw
+    n_out = (e - 1) * cols + f
     for t in prange(nb * k):
         n, ko = t // k, t % k
-        ph = np.empty((hp, wp), np.int8)
-        for row in range(hp):
-            if row < pt or row >= pt + h:
-                ph[row, :] = value
-                continue
-            ph[row, :pl] = value
-            ph[row, pl:pl + wd] = x[n, ko, row - pt]
-            ph[row, pl + wd:] = value
-        w00, w01, w02 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
-        w10, w11, w12 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
-        w20, w21, w22 = np.int32(w[ko, 0, 2, 0]), np.int32(w[ko, 0, 2, 1]), np.int32(w[ko, 0, 2, 2])
-        for ei in range(e):
-            a, b, c = ph[ei * sh], ph[ei * sh + 1], ph[ei * sh + 2]
-            out = y[n, ko, ei]
-            for fi in range(f):
-                j = np.uintp(2 * fi)  # unsigned index: no wraparound checks
-                out[fi] = (w00 * np.int32(a[j]) + w01 * np.int32(a[j + 1]) + w02 * np.int32(a[j + 2])
-                           + w10 * np.int32(b[j]) + w11 * np.int32(b[j + 1]) + w12 * np.int32(b[j + 2])
-                           + w20 * np.int32(c[j]) + w21 * np.int32(c[j + 1]) + w22 * np.int32(c[j + 2]))
+        ph = np.empty(sh * sw * rows * cols, np.int8)
+        _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph)
+        o0, o1, o2 = _tap_offset(0, sh, sw, rows, cols), _tap_offset(1, sh, sw, rows, cols), \
+            _tap_offset(2, sh, sw, rows, cols)
+        o3, o4, o5 = _tap_offset(3, sh, sw, rows, cols), _tap_offset(4, sh, sw, rows, cols), \
+            _tap_offset(5, sh, sw, rows, cols)
+        o6, o7, o8 = _tap_offset(6, sh, sw, rows, cols), _tap_offset(7, sh, sw, rows, cols), \
+            _tap_offset(8, sh, sw, rows, cols)
+        a0, a1, a2 = ph[o0:o0 + n_out], ph[o1:o1 + n_out], ph[o2:o2 + n_out]
+        b0, b1, b2 = ph[o3:o3 + n_out], ph[o4:o4 + n_out], ph[o5:o5 + n_out]
+        c0, c1, c2 = ph[o6:o6 + n_out], ph[o7:o7 + n_out], ph[o8:o8 + n_out]
+        if unit:
+            sg, nz = np.empty(9, np.int8), np.empty(9, np.int8)   # per tap: sign mask, nonzero mask
+            for q in range(9):
+                wv = w[ko, 0, q // 3, q % 3]
+                sg[q] = np.int8(-1) if wv < 0 else np.int8(0)
+                nz[q] = np.int8(0) if wv == 0 else np.int8(-1)
+            s0, s1, s2, s3, s4, s5, s6, s7, s8 = sg[0], sg[1], sg[2], sg[3], sg[4], sg[5], sg[6], sg[7], sg[8]
+            z0, z1, z2, z3, z4, z5, z6, z7, z8 = nz[0], nz[1], nz[2], nz[3], nz[4], nz[5], nz[6], nz[7], nz[8]
+            acc8 = np.empty(n_out, np.int8)
+            for p in range(n_out):
+                acc8[p] = np.int8((((a0[p] ^ s0) - s0) & z0) + (((a1[p] ^ s1) - s1) & z1)
+                                  + (((a2[p] ^ s2) - s2) & z2) + (((b0[p] ^ s3) - s3) & z3)
+                                  + (((b1[p] ^ s4) - s4) & z4) + (((b2[p] ^ s5) - s5) & z5)
+                                  + (((c0[p] ^ s6) - s6) & z6) + (((c1[p] ^ s7) - s7) & z7)
+                                  + (((c2[p] ^ s8) - s8) & z8))
+            for ei in range(e):
+                out, src8 = y[n, ko, ei], acc8[ei * cols:ei * cols + f]
+                for fi in range(f):
+                    out[fi] = src8[fi]
+        else:
+            w0, w1, w2 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
+            w3, w4, w5 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
+            w6, w7, w8 = np.int32(w[ko, 0, 2, 0]), np.int32(w[ko, 0, 2, 1]), np.int32(w[ko, 0, 2, 2])
+            acc = np.empty(n_out, np.int32)
+            for p in range(n_out):
+                acc[p] = (w0 * np.int32(a0[p]) + w1 * np.int32(a1[p]) + w2 * np.int32(a2[p])
+                          + w3 * np.int32(b0[p]) + w4 * np.int32(b1[p]) + w5 * np.int32(b2[p])
+                          + w6 * np.int32(c0[p]) + w7 * np.int32(c1[p]) + w8 * np.int32(c2[p]))
+            for ei in range(e):
+                y[n, ko, ei, :] = acc[ei * cols:ei * cols + f]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def add_at_pixels(y, rows, cols, values):
-    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (serial: a few border pixels)."""
-    for n in range(y.shape[0]):
-        for k in range(y.shape[1]):
-            for i in range(rows.shape[0]):
-                y[n, k, rows[i], cols[i]] += values[k, i]
+    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (the border pixels; in parallel
+    over filters, as a 7x7 input layer has a thousand of them per filter)."""
+    nk = y.shape[1]
+    for t in prange(y.shape[0] * nk):
+        n, k = t // nk, t % nk
+        for i in range(rows.shape[0]):
+            y[n, k, rows[i], cols[i]] += values[k, i]
+
+
+@njit(cache=True, parallel=True)
+def amx_gemm(pt, w, nsteps16, out):
+    """int8 on AMX tiles: out (filters x pixels, both multiples of 32) = W . PT, signed bytes.
+
+    A task is one block of 32 pixels x up to 4 blocks of 32 filters (its patches stay in cache).
+    """
+    nkb, nib = out.shape[0] // AMX_BLOCK, out.shape[1] // AMX_BLOCK
+    nkc = (nkb + 3) // 4
+    for t in prange(nib * nkc):
+        ib, kc = t // nkc, t % nkc
+        amx_block(w, pt, kc * 4 * AMX_BLOCK, min(4, nkb - kc * 4), ib * AMX_BLOCK, nsteps16, out)

@@ -5,9 +5,11 @@
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit, prange
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels.checks import MODES, check_filters
@@ -53,15 +55,28 @@ def pack_filters(w: np.ndarray, *, mode: str, groups: int = 1) -> PackedFilters:
         bits = (pack_words(wt, False), pack_words(wt, True))
     else:
         bits = ()
-    lanes = None
-    if mode == "int8" or cg <= SMALL_CHANNELS:
-        lanes = rows
-        if cg % 4:
-            lanes = np.zeros((k, r, s, round_up(cg, 4)), np.int8)
-            lanes[..., :cg] = wt
-            lanes = lanes.reshape(k, -1)
+    lanes = _lanes(wt) if mode == "int8" or cg <= SMALL_CHANNELS else None
     return PackedFilters(w=np.ascontiguousarray(w).copy(), mode=mode, groups=groups, rows=rows, sums=sums,
                          tap_sums=taps, bits=bits, lanes=lanes)
+
+
+def _lanes(wt: np.ndarray) -> np.ndarray:
+    """(K, R, S, Cg) int8 -> (K, R*S*ceil4(Cg)) int8, channels padded with zeros to 4 per 32-bit lane."""
+    k, r, s, cg = wt.shape
+    if cg % 4 == 0:
+        return wt.reshape(k, -1)
+    lanes = np.zeros((k, r, s, round_up(cg, 4)), np.int8)
+    lanes[..., :cg] = wt
+    return lanes.reshape(k, -1)
+
+
+def int8_lanes(pf: PackedFilters) -> np.ndarray:
+    """The int8 lane layout of any filters (binary / ternary values are int8 values too), made once."""
+    if pf.lanes is not None:
+        return pf.lanes
+    if "lanes" not in pf.derived:
+        pf.derived["lanes"] = _lanes(pf.rows.reshape(pf.w.shape[0], *pf.w.shape[2:], pf.w.shape[1]))
+    return pf.derived["lanes"]
 
 
 def pack_words(wt: np.ndarray, negative: bool) -> np.ndarray:
@@ -91,3 +106,64 @@ def window_words(pf: PackedFilters) -> np.ndarray:
             out[:, t // per] |= taps[:, t] << np.uint64((t % per) * cg)
         pf.derived["window"] = out
     return pf.derived["window"]
+
+
+@njit(cache=True, parallel=True)
+def _same_words(a, b):
+    """Whether two equally long uint64 arrays are equal (OR of XORs per chunk, chunks in parallel:
+    reading the weights is memory-bound, two cores read faster than one)."""
+    n = a.shape[0]
+    chunks = (n + 4095) // 4096
+    diff = np.zeros(chunks, np.uint64)
+    for c in prange(chunks):
+        acc = np.uint64(0)
+        for i in range(c * 4096, min(n, (c + 1) * 4096)):
+            acc |= a[i] ^ b[i]
+        diff[c] = acc
+    for c in range(chunks):
+        if diff[c] != 0:
+            return False
+    return True
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """a (a private contiguous copy) and b hold the same int8 values."""
+    if a.shape != b.shape:
+        return False
+    fa, fb = a.reshape(-1), np.ascontiguousarray(b).reshape(-1)
+    n8 = fa.size // 8 * 8
+    return (_same_words(fa[:n8].view(np.uint64), fb[:n8].view(np.uint64))
+            and bool(np.array_equal(fa[n8:], fb[n8:])))
+
+
+_CACHE: OrderedDict = OrderedDict()
+CACHE_ENTRIES = 64            # filter sets kept (least recently used dropped first)
+CACHE_BYTES = 32 << 20       # and at most this many bytes of filters (the packed layouts take about 3x more)
+
+
+def cached_pack_filters(w, *, mode: str, groups=1) -> PackedFilters:
+    """:func:`pack_filters` for raw filters passed to ``conv2d`` again and again (static weights).
+
+    Looked up by the array's identity, mode and groups, and reused only if the array still
+    holds exactly the values packed (compared with the private copy), so an array changed in
+    place or a new array at a recycled address is packed afresh: the result never differs.
+    """
+    hashable = isinstance(groups, (int, np.integer)) and not isinstance(groups, (bool, np.bool_))
+    if not (hashable and isinstance(w, np.ndarray) and w.dtype == np.int8 and w.ndim == 4):
+        return pack_filters(w, mode=mode, groups=groups)
+    key = (id(w), mode, int(groups))
+    pf = _CACHE.get(key)
+    if pf is not None and _same_values(pf.w, w):
+        _CACHE.pop(key, None)   # most recently used last (pop + insert: safe if another thread evicted it)
+        _CACHE[key] = pf
+        return pf
+    pf = pack_filters(w, mode=mode, groups=groups)
+    _CACHE[key] = pf
+    while len(_CACHE) > CACHE_ENTRIES or (len(_CACHE) > 1 and sum(p.w.nbytes for p in _CACHE.values()) > CACHE_BYTES):
+        _CACHE.popitem(last=False)
+    return pf
+
+
+def clear_filter_cache() -> None:
+    """Forget the packed filters :func:`cached_pack_filters` keeps (benchmarks time cold packing with it)."""
+    _CACHE.clear()

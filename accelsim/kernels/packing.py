@@ -114,9 +114,22 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
         if row < pt or row >= pt + h:
             continue
         d = dst[pl:pl + w]
-        for ci in range(lo, hi):
-            bit = np.uint64(ci - lo)
-            src = x[b, g * cg + ci, row - pt]
+        ci, c0, r0 = lo, g * cg, row - pt
+        while w >= 32 and ci + 4 <= hi:  # four channel rows at a time on wide rows: one or per 4 bits
+            base = np.uint64(ci - lo)
+            s0, s1, s2, s3 = x[b, c0 + ci, r0], x[b, c0 + ci + 1, r0], x[b, c0 + ci + 2, r0], x[b, c0 + ci + 3, r0]
+            if negative:
+                for j in range(w):
+                    d[j] |= ((np.uint64(s0[j] < 0) | (np.uint64(s1[j] < 0) << np.uint64(1))
+                              | (np.uint64(s2[j] < 0) << np.uint64(2)) | (np.uint64(s3[j] < 0) << np.uint64(3))) << base)
+            else:
+                for j in range(w):
+                    d[j] |= ((np.uint64(s0[j] != 0) | (np.uint64(s1[j] != 0) << np.uint64(1))
+                              | (np.uint64(s2[j] != 0) << np.uint64(2)) | (np.uint64(s3[j] != 0) << np.uint64(3))) << base)
+            ci += 4
+        for cr in range(ci, hi):
+            bit = np.uint64(cr - lo)
+            src = x[b, c0 + cr, r0]
             if negative:  # separate loops so LLVM vectorises each
                 for j in range(w):
                     d[j] |= np.uint64(src[j] < 0) << bit
@@ -127,24 +140,73 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
 
 
 @njit(cache=True, parallel=True)
-def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value):
-    """NCHW int8 -> planar padded bytes (N, G, lanes, Hp, Wp, 4) of x + 128 (uint8).
+def pack_input_planes(x, pt, pl, pb, pr, groups):
+    """Ternary x: the nonzero and the sign planes of :func:`pack_input_bits` (zero padding) in one
+    pass over x (each channel row is read once for both)."""
+    n, c, h, w = x.shape
+    cg = c // groups
+    nw = (cg + WORD_BITS - 1) // WORD_BITS
+    hp, wp = h + pt + pb, w + pl + pr
+    nz = np.zeros((n, groups, nw, hp, wp), np.uint64)
+    sg = np.zeros((n, groups, nw, hp, wp), np.uint64)
+    for t in prange(n * groups * nw * h):
+        b, g, wi, row = t // (groups * nw * h), (t // (nw * h)) % groups, (t // h) % nw, t % h
+        lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
+        dn, ds = nz[b, g, wi, row + pt, pl:pl + w], sg[b, g, wi, row + pt, pl:pl + w]
+        ci, c0 = lo, g * cg
+        while w >= 16 and ci + 4 <= hi:  # four channel rows at a time: each word is or-ed once per 4 bits
+            base = np.uint64(ci - lo)
+            s0, s1, s2, s3 = x[b, c0 + ci, row], x[b, c0 + ci + 1, row], x[b, c0 + ci + 2, row], x[b, c0 + ci + 3, row]
+            for j in range(w):
+                dn[j] |= ((np.uint64(s0[j] != 0) | (np.uint64(s1[j] != 0) << np.uint64(1))
+                           | (np.uint64(s2[j] != 0) << np.uint64(2)) | (np.uint64(s3[j] != 0) << np.uint64(3))) << base)
+                ds[j] |= ((np.uint64(s0[j] < 0) | (np.uint64(s1[j] < 0) << np.uint64(1))
+                           | (np.uint64(s2[j] < 0) << np.uint64(2)) | (np.uint64(s3[j] < 0) << np.uint64(3))) << base)
+            ci += 4
+        for cr in range(ci, hi):
+            bit = np.uint64(cr - lo)
+            src = x[b, c0 + cr, row]
+            for j in range(w):
+                dn[j] |= np.uint64(src[j] != 0) << bit
+                ds[j] |= np.uint64(src[j] < 0) << bit
+    return nz, sg
 
-    Four consecutive channels of a group share a 32-bit lane (channels padded to a
-    multiple of 4); padded pixels hold ``pad_value`` + 128.
+
+@njit(cache=True, parallel=True)
+def pack_input_lanes(x, pt, pl, pb, pr, groups, pad_value, offset):
+    """NCHW int8 -> planar padded 32-bit lanes (N, G, lanes, Hp, Wp) uint32, each holding four
+    consecutive channels of a group as bytes of x + ``offset`` (mod 256; channel 4l + k in byte k).
+
+    Channels are padded to a multiple of 4; padded pixels and missing channels hold
+    ``pad_value`` + ``offset``. Offset 128 gives the unsigned bytes VNNI multiplies; offset 0
+    keeps x's two's-complement bytes (AMX). Each lane word is assembled in registers from four
+    channel rows (one vectorised store, not four strided byte stores).
     """
     n, c, h, w = x.shape
     cg = c // groups
     nl = (cg + 3) // 4
     hp, wp = h + pt + pb, w + pl + pr
-    out = np.full((n, groups, nl, hp, wp, 4), np.uint8(pad_value + 128))
-    for t in prange(n * groups * h):
-        b, g, row = t // (groups * h), (t // h) % groups, t % h
-        for ci in range(cg):
-            src = x[b, g * cg + ci, row]
-            dst = out[b, g, ci // 4, row + pt, pl:pl + w, ci % 4]
+    pad = np.uint32((pad_value + offset) & 0xFF)
+    out = np.full((n, groups, nl, hp, wp), pad * np.uint32(0x01010101), np.uint32)
+    off = np.int32(offset)
+    for t in prange(n * groups * nl * h):
+        b, g, li, row = t // (groups * nl * h), (t // (nl * h)) % groups, (t // h) % nl, t % h
+        c0 = g * cg + 4 * li
+        dst = out[b, g, li, row + pt, pl:pl + w]
+        if 4 * li + 4 <= cg:
+            s0, s1, s2, s3 = x[b, c0, row], x[b, c0 + 1, row], x[b, c0 + 2, row], x[b, c0 + 3, row]
             for j in range(w):
-                dst[j] = np.uint8(np.int32(src[j]) + 128)
+                dst[j] = (np.uint32((np.int32(s0[j]) + off) & 0xFF)
+                          | (np.uint32((np.int32(s1[j]) + off) & 0xFF) << np.uint32(8))
+                          | (np.uint32((np.int32(s2[j]) + off) & 0xFF) << np.uint32(16))
+                          | (np.uint32((np.int32(s3[j]) + off) & 0xFF) << np.uint32(24)))
+        else:  # the last, partial lane: missing channels keep the pad byte
+            for j in range(w):
+                word = np.uint32(0)
+                for k in range(4):
+                    v = pad if 4 * li + k >= cg else np.uint32((np.int32(x[b, c0 + k, row, j]) + off) & 0xFF)
+                    word |= v << np.uint32(8 * k)
+                dst[j] = word
     return out
 
 
@@ -157,8 +219,13 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
     of one plane, contiguous along f when the stride is 1.
     """
     nb, ln = xpl.shape[0], xpl.shape[2]
-    out = np.zeros((steps, cols_to), xpl.dtype)
-    for q in prange(r * s * ln):
+    m = nb * e * f
+    out = np.empty((steps, cols_to), xpl.dtype)      # every element written once below
+    for q in prange(steps):
+        out[q, m:] = 0
+        if q >= r * s * ln:
+            out[q, :m] = 0
+            continue
         tap, li = q // ln, q % ln
         ri, si = tap // s, tap % s
         for b in range(nb):
@@ -167,8 +234,11 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
                 dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
                 if sw == 1:
                     dst[:] = src[si:si + f]
+                elif sw == 2:  # constant stride: LLVM deinterleaves with shuffles
+                    for fi in range(f):
+                        dst[fi] = src[np.uintp(2 * fi + si)]
                 else:
-                    for fi in range(f):  # unsigned index: no wraparound check, so it vectorises
+                    for fi in range(f):  # unsigned index: no wraparound check
                         dst[fi] = src[np.uintp(fi * sw + si)]
     return out
 
@@ -211,15 +281,15 @@ def im2col_window_bits(ph, r, s, sh, sw, e, f, cg, steps, cols_to):
     nb = ph.shape[1]
     per = 64 // cg
     out = np.zeros((steps, cols_to), np.uint64)
-    for q in prange(steps):
+    for task in prange(steps * nb * e):   # one output row of one word: it stays in L1 over the taps
+        q, row = task // (nb * e), task % (nb * e)
+        b, ei = row // e, row % e
+        dst = out[q, row * f:(row + 1) * f]
         for t in range(q * per, min((q + 1) * per, r * s)):
             ri, si = t // s, t % s
             shift = np.uint64((t % per) * cg)
             j0 = si // sw
-            for b in range(nb):
-                for ei in range(e):
-                    src = ph[si % sw, b, ei * sh + ri, j0:j0 + f]
-                    dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
-                    for fi in range(f):
-                        dst[fi] |= src[fi] << shift
+            src = ph[si % sw, b, ei * sh + ri, j0:j0 + f]
+            for fi in range(f):
+                dst[fi] |= src[fi] << shift
     return out

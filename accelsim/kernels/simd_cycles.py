@@ -14,7 +14,7 @@ for that path (one GEMM per group and image: M = E*F output pixels, N filters pe
   densely, ``ceil(R*S / (64 // C))`` word steps.
 * ``ternary-bitplanes``: same walk over nonzero and sign planes, 7 instructions per step
   (AND, XOR, AND, 2 popcounts, 2 accumulates); epilogue 2.
-* ``int8-vnni`` / ``int8-dot`` (int8, and binary / ternary inputs with few channels):
+* ``int8-vnni`` / ``int8-amx`` / ``int8-dot`` (int8, and binary / ternary inputs with few channels):
   ``dot4`` = SDOT / VPDPBUSD, 4 bytes per 32-bit lane, ``V/32`` pixels per vector; per
   (pixel vector, filter, 4-channel step): 1 instruction; window ``R*S*ceil(C/4)`` steps;
   epilogue 1 (bias).
@@ -41,7 +41,11 @@ from dataclasses import asdict, dataclass
 from accelsim.errors import AccelsimError
 
 PATHS = ("xnor-popcount", "xnor-window", "ternary-bitplanes", "dot4", "ternary-addsub", "direct")
-HOST_PATH = {"int8-vnni": "dot4", "int8-dot": "dot4"}
+# host kernel -> modelled path ("<path>@amx" / "<path>@vnni": ternary products the host ran as
+# int8 on AMX tiles / VNNI vectors; the modelled core runs <path>, so its instructions are counted)
+HOST_PATH = {"int8-vnni": "dot4", "int8-amx": "dot4", "int8-dot": "dot4",
+             "ternary-bitplanes@amx": "ternary-bitplanes", "ternary-addsub@amx": "ternary-addsub",
+             "ternary-addsub@vnni": "ternary-addsub"}
 # instructions per vector step and per (pixel vector, filter) epilogue, per path
 STEP_OPS = {"xnor-popcount": 3, "xnor-window": 3, "ternary-bitplanes": 7, "dot4": 1, "ternary-addsub": 4,
             "direct": 1}

@@ -25,24 +25,46 @@ def conv_cases(draw):
                 seed=draw(st.integers(0, 2**31)))
 
 
+ISAS = ["portable", "vnni", "amx"]   # int8 products: portable loops, VNNI vectors, AMX tiles
+
+
 @contextlib.contextmanager
-def use_vnni(vnni: bool):
-    """Force the VNNI int8 path on (when this CPU has it) or off (portable paths)."""
-    saved = conv.USE_VNNI
+def use_vnni(vnni: bool, amx: bool = False):
+    """Force the VNNI int8 path on (when this CPU has it) or off (portable paths); ``amx``: its
+    products on AMX tiles (when this CPU has them)."""
+    saved = conv.USE_VNNI, conv.USE_AMX
     conv.USE_VNNI = vnni and conv.HAS_VNNI
+    conv.USE_AMX = amx and conv.HAS_AMX
     try:
         yield
     finally:
-        conv.USE_VNNI = saved
+        conv.USE_VNNI, conv.USE_AMX = saved
 
 
-def _expected_path(mode, x, w, groups, vnni):
+def _expected_path(mode, x, w, groups, isa):
+    path = _portable_path(mode, x, w, groups, isa)
+    cg, kg = w.shape[1], w.shape[0] // groups
+    steps = w.shape[2] * w.shape[3] * -(-cg // 4)
+    amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
+    if path == "ternary-addsub" and (amx or vnni):   # ternary w, int8 x: int8 products, named by the modelled kernel
+        return path + ("@amx" if amx else "@vnni")
+    half_words = -(-cg // 64) * 64 >= 2 * cg
+    if path == "ternary-bitplanes" and amx and steps >= conv.AMX_PLANES_MIN_STEPS and kg >= 32 and half_words:
+        return path + "@amx"
+    return path
+
+
+def _portable_path(mode, x, w, groups, isa):
+    vnni = isa != "portable"
     if w.shape[0] // groups < 4:
         return "direct"
     if mode == "binary" and w.shape[1] <= 8:
         return "xnor-window"
     if vnni and conv.HAS_VNNI and (mode == "int8" or w.shape[1] <= 8):
-        return "int8-vnni"
+        steps = w.shape[2] * w.shape[3] * -(-w.shape[1] // 4)
+        return "int8-amx" if isa == "amx" and conv.HAS_AMX and steps >= conv.AMX_MIN_STEPS else "int8-vnni"
+    if mode == "ternary" and w.shape[1] <= 8:
+        return "int8-dot"     # few channels: int8 dot products on every host (modelled as dot4 everywhere)
     if mode == "binary":
         return "xnor-popcount"
     if mode == "ternary":
@@ -50,7 +72,7 @@ def _expected_path(mode, x, w, groups, vnni):
     return "int8-dot"
 
 
-def _run(case, mode, x_alphabet, vnni, pad_value=0):
+def _run(case, mode, x_alphabet, isa, pad_value=0):
     """conv2d (raw and prepacked filters) equals the reference, on the path the rules pick."""
     rng = np.random.default_rng(case["seed"])
     x = rand(rng, (case["n"], case["c"], case["h"], case["w"]), x_alphabet)
@@ -59,31 +81,31 @@ def _run(case, mode, x_alphabet, vnni, pad_value=0):
     if mode == "binary":
         kw["pad_value"] = pad_value
     ref = conv2d_reference(x, w, **kw)
-    with use_vnni(vnni):
+    with use_vnni(isa != "portable", isa == "amx"):
         got = conv2d(x, w, **kw)
         packed = conv2d(x, pack_filters(w, mode=mode, groups=case["groups"]), **kw)
     assert got.y.dtype == np.int32 and got.y.shape == ref.shape
     np.testing.assert_array_equal(got.y, ref)
     np.testing.assert_array_equal(packed.y, ref)
-    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], vnni)
+    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa)
 
 
 @settings(max_examples=40, deadline=None)
-@given(conv_cases(), st.sampled_from([0, 1, -1]), st.booleans())
-def test_binary_bit_exact(case, pad_value, vnni):
-    _run(case, "binary", "binary", vnni, pad_value)
+@given(conv_cases(), st.sampled_from([0, 1, -1]), st.sampled_from(ISAS))
+def test_binary_bit_exact(case, pad_value, isa):
+    _run(case, "binary", "binary", isa, pad_value)
 
 
 @settings(max_examples=40, deadline=None)
-@given(conv_cases(), st.sampled_from(["ternary", "int8"]), st.booleans())
-def test_ternary_bit_exact(case, x_alphabet, vnni):
-    _run(case, "ternary", x_alphabet, vnni)
+@given(conv_cases(), st.sampled_from(["ternary", "int8"]), st.sampled_from(ISAS))
+def test_ternary_bit_exact(case, x_alphabet, isa):
+    _run(case, "ternary", x_alphabet, isa)
 
 
 @settings(max_examples=30, deadline=None)
-@given(conv_cases(), st.booleans())
-def test_int8_bit_exact(case, vnni):
-    _run(case, "int8", "int8", vnni)
+@given(conv_cases(), st.sampled_from(ISAS))
+def test_int8_bit_exact(case, isa):
+    _run(case, "int8", "int8", isa)
 
 
 @pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
@@ -135,3 +157,70 @@ def test_depthwise3x3_column_stride_two_is_exact(mode, c, h, wd, sh, pads, pad_v
     res = conv2d(x, w, **kw)
     assert res.path == "direct"
     np.testing.assert_array_equal(res.y, conv2d_reference(x, w, **kw))
+
+
+@settings(max_examples=40, deadline=None)
+@given(mode=st.sampled_from(["binary", "ternary"]), x_int8=st.booleans(), c=st.integers(1, 9), h=st.integers(3, 12),
+       wd=st.integers(3, 70), sh=st.integers(1, 3), pads=st.tuples(*[st.integers(0, 2)] * 4),
+       pad_value=st.sampled_from([0, 1, -1]), n=st.integers(1, 2), seed=st.integers(0, 2**31))
+def test_depthwise3x3_unit_range_is_exact(mode, x_int8, c, h, wd, sh, pads, pad_value, n, seed):
+    """Column stride 1, values in {-1, 0, +1}: the int8-lane depthwise driver against the reference
+    (ternary w with full-range int8 x must not take it: its sums would overflow int8)."""
+    rng = np.random.default_rng(seed)
+    x = rand(rng, (n, c, h, wd), "int8" if (x_int8 and mode == "ternary") else mode)
+    w = rand(rng, (c, 1, 3, 3), mode)
+    pv = pad_value if mode == "binary" else 0
+    kw = dict(mode=mode, stride=(sh, 1), padding=pads, groups=c, pad_value=pv)
+    res = conv2d(x, w, **kw)
+    assert res.path == "direct"
+    np.testing.assert_array_equal(res.y, conv2d_reference(x, w, **kw))
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("stride,groups,c", [((2, 2), 1, 70), ((2, 3), 2, 12), ((3, 1), 1, 3)])
+def test_strided_pointwise_reads_only_the_strided_pixels(mode, stride, groups, c):
+    """1x1 with stride and no padding runs on the subsampled input: same result as the reference."""
+    rng = np.random.default_rng(11)
+    x, w = rand(rng, (2, c, 9, 11), mode), rand(rng, (8, c // groups, 1, 1), mode)
+    kw = dict(mode=mode, stride=stride, padding=0, groups=groups)
+    np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+    np.testing.assert_array_equal(conv2d(x[0], w, **kw).y, conv2d_reference(x[0], w, **kw))
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("c,groups", [(70, 1), (12, 2), (256, 1)])
+def test_pointwise_reads_the_packed_planes_in_place(mode, c, groups):
+    """1x1, stride 1, no padding, pixels a whole number of vectors: the packed planes serve as the
+    patch matrix without an im2col copy."""
+    rng = np.random.default_rng(12)
+    x, w = rand(rng, (1, c, 8, 4), mode), rand(rng, (8, c // groups, 1, 1), mode)
+    kw = dict(mode=mode, groups=groups)
+    np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+
+
+@pytest.mark.parametrize("mode,x_alphabet,pad_value", [("binary", "binary", 0), ("binary", "binary", 1),
+                                                       ("binary", "binary", -1), ("ternary", "ternary", 0)])
+@pytest.mark.parametrize("c", [7, 70, 131])
+def test_wide_rows_pack_several_channels_at_once(mode, x_alphabet, pad_value, c):
+    """Rows of 40 pixels take the packers' several-channels-per-pass loops (and their channel tails)."""
+    rng = np.random.default_rng(13)
+    x, w = rand(rng, (1, c, 5, 40), x_alphabet), rand(rng, (8, c, 3, 3), mode)
+    kw = dict(mode=mode, stride=(1, 2), padding=1)
+    if mode == "binary":
+        kw["pad_value"] = pad_value
+    np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+
+
+@pytest.mark.parametrize("cg,kg,groups,stride,padding", [(16, 32, 1, 1, 1), (24, 40, 2, 2, (1, 0, 2, 1)),
+                                                         (32, 64, 1, (1, 2), 2)])
+@pytest.mark.parametrize("isa", ISAS)
+def test_ternary_half_words_on_every_isa(cg, kg, groups, stride, padding, isa):
+    """Ternary layers of 16-32 channels and >= 32 filters per group (AMX tiles on AMX hosts) equal the reference."""
+    rng = np.random.default_rng(cg + kg)
+    x, w = rand(rng, (1, cg * groups, 12, 11), "ternary"), rand(rng, (kg * groups, cg, 3, 3), "ternary")
+    kw = dict(mode="ternary", stride=stride, padding=padding, groups=groups)
+    with use_vnni(isa != "portable", isa == "amx"):
+        got = conv2d(x, w, **kw)
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+    assert got.path == _expected_path("ternary", x, w, groups, isa)
+    assert got.path.endswith("@amx") == (isa == "amx" and conv.HAS_AMX)

@@ -140,3 +140,30 @@ def test_bad_arguments_are_one_line_errors():
         count_instructions("dot4", g, 96)
     with pytest.raises(AccelsimError, match="format"):
         simd_stats("dot4", g, 128, "fp16", 8.0)
+
+
+@pytest.mark.parametrize("x_alphabet,c,k", [("int8", 64, 8), ("ternary", 16, 32)])
+def test_host_int8_units_do_not_change_the_modelled_count(x_alphabet, c, k):
+    """Ternary layers the host runs as int8 (AMX tiles / VNNI vectors where it has them) are counted
+    as the kernel the modelled core runs: the same instructions as with the host's portable path."""
+    from accelsim.kernels import conv
+    rng = np.random.default_rng(5)
+    x, w = rand(rng, (1, c, 9, 9), x_alphabet), rand(rng, (k, c, 3, 3), "ternary")
+    runs = {}
+    for fast in (False, True):
+        saved = conv.USE_VNNI, conv.USE_AMX
+        conv.USE_VNNI, conv.USE_AMX = fast and conv.HAS_VNNI, fast and conv.HAS_AMX
+        try:
+            runs[fast] = conv2d(x, w, mode="ternary", padding=1)
+        finally:
+            conv.USE_VNNI, conv.USE_AMX = saved
+    np.testing.assert_array_equal(runs[True].y, runs[False].y)
+    portable = "ternary-bitplanes" if x_alphabet == "ternary" else "ternary-addsub"
+    assert runs[False].path == portable
+    assert HOST_PATH.get(runs[True].path, runs[True].path) == portable
+    if conv.HAS_AMX:      # this host takes the int8 units: the host path names them
+        assert runs[True].path == portable + "@amx"
+    g = SimdGeometry(images=1, groups=1, m=81, n=k, cg=c, r=3, s=3, e=9, f=9)
+    counted = count_instructions(HOST_PATH.get(runs[True].path, runs[True].path), g, 512)
+    assert counted == count_instructions(portable, g, 512)
+    assert sum(counted) == brute_force(portable, x, w, 1, 1, 1, 512)

@@ -34,7 +34,7 @@ def test_default_profile_dsp_is_measured_by_instruction_counts():
     assert res.unit == "dsp" and len(got) == 5
     assert got["conv3"]["model"] == "simd instructions" and got["conv3"]["vector_bits"] == 1024
     assert got["dw2"]["path"] == got["dw2"]["isa_path"] == "direct"    # depthwise takes the direct path
-    assert got["pw2"]["isa_path"] == "dot4" and got["pw2"]["path"] in ("int8-vnni", "int8-dot")
+    assert got["pw2"]["isa_path"] == "dot4" and got["pw2"]["path"] in ("int8-vnni", "int8-amx", "int8-dot")
 
 
 @pytest.mark.parametrize("profile,unit", [("braintta", "tta"), ("snapdragon855", "cpu"), ("jetson_agx_orin", "cpu"),
@@ -76,3 +76,21 @@ def test_cli_compressed_cycle_json_shows_measured_beside_analytical(tmp_path):
     assert main(args[:-2] + ["--json", str(tmp_path / "again.json")]) == 0     # seeded: the same tensors
     again = {lr["name"]: lr for lr in json.loads((tmp_path / "again.json").read_text())["layers"]}
     assert again["conv3"]["cycle_detail"]["tensors"] == t
+
+
+@pytest.mark.parametrize("precision", ["binary", "ternary", "int8"])
+def test_modelled_cycles_do_not_depend_on_the_host_units(precision):
+    """The host's AMX / VNNI units change how fast the kernels run, never the cycles counted for the
+    simulated core (the same layers, with and without them, give the same cycles and instruction path)."""
+    from accelsim.kernels import conv
+    got = {}
+    for fast in (True, False):
+        saved = conv.USE_VNNI, conv.USE_AMX
+        conv.USE_VNNI, conv.USE_AMX = fast and conv.HAS_VNNI, fast and conv.HAS_AMX
+        try:
+            res = accelsim.simulate("snapdragon855", TINY, unit="cpu", fidelity="cycle", precision=precision, threads=1)
+        finally:
+            conv.USE_VNNI, conv.USE_AMX = saved
+        got[fast] = {lr.name: (lr.compute_cycles, (lr.cycle_detail or {}).get("isa_path")) for lr in res.layers}
+    assert got[True] == got[False]
+    assert sum(1 for _, path in got[True].values() if path) == 5

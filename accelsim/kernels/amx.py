@@ -1,0 +1,116 @@
+"""int8 GEMM blocks on Intel AMX tiles (TDPBSSD), written in LLVM IR as a Numba intrinsic.
+
+Same operands as the VNNI micro-kernel (:mod:`accelsim.kernels.microkernels`) but signed
+bytes on both sides, so no +128 offset and no bias: a filter matrix ``W`` (filters x 4*steps
+int8, the A tiles: 16 filters x 64 bytes) and a transposed patch matrix ``PT`` (steps x
+pixels, 4 channels of x per int32; the B tiles: 16 steps x 16 pixels, exactly AMX's
+"VNNI" B layout). One call computes a block of 32 filters x 32 pixels in four 16 x 16 int32
+accumulator tiles, over ``nsteps16`` groups of 16 steps (64 bytes of the reduction), and
+stores it into ``out[k, i]``. One TDPBSSD is 16 x 16 x 64 multiply-adds, exact in int32.
+
+AMX needs the kernel's permission to use the tile state (``arch_prctl(ARCH_REQ_XCOMP_PERM)``,
+Linux >= 5.16), asked once at import; :data:`HAS_AMX` is true only if the CPU has AMX-INT8 and
+the permission was granted.
+"""
+from __future__ import annotations
+
+import ctypes
+import sys
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from accelsim.kernels.microkernels import _array, _host_features, _loop
+
+I8, I64 = ir.IntType(8), ir.IntType(64)
+BLOCK = 32        # filters and pixels per call (2 x 2 tiles of 16)
+STEP_GROUP = 16   # int32 steps (64 bytes) per tile multiply
+
+_ARCH_REQ_XCOMP_PERM, _XFEATURE_XTILEDATA, _SYS_ARCH_PRCTL = 0x1023, 18, 158
+
+
+def _request_amx() -> bool:
+    """Ask Linux for permission to use the AMX tile data state (needed once per process)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syscall(_SYS_ARCH_PRCTL, _ARCH_REQ_XCOMP_PERM, _XFEATURE_XTILEDATA) == 0
+    except (OSError, AttributeError):  # pragma: no cover - no libc syscall
+        return False
+
+
+HAS_AMX = {"amx-tile", "amx-int8"} <= _host_features() and _request_amx()
+
+# tile configuration: palette 1; tiles 0-3 C (16 x 16 int32), 4-5 A, 6-7 B: all 16 rows x 64 bytes
+_CONFIG = bytearray(64)
+_CONFIG[0] = 1
+for _t in range(8):
+    _CONFIG[16 + 2 * _t] = 64
+    _CONFIG[48 + _t] = 16
+
+
+def _fn(builder, name, args):
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), args), name)
+
+
+@intrinsic
+def amx_block(typingctx, w, pt, k0, nk, i0, nsteps16, out):
+    """For kb < nk: out[k:k+32, i0:i0+32] = W[k:k+32] . PT[:, i0:i0+32] with k = k0 + 32 kb (int8 x int8
+    -> int32 on AMX tiles; the tile configuration is loaded once for the nk blocks, and their
+    patches stay in cache)."""
+    def codegen(context, builder, sig, args):
+        wbase, wstride = _array(context, builder, sig.args[0], args[0])
+        pbase, pstride = _array(context, builder, sig.args[1], args[1])
+        obase, ostride = _array(context, builder, sig.args[6], args[6])
+        k0_, nk_, i0_, n16 = args[2], args[3], args[4], args[5]
+        i8p = I8.as_pointer()
+        ldcfg = _fn(builder, "llvm.x86.ldtilecfg", [i8p])
+        zero = _fn(builder, "llvm.x86.tilezero", [I8])
+        load = _fn(builder, "llvm.x86.tileloadd64", [I8, i8p, I64])
+        dot = _fn(builder, "llvm.x86.tdpbssd", [I8, I8, I8])
+        store = _fn(builder, "llvm.x86.tilestored64", [I8, i8p, I64])
+        release = _fn(builder, "llvm.x86.tilerelease", [])
+        cfg = cgutils.alloca_once(builder, ir.ArrayType(I8, 64))
+        builder.store(ir.Constant(ir.ArrayType(I8, 64), bytearray(_CONFIG)), cfg)
+        builder.call(ldcfg, [builder.bitcast(cfg, i8p)])
+        tile = [ir.Constant(I8, t) for t in range(8)]
+        c64, c16 = ir.Constant(I64, 64), ir.Constant(I64, STEP_GROUP)
+        b_col = builder.add(pbase, builder.mul(i0_, ir.Constant(I64, 4)))
+
+        def block(kb, _accs):
+            k = builder.add(k0_, builder.mul(kb, ir.Constant(I64, BLOCK)))
+            for t in range(4):
+                builder.call(zero, [tile[t]])
+            a_rows = [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride))
+                      for h in range(2)]
+
+            def body(kk, _a):
+                off = builder.mul(kk, c64)
+                for h in range(2):
+                    builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
+                brow = builder.add(b_col, builder.mul(builder.mul(kk, c16), pstride))
+                for h in range(2):
+                    builder.call(load, [tile[6 + h],
+                                        builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p), pstride])
+                for a in range(2):
+                    for b in range(2):
+                        builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                return []
+
+            _loop(builder, n16, [], body)
+            for a in range(2):
+                row = builder.add(obase, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
+                row = builder.add(row, builder.mul(i0_, ir.Constant(I64, 4)))
+                for b in range(2):
+                    builder.call(store, [tile[2 * a + b],
+                                         builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
+            return []
+
+        _loop(builder, nk_, [], block)
+        builder.call(release, [])
+        return context.get_dummy_value()
+
+    return types.void(w, pt, types.intp, types.intp, types.intp, types.intp, out), codegen
