@@ -1,4 +1,4 @@
-"""Fit runtime factors shared across chips: per (group x op class), per runtime, per (runtime/core type x op class).
+"""Fit runtime factors shared across chips: per (group x op class), per runtime, per (runtime/core family x op class).
 
 Log-factor parameters, all 0 (= spec) at the start:
 

@@ -9,7 +9,7 @@ which cores the threads run on (:mod:`accelsim.runtime.placement`) and how
 they share the work (static: the slowest thread sets the pace).
 
 Efficiency per op class is the unit's spec efficiency times a fitted factor
-of the (runtime, core type) pair on a CPU, the (runtime, GPU family) pair on a
+of the (runtime, core family) pair on a CPU (the core type's SIMD datapath class), the (runtime, GPU family) pair on a
 GPU, or the (runtime, unit group) pair elsewhere (``calibration.yaml``'s
 ``runtime_factors``), through a smooth cap at 1 (a unit never beats its peak,
 and a factor can move the efficiency in both directions from anywhere).
@@ -57,10 +57,11 @@ def unit_family(unit: Unit, profile=None) -> str:
 
 
 def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
-    """Calibration key: runtime/core type (CPU, the core that sets the pace), runtime/GPU family, runtime/group."""
+    """Calibration key: runtime/core family (CPU: the SIMD datapath class of the core that sets the pace,
+    :attr:`CoreType.family`), runtime/GPU family, runtime/group."""
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
-        name = slowest.core.name if slowest.core else unit_family(unit, profile)
+        name = slowest.core.family if slowest.core else unit_family(unit, profile)
         return f"{runtime.name}/{name}"
     return f"{runtime.name}/{unit_family(unit, profile)}"
 
