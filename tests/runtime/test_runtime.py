@@ -172,3 +172,21 @@ def test_faster_clocks_never_slower_under_a_runtime():
         assert run_with(scale, threads, cores) <= run_with(1.0, threads, cores) * (1 + 1e-9)
 
     check()
+
+
+def test_static_schedule_leaves_threads_idle_on_few_channels():
+    """Hand count: 12 threads over a 32-channel fp32 layer = 8 packs of 4 channels; each busy thread runs one
+    pack, so the layer goes 8x (not 12x) as fast as one thread. With 96 channels (24 packs) it is 12x."""
+    from accelsim.runtime.cost import _cpu_rate, static_units
+    from accelsim.hardware.schema import Unit
+    unit = Unit(name="cpu", kind="cpu", cost_model="simd", clock_ghz=2.0, lanes=4,
+                precisions={"fp32": {"macs_per_cycle": 8}},
+                clusters=[{"name": "c", "core": "cortex-a78ae", "count": 12, "clock_ghz": 2.0}])
+    assert static_units(32, "fp32") == 8 and static_units(32, "fp16") == 4 and static_units(30, "fp32") == 30
+    one = _cpu_rate(unit, place(unit, 1, "all"), "fp32", "static", static_units(32, "fp32"))
+    twelve = place(unit, 12, "all")
+    assert _cpu_rate(unit, twelve, "fp32", "static", static_units(32, "fp32")) == pytest.approx(8 * one)
+    assert _cpu_rate(unit, twelve, "fp32", "static", static_units(96, "fp32")) == pytest.approx(12 * one)
+    # 5 packs over 2 threads: 3 + 2, the busier thread sets the pace: 5 / 3 of one thread
+    two = place(unit, 2, "all")
+    assert _cpu_rate(unit, two, "fp32", "static", 5) == pytest.approx(one * 5 / 3)
