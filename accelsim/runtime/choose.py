@@ -22,6 +22,7 @@ def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str) -> bool:
         rule.depthwise is None or rule.depthwise == dw,
         c_in >= rule.min_in_channels and c_out >= rule.min_out_channels,
         rule.max_in_channels is None or c_in <= rule.max_in_channels,
+        rule.max_out_channels is None or c_out <= rule.max_out_channels,
         min(out_h, out_w) >= rule.min_out_hw,
     ]
     if rule.algorithm.startswith("winograd"):   # Winograd F(m, 3) is for dense 3x3 stride-1 undilated convs
