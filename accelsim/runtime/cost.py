@@ -140,7 +140,9 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                             f"{unit.name!r} ({unit.kind})")
     placement = place(unit, threads or unit.threads, cores or runtime.default_cores, runtime.all_cores_order) \
         if unit.cost_model == "simd" and unit.kind == "cpu" else None
-    algorithm = choose_algorithm(info, runtime, unit.kind)
+    core_types = [c.core for c in placement.cores if c.core is not None] if placement is not None else []
+    dotprod = all(c.dotprod for c in core_types) if core_types else None   # the slowest core paces a layer
+    algorithm = choose_algorithm(info, runtime, unit.kind, dotprod)
     work = algorithm_work(info, algorithm) if algorithm else None
     cls = op_class(info)
     fmt = arithmetic_format(info, unit, runtime, placement)

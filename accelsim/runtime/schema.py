@@ -57,6 +57,7 @@ class ConvRule(_Strict):
     min_out_hw: int = Field(default=0, ge=0, description="smallest output height/width")
     precisions: list[str] | None = Field(default=None, description="layer precisions the rule applies to")
     units: list[UnitKindName] | None = Field(default=None, description="unit kinds the rule applies to")
+    dotprod: bool | None = Field(default=None, description="CPU cores with (true) / without (false) SDOT only")
     source: str | None = None
 
 

@@ -210,3 +210,17 @@ def test_thread_sync_is_outside_the_dispatch_factor():
     assert (two.overhead_cycles, two.sync_cycles) == pytest.approx((4000, 6000))
     assert terms_cycles(one, {"overhead": 10.0})[2] == 40000
     assert terms_cycles(two, {"overhead": 10.0})[2] == 46000
+
+
+@pytest.mark.parametrize("soc,channels,expected", [
+    ("rk3568", 64, "im2col_gemm"),         # Cortex-A55 has SDOT: int8 Winograd only from 256 channels
+    ("rk3568", 256, "winograd_f43"),
+    ("raspberrypi3", 64, "winograd_f43"),  # Cortex-A53 has no SDOT: int8 Winograd F(4,3) from 16 channels
+])
+def test_ncnn_int8_winograd_needs_wide_layers_on_sdot_cores(soc, channels, expected):
+    """ncnn convolution_arm.cpp forward_int8_arm: with cpu_support_arm_asimddp() a 3x3 s1 int8 conv takes
+    Winograd F(4,3) only when num_input >= 256 and num_output >= 256, else im2col sgemm."""
+    prof = load_profile(soc, calibrated=False)
+    wl = _conv_workload(channels, 28).with_precision("int8")
+    info = next(iter(wl))
+    assert cost_layer(info, prof.unit("cpu"), profile=prof, runtime="ncnn", threads=1).algorithm == expected
