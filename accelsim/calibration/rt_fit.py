@@ -174,7 +174,7 @@ def _parts(theta: np.ndarray, layout: RtLayout, t: RtTerms):
     comp = (tg + tv) * scale
     ovh = t.overhead * f[lr, OVH]
     bound = comp >= t.memory
-    cyc = np.where(bound, comp, t.memory) + ovh + t.sync
+    cyc = np.where(bound, comp, t.memory) + ovh
     total = np.add.reduceat(cyc, t.row_start)
     return total, (tg, tv, xg, xv, ovh, bound, scale, comp, lt)
 

@@ -129,7 +129,6 @@ class RuntimeTerms:
     int8: bool = False       # an int8 MAC layer (the int8 factor scales its GEMM efficiency)
     log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
     core_key: str = ""          # CPU: runtime/core type, factors on top of the family key's (calibration.yaml cores)
-    sync_cycles: float = 0.0    # CPU: fork/join of a multi-threaded layer, not scaled by the dispatch factor
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
@@ -186,9 +185,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                             store_bytes, list(memories), register_bytes, active, unit.clock_ghz)
     dispatch = runtime.dispatch(unit.kind)
     dispatch_us = unit.layer_overhead_us if dispatch is None else dispatch
-    # the thread pool's fork/join is its own term: the fitted overhead factor absorbs per-layer work that
-    # one thread does (blob allocation, small-layer set-up), which fork/join does not grow with
-    sync_us = runtime.sync_us if placement is not None and placement.threads > 1 else 0.0
+    if placement is not None and placement.threads > 1:
+        dispatch_us += runtime.sync_us
     terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
                          + (transform_ops / vec_rate if transform_ops else 0.0),
                          gemm_class=cls if info.macs > 0 else "elementwise",
@@ -198,7 +196,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
                          runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
                          log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
-                         core_key=core_key(runtime, unit, placement), sync_cycles=sync_us * 1e3 * unit.clock_ghz)
+                         core_key=core_key(runtime, unit, placement))
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
@@ -227,7 +225,7 @@ def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
     eff_g = soft_cap(t.prior_gemm * f.get(t.gemm_class, 1.0) * (f.get("int8", 1.0) if t.int8 else 1.0))
     eff_v = soft_cap(t.prior_vector * f.get("elementwise", 1.0))
     compute = (t.gemm_cycles / eff_g + t.vector_cycles / eff_v) * f.get("threads", 1.0) ** t.log2_threads
-    return math.ceil(compute), eff_g, math.ceil(t.overhead_cycles * f.get("overhead", 1.0) + t.sync_cycles)
+    return math.ceil(compute), eff_g, math.ceil(t.overhead_cycles * f.get("overhead", 1.0))
 
 
 def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: LayerCost, *, memories=(),
