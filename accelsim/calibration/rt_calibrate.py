@@ -69,7 +69,7 @@ def calibrate_runtime(tables=DEFAULT_TABLES, models: Path | None = DEFAULT_MODEL
         "tables": [{"path": _show(Path(t)), "sha256": hashlib.sha256(Path(t).read_bytes()).hexdigest()} for t in tables],
         "models": _show(models) if models else None,
         "method": "log-space soft-L1 least squares (scipy least_squares, trf, analytic Jacobian), ridge towards "
-                  "spec; factors per group, runtime and runtime/core-type key (accelsim/calibration/rt_fit.py)",
+                  "spec; factors per group, runtime and runtime/core-family key (accelsim/calibration/rt_fit.py)",
         "rows_used": len(terms.rows), "free_parameters": layout.size,
         "parameters": [f"{s}:{n}:{c}" if c else f"{s}:{n}" for s, n, c in layout.names],
         "held_back_excluded": held, "median_ape": round(st["median_ape"], 4), "within_2x": round(st["within_2x"], 4),

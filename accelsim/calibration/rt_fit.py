@@ -1,4 +1,4 @@
-"""Fit runtime factors shared across chips: per (group x op class), per runtime, per (runtime/core type x op class).
+"""Fit runtime factors shared across chips: per (group x op class), per runtime, per (runtime/core family x op class).
 
 Log-factor parameters, all 0 (= spec) at the start:
 
@@ -31,8 +31,9 @@ from accelsim.calibration.rt_terms import CLASS_INDEX, RtTerms
 from accelsim.runtime.cost import CAP_SHARPNESS, COMPUTE_CLASSES, FACTOR_CLASSES, soft_cap
 
 MIN_KEY_ROWS = 30
+MIN_KEY_DEVICES = 2        # a key seen on one device only would be a per-device factor: never fitted
 ROWS_PER_PARAMETER = 10
-RIDGE = {"shared": 0.02, "runtime": 0.1, "key": 0.3}
+RIDGE = {"shared": 0.02, "runtime": 0.1, "key": 0.3, "core": 1.0}
 BOUNDS = {"compute": (0.02, 20.0), "overhead": (0.02, 50.0)}
 LOSS_SCALE = 0.25          # soft-L1 knee: log-residuals beyond ~25% count linearly
 ELEM = CLASS_INDEX["elementwise"]
@@ -71,7 +72,8 @@ class RtLayout:
             if section == "runtime":
                 out["runtimes"][name] = val
             else:
-                out["shared" if section == "shared" else "keys"].setdefault(name, {})[cls] = val
+                out.setdefault({"shared": "shared", "key": "keys", "core": "cores"}[section], {}) \
+                    .setdefault(name, {})[cls] = val
         return out
 
 
@@ -102,6 +104,8 @@ def _support(terms: RtTerms, fitted: np.ndarray | None) -> set[tuple[str, str, s
         for c in classes:
             out.add(("group", r.group, c))
             out.add(("key", r.key, c))
+            if r.core_key:
+                out.add(("core", r.core_key, c))
     return out
 
 
@@ -122,12 +126,27 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
             [("shared", g, cls) for g in groups if cls == "compute" or ("group", g, cls) in supported]
     budget = max(1, len(use) // ROWS_PER_PARAMETER)
     names = wanted[:budget]
+    devices: dict[str, set] = {}
+    for r in use:
+        devices.setdefault(r.key, set()).add(r.row.soc)
+        if r.core_key:
+            devices.setdefault(r.core_key, set()).add(r.row.soc)
     for k in keys:
         classes = [c for c in FACTOR_CLASSES if ("key", k, c) in supported]
-        if counts[k] >= MIN_KEY_ROWS and len(names) + len(classes) <= budget:
+        if counts[k] >= MIN_KEY_ROWS and len(devices[k]) >= MIN_KEY_DEVICES and len(names) + len(classes) <= budget:
             names += [("key", k, c) for c in classes]
+    # core types under a family key shared by several core types (else the key already is the core type)
+    family_cores: dict[str, set] = {}
+    for r in use:
+        if r.core_key:
+            family_cores.setdefault(r.key, set()).add(r.core_key)
+    cores, ccounts = _by_count(r.core_key for r in use if r.core_key and len(family_cores[r.key]) > 1)
+    for k in cores:
+        classes = [c for c in FACTOR_CLASSES if ("core", k, c) in supported]
+        if ccounts[k] >= MIN_KEY_ROWS and len(devices[k]) >= MIN_KEY_DEVICES and len(names) + len(classes) <= budget:
+            names += [("core", k, c) for c in classes]
     pos = {nm: i for i, nm in enumerate(names)}
-    index = np.full((n, NC, 4), -1, dtype=np.int64)
+    index = np.full((n, NC, 5), -1, dtype=np.int64)
     for i, r in enumerate(terms.rows):
         for j, c in enumerate(FACTOR_CLASSES):
             if c not in COMPUTE_CLASSES:
@@ -137,6 +156,7 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
                 index[i, j, 1] = pos.get(("shared", r.group, "depthwise"), -1) if c == "depthwise" else -1
                 index[i, j, 2] = pos.get(("runtime", r.runtime, ""), -1)
             index[i, j, 3] = pos.get(("key", r.key, c), -1)
+            index[i, j, 4] = pos.get(("core", r.core_key, c), -1) if r.core_key else -1
     return RtLayout(names, index)
 
 

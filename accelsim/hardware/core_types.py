@@ -42,6 +42,15 @@ class CoreType(BaseModel):
     precisions: dict[PrecisionName, PrecisionSpec]
     sources: list[str] = Field(default_factory=list)
 
+    @property
+    def family(self) -> str:
+        """The SIMD datapath class, from the cited fields: ISA, pipes x bits, SDOT (e.g. ``armv8.2-a-2x128-dot``).
+
+        Calibration shares its factors by family, so a core type measured on one device only (Cortex-A78AE,
+        Kryo) borrows what its datapath class's other cores showed instead of learning a per-device factor.
+        """
+        return f"{self.isa}-{self.simd_pipes}x{self.simd_bits}" + ("-dot" if self.dotprod else "")
+
 
 class CoreTypes(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -10,7 +10,7 @@ from accelsim.workload.graph import LayerInfo
 from accelsim.workload.layers import Conv2d
 
 
-def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str) -> bool:
+def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str, dotprod: bool | None) -> bool:
     c_in = info.in_shapes[0][0]
     c_out, out_h, out_w = info.out_shape
     dw = op_class(info) == "depthwise"
@@ -22,7 +22,9 @@ def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str) -> bool:
         rule.depthwise is None or rule.depthwise == dw,
         c_in >= rule.min_in_channels and c_out >= rule.min_out_channels,
         rule.max_in_channels is None or c_in <= rule.max_in_channels,
+        rule.max_out_channels is None or c_out <= rule.max_out_channels,
         min(out_h, out_w) >= rule.min_out_hw,
+        rule.dotprod is None or dotprod is None or rule.dotprod == dotprod,
     ]
     if rule.algorithm.startswith("winograd"):   # Winograd F(m, 3) is for dense 3x3 stride-1 undilated convs
         checks.append(tuple(layer.kernel) == (3, 3) and tuple(layer.stride) == (1, 1) and layer.groups == 1
@@ -30,13 +32,15 @@ def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str) -> bool:
     return all(checks)
 
 
-def choose_algorithm(info: LayerInfo, runtime: Runtime | None, kind: str) -> str:
-    """The runtime's algorithm for a conv layer ("" for other layers); first matching rule, else a default."""
+def choose_algorithm(info: LayerInfo, runtime: Runtime | None, kind: str, dotprod: bool | None = None) -> str:
+    """The runtime's algorithm for a conv layer ("" for other layers); first matching rule, else a default.
+
+    ``dotprod``: whether the CPU cores running it have SDOT (None: unknown, rules asking for it match)."""
     layer = info.layer
     if not isinstance(layer, Conv2d) or info.macs <= 0:
         return ""
     for rule in (runtime.conv_rules if runtime else ()):
-        if _matches(rule, info, layer, kind):
+        if _matches(rule, info, layer, kind, dotprod):
             return rule.algorithm
     cls = op_class(info)
     return {"depthwise": "depthwise_direct", "pointwise": "gemm_1x1"}.get(cls, "im2col_gemm")

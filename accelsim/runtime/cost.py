@@ -9,7 +9,7 @@ which cores the threads run on (:mod:`accelsim.runtime.placement`) and how
 they share the work (static: the slowest thread sets the pace).
 
 Efficiency per op class is the unit's spec efficiency times a fitted factor
-of the (runtime, core type) pair on a CPU, the (runtime, GPU family) pair on a
+of the (runtime, core family) pair on a CPU (the core type's SIMD datapath class), the (runtime, GPU family) pair on a
 GPU, or the (runtime, unit group) pair elsewhere (``calibration.yaml``'s
 ``runtime_factors``), through a smooth cap at 1 (a unit never beats its peak,
 and a factor can move the efficiency in both directions from anywhere).
@@ -57,12 +57,21 @@ def unit_family(unit: Unit, profile=None) -> str:
 
 
 def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
-    """Calibration key: runtime/core type (CPU, the core that sets the pace), runtime/GPU family, runtime/group."""
+    """Calibration key: runtime/core family (CPU: the SIMD datapath class of the core that sets the pace,
+    :attr:`CoreType.family`), runtime/GPU family, runtime/group."""
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
-        name = slowest.core.name if slowest.core else unit_family(unit, profile)
+        name = slowest.core.family if slowest.core else unit_family(unit, profile)
         return f"{runtime.name}/{name}"
     return f"{runtime.name}/{unit_family(unit, profile)}"
+
+
+def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -> str:
+    """Finer calibration key under the family one: runtime/core type of the pacing core ("" off a CPU)."""
+    if placement is None or not placement.cores:
+        return ""
+    slowest = min(placement.cores, key=lambda c: c.speed(unit))
+    return f"{runtime.name}/{slowest.core.name}" if slowest.core else ""
 
 
 def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
@@ -76,8 +85,19 @@ def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: 
     return "fp16" if "fp16" in unit.precisions else "fp32"
 
 
-def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str) -> float:
-    """MACs per unit-clock cycle of the placed threads at efficiency 1."""
+def static_units(out_channels: int, fmt: str) -> int:
+    """Work units a static schedule deals out: output-channel packs of one NEON register (elempack: 8 fp16
+    lanes, 4 fp32 lanes, where the channel count divides; else single channels), as ncnn's Arm kernels
+    parallelize ``for (int p = 0; p < outch / elempack; p++)`` with ``#pragma omp parallel for``."""
+    pack = 8 if fmt == "fp16" and out_channels % 8 == 0 else 4 if out_channels % 4 == 0 else 1
+    return max(1, out_channels // pack)
+
+
+def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str, units: int | None = None) -> float:
+    """MACs per unit-clock cycle of the placed threads at efficiency 1.
+
+    Static schedule over ``units`` work units (None: divisible without remainder): each thread gets
+    ceil(units / threads) of them, so a layer with fewer units than threads leaves threads idle."""
     rates = []
     for c in placement.cores:
         r = c.macs_per_cycle(unit, fmt)
@@ -86,7 +106,9 @@ def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str) -> floa
         rates.append(r * c.clock_ghz / unit.clock_ghz)
     if schedule == "static":
         # n equal chunks, thread i on core i mod k: the slowest core runs ceil(n / k) of them
-        return placement.threads * min(rates) / placement.chunks_per_core
+        n = placement.threads
+        balance = 1.0 if units is None else units / (n * -(-units // n))
+        return n * balance * min(rates) / placement.chunks_per_core
     return sum(rates)
 
 
@@ -107,6 +129,7 @@ class RuntimeTerms:
     int8: bool = False       # an int8 MAC layer (the int8 factor scales its GEMM efficiency)
     log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
     int8_factor: float | None = None   # the runtime's own int8 factor (cited), replacing the fitted shared x key one
+    core_key: str = ""          # CPU: runtime/core type, factors on top of the family key's (calibration.yaml cores)
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
@@ -120,7 +143,9 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         want = min(want or unit.core_count, runtime.max_threads)
     placement = place(unit, want, cores or runtime.default_cores, runtime.all_cores_order) \
         if unit.cost_model == "simd" and unit.kind == "cpu" else None
-    algorithm = choose_algorithm(info, runtime, unit.kind)
+    core_types = [c.core for c in placement.cores if c.core is not None] if placement is not None else []
+    dotprod = all(c.dotprod for c in core_types) if core_types else None   # the slowest core paces a layer
+    algorithm = choose_algorithm(info, runtime, unit.kind, dotprod)
     work = algorithm_work(info, algorithm) if algorithm else None
     cls = op_class(info)
     fmt = arithmetic_format(info, unit, runtime, placement)
@@ -135,7 +160,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     out_elems = work.ofmap_elems if work else info.ofmap_elems
     active = 1
     if placement is not None:
-        gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule)
+        gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule, static_units(info.out_shape[0], fmt))
         vec_rate = gemm_rate
         active = len(placement.cores)
         register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
@@ -175,7 +200,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
                          runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
                          log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
-                         int8_factor=runtime.int8_factor)
+                         int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement))
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
@@ -183,17 +208,18 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
 
 
 def combined_factors(rf: dict | None, t: RuntimeTerms) -> dict[str, float]:
-    """Per op class: shared (group) x runtime x per-key factor of calibration.yaml's ``runtime_factors``
+    """Per op class: shared (group) x runtime x per-key x per-core-type factor of calibration.yaml's ``runtime_factors``
     (shared ``compute`` on every compute class, ``depthwise`` on top for depthwise layers, ``overhead``)."""
     if not rf:
         return {}
     shared = (rf.get("shared") or {}).get(t.group) or {}
     key = (rf.get("keys") or {}).get(t.key) or {}
+    core = (rf.get("cores") or {}).get(t.core_key) or {} if t.core_key else {}
     rt = float((rf.get("runtimes") or {}).get(t.runtime, 1.0))
-    out = {c: shared.get("compute", 1.0) * rt * key.get(c, 1.0) for c in COMPUTE_CLASSES}
+    out = {c: shared.get("compute", 1.0) * rt * key.get(c, 1.0) * core.get(c, 1.0) for c in COMPUTE_CLASSES}
     out["depthwise"] *= shared.get("depthwise", 1.0)
     for c in ("overhead", "int8", "threads"):
-        out[c] = shared.get(c, 1.0) * key.get(c, 1.0)
+        out[c] = shared.get(c, 1.0) * key.get(c, 1.0) * core.get(c, 1.0)
     if t.int8_factor is not None:
         out["int8"] = t.int8_factor
     return out

@@ -61,13 +61,13 @@ def _factors(path: str, mtime_ns: int) -> dict:
     def positive(x):
         return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < float("inf")
 
-    ok = isinstance(rf, dict) and set(rf) <= {"shared", "runtimes", "keys"}
+    ok = isinstance(rf, dict) and set(rf) <= {"shared", "runtimes", "keys", "cores"}
     ok = ok and all(positive(v) for v in (rf.get("runtimes") or {}).values())
-    for section in ("shared", "keys"):
+    for section in ("shared", "keys", "cores"):
         ok = ok and all(isinstance(v, dict) and all(positive(x) for x in v.values())
                         for v in (rf.get(section) or {}).values())
     if not ok:
-        raise AccelsimError(f"{path}: runtime_factors: expected shared/keys (name -> op class -> positive factor) "
+        raise AccelsimError(f"{path}: runtime_factors: expected shared/keys/cores (name -> op class -> positive factor) "
                             f"and runtimes (name -> positive factor)")
     return rf
 

@@ -55,9 +55,11 @@ class ConvRule(_Strict):
     min_in_channels: int = Field(default=0, ge=0)
     min_out_channels: int = Field(default=0, ge=0)
     max_in_channels: int | None = Field(default=None, gt=0)
+    max_out_channels: int | None = Field(default=None, gt=0)
     min_out_hw: int = Field(default=0, ge=0, description="smallest output height/width")
     precisions: list[str] | None = Field(default=None, description="layer precisions the rule applies to")
     units: list[UnitKindName] | None = Field(default=None, description="unit kinds the rule applies to")
+    dotprod: bool | None = Field(default=None, description="CPU cores with (true) / without (false) SDOT only")
     source: str | None = None
 
 

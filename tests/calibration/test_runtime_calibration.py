@@ -123,3 +123,30 @@ def test_cross_validation_never_sees_the_left_out_device(tmp_path):
     v = validate_runtime(REPO_ROOT / "hw_profiles" / "device_latency_calibration.csv", models=MODELS, cv="device")
     assert v.cv == "device" and len(v.rows) == 34 and v.fit["folds"] == len({r.soc for r in v.rows})
     assert 0 < v.median_ape < 1.0
+
+
+def _two_keys(socs_per_key: dict[str, list[str]], core_of: dict[str, str], n_rows: int = 40) -> RtTerms:
+    rows = []
+    for key, socs in socs_per_key.items():
+        for i in range(n_rows):
+            soc = socs[i % len(socs)]
+            rows.append(RtRow(row=type("R", (), {"latency_ms": 1.0, "soc": soc, "id": f"{key}{i}"})(),
+                              runtime="r", cores=None, note="", key=key, group="cpu", core_key=core_of[soc]))
+    n = len(rows)
+    lr = np.arange(n)
+    return RtTerms(rows, np.ones(n), np.full(n, 1e6), np.zeros(n, np.int64), np.zeros(n), np.ones(n), np.ones(n),
+                   np.zeros(n), np.zeros(n), np.zeros(n, bool), lr, lr, np.zeros(n))
+
+
+def test_no_key_is_fitted_on_one_device_only():
+    """A family or core-type key whose rows all come from one device would be a per-device factor: left out."""
+    t = _two_keys({"r/famA": ["d1", "d2"], "r/famB": ["d3"]},
+                  {"d1": "r/coreA1", "d2": "r/coreA2", "d3": "r/coreB"})
+    names = {(s, n) for s, n, _ in rt_fit.rt_layout(t).names}
+    assert ("key", "r/famA") in names                  # two devices share it
+    assert ("key", "r/famB") not in names              # one device
+    assert not {n for s, n in names if s == "core"}    # each core type here is seen on one device
+    t2 = _two_keys({"r/famA": ["d1", "d2", "d4"]}, {"d1": "r/coreA1", "d2": "r/coreA1", "d4": "r/coreA2"},
+                   n_rows=120)
+    names2 = {(s, n) for s, n, _ in rt_fit.rt_layout(t2).names}
+    assert ("core", "r/coreA1") in names2 and ("core", "r/coreA2") not in names2

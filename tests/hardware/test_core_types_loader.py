@@ -77,3 +77,24 @@ def test_repo_core_types_load_and_every_cluster_core_exists():
             for cl in unit.clusters or []:
                 if cl.core:
                     assert core_type(cl.core).name, (name, cl.name)
+
+
+def test_calibration_key_is_the_core_family_of_the_pacing_core(ct_file):
+    """Factors are shared by SIMD datapath class (ISA, pipes x bits, SDOT), hand-read from the file above."""
+    from accelsim.runtime.cost import factor_key
+    unit = _unit()
+    ncnn = load_runtime("ncnn")
+    assert core_type("cortex-a76").family == "armv8.2-a-2x128-dot"
+    assert core_type("cortex-a53").family == "armv8-a-1x128"
+    assert factor_key(ncnn, unit, place(unit, 2, "big")) == "ncnn/armv8.2-a-2x128-dot"
+    # all cores under a static schedule: the little A53 sets the pace, so its family keys the factors
+    assert factor_key(ncnn, unit, place(unit, 6, "all")) == "ncnn/armv8-a-1x128"
+
+
+def test_real_core_types_sharing_a_datapath_share_a_family():
+    """Cortex-A78AE (Orin only) and Cortex-A76 share a key; Carmel (no SDOT) and Cortex-A55 (one pipe) do not."""
+    real = core_types()
+    assert real["cortex-a78ae"].family == real["cortex-a76"].family == real["kryo485-gold"].family
+    assert real["kryo"].family == real["cortex-a72"].family == real["cortex-a57"].family
+    assert real["carmel"].family != real["cortex-a76"].family
+    assert real["cortex-a55"].family != real["cortex-a76"].family

@@ -187,3 +187,34 @@ def test_max_threads_caps_what_the_caller_asks():
     assert four.latency_ms == pytest.approx(one.latency_ms, rel=1e-12)
     assert multi.latency_ms < 0.5 * four.latency_ms      # four cores do run faster when the stack uses them
     assert four.energy_mj / four.latency_ms < multi.energy_mj / multi.latency_ms   # one busy core draws less
+
+def test_static_schedule_leaves_threads_idle_on_few_channels():
+    """Hand count: 12 threads over a 32-channel fp32 layer = 8 packs of 4 channels; each busy thread runs one
+    pack, so the layer goes 8x (not 12x) as fast as one thread. With 96 channels (24 packs) it is 12x."""
+    from accelsim.runtime.cost import _cpu_rate, static_units
+    from accelsim.hardware.schema import Unit
+    unit = Unit(name="cpu", kind="cpu", cost_model="simd", clock_ghz=2.0, lanes=4,
+                precisions={"fp32": {"macs_per_cycle": 8}},
+                clusters=[{"name": "c", "core": "cortex-a78ae", "count": 12, "clock_ghz": 2.0}])
+    assert static_units(32, "fp32") == 8 and static_units(32, "fp16") == 4 and static_units(30, "fp32") == 30
+    one = _cpu_rate(unit, place(unit, 1, "all"), "fp32", "static", static_units(32, "fp32"))
+    twelve = place(unit, 12, "all")
+    assert _cpu_rate(unit, twelve, "fp32", "static", static_units(32, "fp32")) == pytest.approx(8 * one)
+    assert _cpu_rate(unit, twelve, "fp32", "static", static_units(96, "fp32")) == pytest.approx(12 * one)
+    # 5 packs over 2 threads: 3 + 2, the busier thread sets the pace: 5 / 3 of one thread
+    two = place(unit, 2, "all")
+    assert _cpu_rate(unit, two, "fp32", "static", 5) == pytest.approx(one * 5 / 3)
+
+
+@pytest.mark.parametrize("soc,channels,expected", [
+    ("rk3568", 64, "im2col_gemm"),         # Cortex-A55 has SDOT: int8 Winograd only from 256 channels
+    ("rk3568", 256, "winograd_f43"),
+    ("raspberrypi3", 64, "winograd_f43"),  # Cortex-A53 has no SDOT: int8 Winograd F(4,3) from 16 channels
+])
+def test_ncnn_int8_winograd_needs_wide_layers_on_sdot_cores(soc, channels, expected):
+    """ncnn convolution_arm.cpp forward_int8_arm: with cpu_support_arm_asimddp() a 3x3 s1 int8 conv takes
+    Winograd F(4,3) only when num_input >= 256 and num_output >= 256, else im2col sgemm."""
+    prof = load_profile(soc, calibrated=False)
+    wl = _conv_workload(channels, 28).with_precision("int8")
+    info = next(iter(wl))
+    assert cost_layer(info, prof.unit("cpu"), profile=prof, runtime="ncnn", threads=1).algorithm == expected
