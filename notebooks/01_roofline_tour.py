@@ -284,8 +284,9 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 # ## Reading the answer
 #
 # * **Latency:** the Jetson's GPU, with by far the highest peak and little
-#   per-layer overhead, is fastest; then its DLA (despite spending most of its
-#   time being dispatched) and the Snapdragon's DSP; the big CPU clusters and
+#   per-layer overhead, is fastest; then the Snapdragon's DSP (four HVX units)
+#   and the Jetson's DLA (despite spending most of its time being dispatched);
+#   the big CPU clusters and
 #   the Kirin 980's NPU form a pack around 2.5-3 ms; the mobile GPUs, the Exynos 9820's NPU (half the
 #   Kirin's MAC array) and the Myriad X follow.
 # * **Peak TOPS misleads** for MobileNet-V2: depthwise layers, per-op efficiency
