@@ -170,7 +170,7 @@ print(f"layers (of {len(runs[0]['roofline'].points)} with MACs) within 2x of the
 # reasons the model captures:
 #
 # * **depthwise layers** use a fraction of a unit's datapath (on the Hexagon DSP
-#   they run on the HVX vector rate, not the tensor accelerator; on a systolic
+#   HVX keeps a smaller share of its rate on 3x3 windows than on dense layers; on a systolic
 #   array each channel is a tiny GEMM, and even with several channels mapped
 #   side by side most PEs idle);
 # * **efficiency**: tuned libraries reach a fitted share of peak per op class;
