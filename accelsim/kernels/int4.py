@@ -34,7 +34,8 @@ from numba import njit, prange
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels.checks import check_conv_args
-from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
+from accelsim.kernels.conv import ConvResult
+from accelsim.kernels.cycles import dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.packing import im2col, pad_nhwc
 from accelsim.kernels.pe import PEArray
 from accelsim.kernels.simd_cycles import SimdGeometry, SimdStats, simd_stats
@@ -113,21 +114,13 @@ def gemm_w4a8(x, wp, out):
 
 
 @dataclass(frozen=True)
-class Int4Result:
-    """Output ``y`` (int32, NCHW or CHW like x), the host path, and PE-array cycles if a ``pe`` was given."""
+class Int4Result(ConvResult):
+    """A :class:`ConvResult` (mode ``int4``) that also names the activation bits (4: W4A4, 8: W4A8)."""
 
-    y: np.ndarray
-    act_bits: int
-    path: str
-    stats: CycleStats | None = None
-
-    @property
-    def cycles(self) -> int | None:
-        return self.stats.cycles if self.stats else None
+    act_bits: int = 4
 
     def to_dict(self) -> dict:
-        return {"mode": "int4", "act_bits": self.act_bits, "path": self.path, "y_shape": list(self.y.shape),
-                "cycles": self.stats.to_dict() if self.stats else None}
+        return {**super().to_dict(), "act_bits": self.act_bits}
 
 
 def _check_range(name: str, arr: np.ndarray, lo: int, hi: int) -> None:
@@ -200,7 +193,7 @@ def conv2d_int4(x: np.ndarray, w: np.ndarray, *, act_bits: int = 4, stride=1, pa
             stats = dataclasses.replace(stats, dense_cycles=dense.cycles, dense_ops=dense.dense_ops,
                                         skipped_ops=dense.dense_ops - stats.busy_pe_cycles,
                                         structured=kw_run < kw, nm_violations=violations)
-    return Int4Result(y=y[0] if a.unbatched else y, act_bits=act_bits,
+    return Int4Result(y=y[0] if a.unbatched else y, mode="int4", act_bits=act_bits,
                       path=PATH_W4A4 if act_bits == 4 else PATH_W4A8, stats=stats)
 
 
