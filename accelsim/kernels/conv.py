@@ -202,7 +202,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     addsub_vnni = USE_VNNI and a.mode == "ternary" and not ternary_x and not lanes  # int8 x, ternary w
     addsub = a.mode == "ternary" and not few_ternary
     blocked = lanes or a.mode == "binary" or ternary_x
-    mp = round_up(m, LANES["vnni" if lanes else "xorpop"])
+    mp = round_up(m, LANES["vnni" if lanes or addsub_vnni else "xorpop"])  # VNNI GEMMs take whole vnni blocks
     direct_out = blocked and nb == 1 and mp == m and kgp == kg  # kernels write straight into y
     out = np.empty((kgp, mp), np.int32) if not direct_out else y[0, :kg].reshape(kg, m)
 

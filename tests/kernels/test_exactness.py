@@ -102,6 +102,15 @@ def test_ternary_bit_exact(case, x_alphabet, isa):
     _run(case, "ternary", x_alphabet, isa)
 
 
+@pytest.mark.parametrize("hw", [1, 2, 3])
+@pytest.mark.parametrize("isa", ISAS)
+def test_ternary_weights_int8_input_on_few_pixels(hw, isa):
+    """Found by hypothesis: ternary w x int8 x on the VNNI path wrote 1 output pixel into a GEMM block
+    sized for the popcount kernels (31 channels, 1x1 input: 4, -1, 2, -2 instead of 487, -676, 201, -522)."""
+    case = dict(n=1, c=31, k=4, h=hw, w=hw, r=1, s=1, groups=1, stride=(1, 1), padding=(0, 0, 0, 0), seed=0)
+    _run(case, "ternary", "int8", isa)
+
+
 @settings(max_examples=30, deadline=None)
 @given(conv_cases(), st.sampled_from(ISAS))
 def test_int8_bit_exact(case, isa):
