@@ -249,6 +249,10 @@ class Unit(_Strict):
         default=None, description="DVFS points (clock, voltage); power modes pick clocks among them")
     calibration_group: str | None = Field(
         default=None, description="units that share group-level calibration factors (default: the unit's kind)")
+    vulkan_fp16_arith: bool | None = Field(
+        default=None, description="GPU: whether its Vulkan driver exposes fp16 shader arithmetic (shaderFloat16; "
+                                  "ncnn prints it as fp16a); false: Vulkan runtimes compute fp32 layers in fp32. "
+                                  "None: as the unit's precisions say")
     calibration: str | None = Field(default=None, description="set when fitted factors were applied")
     sources: list[str] = Field(default_factory=list)
 

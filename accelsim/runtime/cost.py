@@ -52,7 +52,9 @@ def unit_family(unit: Unit, profile=None) -> str:
         text = f"{profile.description} {unit.name} {' '.join(unit.sources)}".lower()
         for fam in GPU_FAMILIES:
             if fam in text:
-                return "mali" if fam == "immortalis" else fam
+                # named as the profiles' calibration_group names the family (adreno_gpu, mali_gpu), so a
+                # profile without calibration_group shares the family's per-runtime key factors
+                return "mali_gpu" if fam == "immortalis" else f"{fam}_gpu"
     return unit.kind
 
 
@@ -75,13 +77,16 @@ def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -
 
 
 def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
-    """The format the runtime computes an fp32 layer in: fp16 where it says so and the hardware has it."""
+    """The format the runtime computes an fp32 layer in: fp16 where it says so and the hardware (and, for a
+    Vulkan runtime, the unit's driver: ``vulkan_fp16_arith``) has it."""
     if info.precision != "fp32" or not runtime.fp16_arith:
         return info.precision
     if placement is not None and placement.cores:
         cores_ok = all((c.core.fp16_arith and "fp16" in c.core.precisions) if c.core else "fp16" in unit.precisions
                        for c in placement.cores)
         return "fp16" if cores_ok else "fp32"
+    if runtime.fp16_arith_needs == "vulkan" and unit.vulkan_fp16_arith is False:
+        return "fp32"          # the Vulkan driver exposes no fp16 shader arithmetic: shaders compute in fp32
     return "fp16" if "fp16" in unit.precisions else "fp32"
 
 

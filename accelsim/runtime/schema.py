@@ -72,6 +72,10 @@ class Runtime(_Strict):
     conv_rules: list[ConvRule] = Field(default_factory=list)
     fp16_arith: bool = False
     fp16_storage: bool = False
+    fp16_arith_needs: Literal["vulkan"] | None = Field(
+        default=None, description="a driver feature GPU fp16 arithmetic needs: 'vulkan' = the unit's "
+                                  "vulkan_fp16_arith (a GPU whose Vulkan driver lacks fp16 shader arithmetic "
+                                  "computes in fp32)")
     fuse: list[str] = Field(default_factory=list, description="layer ops (or activation kinds as 'act:KIND', "
                                                               "'act' for all) folded into a preceding conv/fc")
     int8_requant_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False)
