@@ -1,7 +1,8 @@
 """Which runtime a measurement table's ``framework`` names, and which rows may never be fitted (held back).
 
 Rule (first match, case-insensitive, on the framework text): ``ncnn`` with
-``vulkan`` -> ncnn-vulkan; ``ncnn`` -> ncnn; ``armnn``/``arm nn`` -> armnn (a
+``vulkan`` -> ncnn-vulkan; ``ncnn`` with ``2021`` (a build before ncnn's 2022 Arm int8
+rewrite) -> ncnn-2021; ``ncnn`` -> ncnn; ``armnn``/``arm nn`` -> armnn (a
 TFLite model run by Arm NN's TfLite parser is Arm NN's); ``tflite``/``tensorflow lite``
 with ``gpu`` -> tflite-gpu; with ``nnapi`` -> the unit's default runtime
 (NNAPI hands the graph to the vendor driver); ``tflite runtime`` (the
@@ -21,7 +22,7 @@ from accelsim.runtime import load_runtime
 from accelsim.runtime.run import default_runtime
 
 RULES = (  # (all of these substrings, runtime); None = the unit's default
-    (("ncnn", "vulkan"), "ncnn-vulkan"), (("ncnn",), "ncnn"),
+    (("ncnn", "vulkan"), "ncnn-vulkan"), (("ncnn", "2021"), "ncnn-2021"), (("ncnn",), "ncnn"),
     (("armnn",), "armnn"), (("arm nn",), "armnn"),   # before tflite: "TFLite model via ArmNN TfLite parser"
     (("tflite", "gpu"), "tflite-gpu"), (("tensorflow lite", "gpu"), "tflite-gpu"),
     (("tflite", "nnapi"), None), (("tflite runtime",), "tflite-py"), (("tflite", "ruy"), "tflite-ruy"),

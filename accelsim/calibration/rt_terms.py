@@ -102,7 +102,7 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
             mems = prof.unit_memories(unit)
             per_layer = []
             key = group = None
-            ck = ""
+            ck, rt_cal = "", rt_name
             lt = 0.0
             for info in wl:
                 if info.name in fused:
@@ -114,7 +114,7 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
                                                  unit.clock_ghz))
                 per_layer.append((t.gemm_cycles, CLASS_INDEX[t.gemm_class], t.vector_cycles, t.prior_gemm,
                                   t.prior_vector, max(t.memory_cycles, dram), t.overhead_cycles, t.int8))
-                key, group, lt, ck = t.key, t.group, t.log2_threads, t.core_key
+                key, group, lt, ck, rt_cal = t.key, t.group, t.log2_threads, t.core_key, t.runtime
         except AccelsimError as err:
             skipped.append((row, str(err)))
             continue
@@ -123,7 +123,9 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
             for k, v in zip(("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8"), vals):
                 cols[k].append(v)
             cols["row"].append(i)
-        kept.append(RtRow(row, rt_name, cores, note, key or f"{rt_name}/{unit.group}", group or unit.group,
+        if rt_cal != rt_name:      # an older build of a runtime: fitted as that runtime
+            note = "; ".join(x for x in (note, f"{rt_name}: fitted with {rt_cal}'s factors") if x)
+        kept.append(RtRow(row, rt_cal, cores, note, key or f"{rt_cal}/{unit.group}", group or unit.group,
                           ck))
         clocks.append(unit.clock_ghz)
         log2_threads.append(lt)

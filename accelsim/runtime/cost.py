@@ -58,14 +58,20 @@ def unit_family(unit: Unit, profile=None) -> str:
     return unit.kind
 
 
+def calibration_name(runtime: Runtime) -> str:
+    """The runtime whose fitted factors ``runtime`` uses (itself, or the stack an older build of it belongs to)."""
+    return runtime.calibrates_as or runtime.name
+
+
 def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
     """Calibration key: runtime/core family (CPU: the SIMD datapath class of the core that sets the pace,
     :attr:`CoreType.family`), runtime/GPU family, runtime/group."""
+    rt = calibration_name(runtime)
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
         name = slowest.core.family if slowest.core else unit_family(unit, profile)
-        return f"{runtime.name}/{name}"
-    return f"{runtime.name}/{unit_family(unit, profile)}"
+        return f"{rt}/{name}"
+    return f"{rt}/{unit_family(unit, profile)}"
 
 
 def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -> str:
@@ -73,7 +79,7 @@ def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -
     if placement is None or not placement.cores:
         return ""
     slowest = min(placement.cores, key=lambda c: c.speed(unit))
-    return f"{runtime.name}/{slowest.core.name}" if slowest.core else ""
+    return f"{calibration_name(runtime)}/{slowest.core.name}" if slowest.core else ""
 
 
 def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
@@ -150,6 +156,9 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         if unit.cost_model == "simd" and unit.kind == "cpu" else None
     core_types = [c.core for c in placement.cores if c.core is not None] if placement is not None else []
     dotprod = all(c.dotprod for c in core_types) if core_types else None   # the slowest core paces a layer
+    sdot_lost = bool(dotprod) and not runtime.int8_dotprod and info.precision == "int8"
+    if sdot_lost:
+        dotprod = False                # a build without SDOT kernels: conv rules take the no-SDOT path
     algorithm = choose_algorithm(info, runtime, unit.kind, dotprod)
     work = algorithm_work(info, algorithm) if algorithm else None
     cls = op_class(info)
@@ -166,6 +175,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     active = 1
     if placement is not None:
         gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule, static_units(info.out_shape[0], fmt))
+        if sdot_lost and fmt == "int8":
+            gemm_rate *= 0.5           # SMLAL/SADALP widening MACs: 8 int8 MACs per 128-bit op, SDOT's 16
         vec_rate = gemm_rate
         active = len(placement.cores)
         register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
@@ -203,7 +214,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
-                         runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
+                         runtime=calibration_name(runtime), int8=info.precision == "int8" and info.macs > 0,
                          log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
                          int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement))
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves

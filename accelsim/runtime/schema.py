@@ -20,7 +20,8 @@ it drives (``units``):
   ``default_cores``: which CPU cores threads go to when none are named, ``all_cores_order``
   where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
   the tensor-core rate; ``max_threads``: a cap on the threads the stack really runs (a default the
-  application never changed); ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
+  application never changed); ``int8_dotprod``: whether the build's int8 kernels use SDOT; ``calibrates_as``:
+  the runtime whose fitted factors an older build of it shares; ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
   instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set).
 """
 from __future__ import annotations
@@ -93,6 +94,11 @@ class Runtime(_Strict):
                                                   "in place of the group's fitted int8 factor")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
+    int8_dotprod: bool = Field(default=True, description="CPU int8 kernels use SDOT on cores that have it; false "
+                                                         "(a build older than its SDOT kernels): widening multiply-"
+                                                         "accumulate at half the SDOT rate, conv rules see no SDOT")
+    calibrates_as: str | None = Field(default=None, description="another build of the named runtime: shares its "
+                                                                "fitted factors (runtime and key factors)")
     sources: list[RuntimeSource] = Field(min_length=1)
 
     def dispatch(self, kind: str) -> float | None:
