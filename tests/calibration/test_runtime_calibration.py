@@ -78,6 +78,7 @@ def test_framework_rule():
     gpu = load_profile("snapdragon855", calibrated=False).unit("gpu")
     assert runtime_for("ncnn", cpu) == ("ncnn", "")
     assert runtime_for("ncnn Vulkan", gpu) == ("ncnn-vulkan", "")
+    assert runtime_for("ncnn 2021 build", cpu) == ("ncnn-2021", "")           # before the 2022 int8 rewrite
     assert runtime_for("TFLite benchmark_model", cpu) == ("tflite", "")
     assert runtime_for("TFLite GPU delegate", gpu) == ("tflite-gpu", "")
     assert runtime_for("TFLite 2.7.1 (ruy)", cpu) == ("tflite-ruy", "")       # Krai's build without XNNPACK

@@ -218,3 +218,70 @@ def test_ncnn_int8_winograd_needs_wide_layers_on_sdot_cores(soc, channels, expec
     wl = _conv_workload(channels, 28).with_precision("int8")
     info = next(iter(wl))
     assert cost_layer(info, prof.unit("cpu"), profile=prof, runtime="ncnn", threads=1).algorithm == expected
+
+
+def _terms(soc, unit_name, runtime, wl, threads=None):
+    from accelsim.runtime.cost import runtime_terms
+    prof = load_profile(soc, calibrated=False)
+    unit = prof.unit(unit_name)
+    info = next(iter(wl))
+    return runtime_terms(info, unit, load_runtime(runtime), memories=prof.unit_memories(unit), threads=threads,
+                         profile=prof), unit
+
+
+def test_vulkan_shaders_compute_fp32_where_the_driver_has_no_fp16():
+    """ncnn's benchmark README prints 'fp16a=0' for the Adreno 512 (Snapdragon 660): ncnn-vulkan runs fp32
+    shaders there, at the fp32 rate; other GPU runtimes, and GPUs without the flag, keep fp16."""
+    wl = _conv_workload(64, 56, k=1)                       # a 1x1 conv: GEMM cycles = MACs / rate / occupancy
+    (t660, _, d660), u660 = _terms("snapdragon660", "gpu", "ncnn-vulkan", wl)
+    assert u660.vulkan_fp16_arith is False and d660["fmt"] == "fp32"
+    (t_tfl, _, d_tfl), _ = _terms("snapdragon660", "gpu", "tflite-gpu", wl)
+    assert d_tfl["fmt"] == "fp16"
+    (_, _, d765), u765 = _terms("snapdragon765g", "gpu", "ncnn-vulkan", wl)
+    assert u765.vulkan_fp16_arith is None and d765["fmt"] == "fp16"
+    # the same unit with the flag cleared runs fp16: twice the profile's rate (512 vs 256 MACs per cycle)
+    prof = load_profile("snapdragon660", calibrated=False)
+    from accelsim.runtime.cost import runtime_terms
+    fp16_unit = u660.model_copy(update={"vulkan_fp16_arith": None})
+    t16, _, _ = runtime_terms(next(iter(wl)), fp16_unit, load_runtime("ncnn-vulkan"),
+                              memories=prof.unit_memories(u660), profile=prof)
+    rates = u660.precisions
+    assert t660.gemm_cycles / t16.gemm_cycles == pytest.approx(
+        rates["fp16"].macs_per_cycle / rates["fp32"].macs_per_cycle)
+
+
+def test_gpu_family_key_without_calibration_group_matches_the_family():
+    """Kirin 970 and Snapdragon 855+ GPUs name no calibration_group: their ncnn-vulkan key is their family's,
+    the one the Mali / Adreno profiles with calibration_group use (so they share its fitted factors)."""
+    wl = _conv_workload(32, 28)
+    keys = {soc: _terms(soc, "gpu", "ncnn-vulkan", wl)[0][0].key
+            for soc in ("kirin970", "a311d", "snapdragon855plus", "snapdragon765g")}
+    assert keys["kirin970"] == keys["a311d"] == "ncnn-vulkan/mali_gpu"
+    assert keys["snapdragon855plus"] == keys["snapdragon765g"] == "ncnn-vulkan/adreno_gpu"
+
+
+def test_ncnn_2021_build_runs_int8_without_sdot_and_shares_ncnn_factors():
+    """An ncnn build before the 2022 Arm int8 rewrite (ncnn-2021): on a Cortex-A55 (SDOT) an int8 3x3 s1 conv
+    takes Winograd F(4,3) from 16 channels (no SDOT path), a 1x1 int8 GEMM runs at half the SDOT rate (8
+    widening MACs per 128-bit op against SDOT's 16), fp32 layers cost the same, and the fitted factors are ncnn's."""
+    conv3 = _conv_workload(64, 28).with_precision("int8")
+    (new, alg_new, _), _ = _terms("rk3568", "cpu", "ncnn", conv3, threads=1)
+    (old, alg_old, _), _ = _terms("rk3568", "cpu", "ncnn-2021", conv3, threads=1)
+    assert (alg_new, alg_old) == ("im2col_gemm", "winograd_f43")
+    conv1 = _conv_workload(64, 28, k=1).with_precision("int8")
+    (new1, a1, _), _ = _terms("rk3568", "cpu", "ncnn", conv1, threads=1)
+    (old1, a2, _), _ = _terms("rk3568", "cpu", "ncnn-2021", conv1, threads=1)
+    assert a1 == a2 == "gemm_1x1"
+    a55 = accelsim.hardware.core_types.core_type("cortex-a55")
+    assert a55.dotprod and a55.precisions["int8"].macs_per_cycle == 16
+    gemm_part = lambda t: t.gemm_cycles        # noqa: E731  (no transforms on a 1x1 GEMM)
+    assert gemm_part(old1) == pytest.approx(2 * gemm_part(new1))
+    fp32 = _conv_workload(64, 28)
+    (f_new, _, _), _ = _terms("rk3568", "cpu", "ncnn", fp32, threads=1)
+    (f_old, _, _), _ = _terms("rk3568", "cpu", "ncnn-2021", fp32, threads=1)
+    assert f_new == f_old
+    assert (old.key, old.runtime, old.core_key) == (new.key, "ncnn", new.core_key)
+    # a core without SDOT (Cortex-A53) is not affected: both builds run the same int8 work
+    (p_new, _, _), _ = _terms("raspberrypi3", "cpu", "ncnn", conv3, threads=1)
+    (p_old, _, _), _ = _terms("raspberrypi3", "cpu", "ncnn-2021", conv3, threads=1)
+    assert p_new.gemm_cycles == p_old.gemm_cycles
