@@ -104,11 +104,13 @@ def static_units(out_channels: int, fmt: str) -> int:
     return max(1, out_channels // pack)
 
 
-def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str, units: int | None = None) -> float:
+def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str, units: int | None = None,
+              spin_wait: bool = False) -> float:
     """MACs per unit-clock cycle of the placed threads at efficiency 1.
 
     Static schedule over ``units`` work units (None: divisible without remainder): each thread gets
-    ceil(units / threads) of them, so a layer with fewer units than threads leaves threads idle."""
+    ceil(units / threads) of them, so a layer with fewer units than threads leaves threads idle.
+    ``spin_wait``: idle threads spin at barriers, so more threads than cores waste cores / threads."""
     rates = []
     for c in placement.cores:
         r = c.macs_per_cycle(unit, fmt)
@@ -119,7 +121,10 @@ def _cpu_rate(unit: Unit, placement: Placement, fmt: str, schedule: str, units: 
         # n equal chunks, thread i on core i mod k: the slowest core runs ceil(n / k) of them
         n = placement.threads
         balance = 1.0 if units is None else units / (n * -(-units // n))
-        return n * balance * min(rates) / placement.chunks_per_core
+        # spin-waiting threads (OpenMP blocktime) hold their core at every barrier: with more threads than
+        # cores, a thread's useful share of its core is cores / threads on top of the time sharing
+        spin = min(1.0, len(placement.cores) / n) if spin_wait else 1.0
+        return n * balance * min(rates) / placement.chunks_per_core * spin
     return sum(rates)
 
 
@@ -174,7 +179,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     out_elems = work.ofmap_elems if work else info.ofmap_elems
     active = 1
     if placement is not None:
-        gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule, static_units(info.out_shape[0], fmt))
+        gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule, static_units(info.out_shape[0], fmt),
+                              runtime.spin_wait)
         if sdot_lost and fmt == "int8":
             gemm_rate *= 0.5           # SMLAL/SADALP widening MACs: 8 int8 MACs per 128-bit op, SDOT's 16
         vec_rate = gemm_rate

@@ -94,6 +94,9 @@ class Runtime(_Strict):
                                                   "in place of the group's fitted int8 factor")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
+    spin_wait: bool = Field(default=False, description="idle threads spin at barriers (OpenMP blocktime): with "
+                                                        "more threads than the cores they are bound to, each "
+                                                        "core's useful share is cores / threads")
     int8_dotprod: bool = Field(default=True, description="CPU int8 kernels use SDOT on cores that have it; false "
                                                          "(a build older than its SDOT kernels): widening multiply-"
                                                          "accumulate at half the SDOT rate, conv rules see no SDOT")
