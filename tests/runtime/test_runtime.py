@@ -285,3 +285,22 @@ def test_ncnn_2021_build_runs_int8_without_sdot_and_shares_ncnn_factors():
     (p_new, _, _), _ = _terms("raspberrypi3", "cpu", "ncnn", conv3, threads=1)
     (p_old, _, _), _ = _terms("raspberrypi3", "cpu", "ncnn-2021", conv3, threads=1)
     assert p_new.gemm_cycles == p_old.gemm_cycles
+
+
+def test_spinning_threads_on_fewer_cores_run_at_one_core_each_share():
+    """ncnn's workers spin at layer barriers (openmp_blocktime): 4 threads bound to the Snapdragon 765G's 2 big
+    cores do the work of cores x cores/threads = 1 core; 2 threads on the 2 cores do 2 cores' work."""
+    from accelsim.runtime.cost import _cpu_rate
+    unit = load_profile("snapdragon765g", calibrated=False).unit("cpu")
+    one = _cpu_rate(unit, place(unit, 1, "big"), "fp32", "static")
+    two = place(unit, 2, "big")
+    four = place(unit, 4, "big")
+    assert len(four.cores) == 2 and four.threads == 4
+    # no more threads than cores: spinning costs nothing
+    assert _cpu_rate(unit, two, "fp32", "static", spin_wait=True) == pytest.approx(_cpu_rate(unit, two, "fp32", "static"))
+    # the slower big core (2.2 GHz) paces both: one such core's rate, by hand from the core type
+    slow = min(two.cores, key=lambda c: c.speed(unit))
+    per_core = slow.macs_per_cycle(unit, "fp32") * slow.clock_ghz / unit.clock_ghz
+    assert _cpu_rate(unit, four, "fp32", "static", spin_wait=True) == pytest.approx(per_core)
+    assert _cpu_rate(unit, four, "fp32", "static") == pytest.approx(2 * per_core)   # time-shared, no spinning
+    assert one > 0 and load_runtime("ncnn").spin_wait and not load_runtime("tflite").spin_wait
