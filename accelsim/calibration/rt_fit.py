@@ -117,7 +117,7 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
     n = len(terms.rows)
     use = [r for i, r in enumerate(terms.rows) if fitted is None or fitted[i]]
     groups, _ = _by_count(r.group for r in use)
-    runtimes, _ = _by_count(r.runtime for r in use)
+    runtimes, _ = _by_count(r.fit_runtime for r in use)
     keys, counts = _by_count(r.key for r in use)
     supported = _support(terms, fitted)
     wanted = []
@@ -154,7 +154,7 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
             else:
                 index[i, j, 0] = pos.get(("shared", r.group, "compute"), -1)
                 index[i, j, 1] = pos.get(("shared", r.group, "depthwise"), -1) if c == "depthwise" else -1
-                index[i, j, 2] = pos.get(("runtime", r.runtime, ""), -1)
+                index[i, j, 2] = pos.get(("runtime", r.fit_runtime, ""), -1)
             index[i, j, 3] = pos.get(("key", r.key, c), -1)
             index[i, j, 4] = pos.get(("core", r.core_key, c), -1) if r.core_key else -1
     return RtLayout(names, index)

@@ -41,6 +41,11 @@ class RtRow:
     key: str
     group: str
     core_key: str = ""
+    factor_runtime: str = ""     # the runtime whose fitted factors the row uses (its own unless a build variant)
+
+    @property
+    def fit_runtime(self) -> str:
+        return self.factor_runtime or self.runtime
 
 
 @dataclass
@@ -103,6 +108,7 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
             per_layer = []
             key = group = None
             ck = ""
+            frt = rt_name
             lt = 0.0
             for info in wl:
                 if info.name in fused:
@@ -114,7 +120,7 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
                                                  unit.clock_ghz))
                 per_layer.append((t.gemm_cycles, CLASS_INDEX[t.gemm_class], t.vector_cycles, t.prior_gemm,
                                   t.prior_vector, max(t.memory_cycles, dram), t.overhead_cycles, t.int8))
-                key, group, lt, ck = t.key, t.group, t.log2_threads, t.core_key
+                key, group, lt, ck, frt = t.key, t.group, t.log2_threads, t.core_key, t.runtime
         except AccelsimError as err:
             skipped.append((row, str(err)))
             continue
@@ -123,8 +129,8 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
             for k, v in zip(("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8"), vals):
                 cols[k].append(v)
             cols["row"].append(i)
-        kept.append(RtRow(row, rt_name, cores, note, key or f"{rt_name}/{unit.group}", group or unit.group,
-                          ck))
+        kept.append(RtRow(row, rt_name, cores, note, key or f"{frt}/{unit.group}", group or unit.group,
+                          ck, frt))
         clocks.append(unit.clock_ghz)
         log2_threads.append(lt)
     lr = np.array(cols["row"], dtype=np.int64)

@@ -56,14 +56,19 @@ def unit_family(unit: Unit, profile=None) -> str:
     return unit.kind
 
 
+def factor_runtime(runtime: Runtime) -> str:
+    """The runtime whose fitted factors ``runtime`` uses: its own, or those of the stack it is a build of."""
+    return runtime.factors_from or runtime.name
+
+
 def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
     """Calibration key: runtime/core family (CPU: the SIMD datapath class of the core that sets the pace,
     :attr:`CoreType.family`), runtime/GPU family, runtime/group."""
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
         name = slowest.core.family if slowest.core else unit_family(unit, profile)
-        return f"{runtime.name}/{name}"
-    return f"{runtime.name}/{unit_family(unit, profile)}"
+        return f"{factor_runtime(runtime)}/{name}"
+    return f"{factor_runtime(runtime)}/{unit_family(unit, profile)}"
 
 
 def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -> str:
@@ -71,7 +76,7 @@ def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -
     if placement is None or not placement.cores:
         return ""
     slowest = min(placement.cores, key=lambda c: c.speed(unit))
-    return f"{runtime.name}/{slowest.core.name}" if slowest.core else ""
+    return f"{factor_runtime(runtime)}/{slowest.core.name}" if slowest.core else ""
 
 
 def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
@@ -198,7 +203,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
-                         runtime=runtime.name, int8=info.precision == "int8" and info.macs > 0,
+                         runtime=factor_runtime(runtime), int8=info.precision == "int8" and info.macs > 0,
                          log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
                          int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement))
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves

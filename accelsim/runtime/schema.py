@@ -21,7 +21,10 @@ it drives (``units``):
   where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
   the tensor-core rate; ``max_threads``: a cap on the threads the stack really runs (a default the
   application never changed); ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
-  instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set).
+  instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set);
+  ``workspace_bytes``: the scratch memory a layer's algorithm may use (TensorRT's builder workspace): a
+  Winograd rule whose transformed tensors do not fit is skipped; ``factors_from``: the runtime whose fitted
+  factors this one shares (a build setting of the same stack, not another stack).
 """
 from __future__ import annotations
 
@@ -87,6 +90,10 @@ class Runtime(_Strict):
     int8_factor: float | None = Field(default=None, gt=0, allow_inf_nan=False,
                                       description="int8 GEMM efficiency factor of this stack (a cited figure), "
                                                   "in place of the group's fitted int8 factor")
+    workspace_bytes: int | None = Field(default=None, gt=0, description="scratch bytes a layer's algorithm may "
+                                        "use (None: no limit); Winograd needs its transformed input and output")
+    factors_from: str | None = Field(default=None, description="runtime whose fitted factors this one shares "
+                                                               "(the same stack built with other settings)")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
     sources: list[RuntimeSource] = Field(min_length=1)
