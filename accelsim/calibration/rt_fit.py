@@ -174,9 +174,15 @@ def _parts(theta: np.ndarray, layout: RtLayout, t: RtTerms):
     comp = (tg + tv) * scale
     ovh = t.overhead * f[lr, OVH]
     bound = comp >= t.memory
-    cyc = np.where(bound, comp, t.memory) + ovh
+    work = np.where(bound, comp, t.memory)
+    # asynchronous launches: a layer costs max(work, dispatch); the term that wins carries the derivative
+    hidden = np.zeros(lr.size, bool) if t.async_layer is None else t.async_layer
+    ovh_wins = hidden & (ovh > work)
+    cyc = np.where(hidden, np.maximum(work, ovh), work + ovh)
+    bound = bound & ~ovh_wins
+    ovh_d = np.where(hidden & ~ovh_wins, 0.0, ovh)
     total = np.add.reduceat(cyc, t.row_start)
-    return total, (tg, tv, xg, xv, ovh, bound, scale, comp, lt)
+    return total, (tg, tv, xg, xv, ovh_d, bound, scale, comp, lt)
 
 
 def predict_ms(theta: np.ndarray, layout: RtLayout, t: RtTerms) -> np.ndarray:

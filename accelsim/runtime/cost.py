@@ -135,6 +135,7 @@ class RuntimeTerms:
     log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
     int8_factor: float | None = None   # the runtime's own int8 factor (cited), replacing the fitted shared x key one
     core_key: str = ""          # CPU: runtime/core type, factors on top of the family key's (calibration.yaml cores)
+    async_dispatch: bool = False   # launches queued ahead of the device: the layer costs max(work, dispatch)
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
@@ -205,7 +206,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
                          runtime=factor_runtime(runtime), int8=info.precision == "int8" and info.macs > 0,
                          log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
-                         int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement))
+                         int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement),
+                         async_dispatch=unit.kind in runtime.async_dispatch)
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
@@ -239,6 +241,16 @@ def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
     return math.ceil(compute), eff_g, math.ceil(t.overhead_cycles * f.get("overhead", 1.0))
 
 
+def _dram_cycles(mem, profile, unit: Unit) -> int:
+    """DRAM transfer cycles of a layer's traffic, as the analytical fidelity counts them (sim.memory.transfer_cycles;
+    restated here because the runtime stage comes before the simulator)."""
+    nbytes = mem.dram_read_bytes + mem.dram_write_bytes
+    if profile is None or nbytes <= 0 or profile.dram.unlimited:
+        return 0
+    dram = profile.dram
+    return math.ceil(dram.latency_ns * unit.clock_ghz + nbytes / (dram.bandwidth_gbps / unit.clock_ghz))
+
+
 def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: LayerCost, *, memories=(),
                       threads: int | None = None, cores: str | None = None,
                       factors: dict | None = None, profile=None) -> LayerCost:
@@ -250,6 +262,8 @@ def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: Layer
                                              profile=profile)
     compute, eff, overhead = terms_cycles(terms, combined_factors(factors, terms))
     mem = detail["mem"]
+    if terms.async_dispatch:   # the launch of this layer overlapped the previous layers' work: only its excess shows
+        overhead = max(0, overhead - max(compute, mem.memory_cycles, _dram_cycles(mem, profile, unit)))
     return dataclasses.replace(base, compute_cycles=compute, efficiency=eff, memory_cycles=mem.memory_cycles,
                                dram_read_bytes=mem.dram_read_bytes, dram_write_bytes=mem.dram_write_bytes,
                                sram_read_bytes=sum(mem.level_bytes.values()), level_bytes=mem.level_bytes,

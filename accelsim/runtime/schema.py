@@ -24,7 +24,9 @@ it drives (``units``):
   instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set);
   ``workspace_bytes``: the scratch memory a layer's algorithm may use (TensorRT's builder workspace): a
   Winograd rule whose transformed tensors do not fit is skipped; ``factors_from``: the runtime whose fitted
-  factors this one shares (a build setting of the same stack, not another stack).
+  factors this one shares (a build setting of the same stack, not another stack); ``async_dispatch``: unit
+  kinds whose launches the host queues ahead of the device (CUDA / OpenCL enqueue): a layer then costs the
+  longer of its work and the launch interval, instead of their sum.
 """
 from __future__ import annotations
 
@@ -94,6 +96,9 @@ class Runtime(_Strict):
                                         "use (None: no limit); Winograd needs its transformed input and output")
     factors_from: str | None = Field(default=None, description="runtime whose fitted factors this one shares "
                                                                "(the same stack built with other settings)")
+    async_dispatch: list[UnitKindName] = Field(default_factory=list, description="unit kinds whose kernel "
+                                                 "launches run ahead of the device (asynchronous enqueue): per "
+                                                 "layer max(work, dispatch) instead of work + dispatch")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
     sources: list[RuntimeSource] = Field(min_length=1)
