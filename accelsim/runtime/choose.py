@@ -37,6 +37,8 @@ def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str, dotprod:
     if rule.algorithm.startswith("winograd"):   # Winograd F(m, 3) is for dense 3x3 stride-1 undilated convs
         checks.append(tuple(layer.kernel) == (3, 3) and tuple(layer.stride) == (1, 1) and layer.groups == 1
                       and tuple(layer.dilation) == (1, 1))
+        if workspace_bytes is not None and all(checks):   # its transformed tensors must fit the workspace
+            checks.append(winograd_scratch_bytes(info, rule.algorithm) <= workspace_bytes)
     return all(checks)
 
 

@@ -1,0 +1,86 @@
+"""Runtime build settings: TensorRT's workspace limit on Winograd, asynchronous launches, shared fitted factors."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import yaml
+
+import accelsim
+from accelsim.calibration.frameworks import runtime_for
+from accelsim.cost import cost_layer
+from accelsim.hardware import load_profile
+from accelsim.runtime import load_runtime
+from accelsim.runtime.cost import runtime_terms
+from accelsim.workload import Workload
+from accelsim.workload.layers import Conv2d
+
+
+def _conv(c, hw, precision):
+    return next(iter(Workload("one", (c, hw, hw), [Conv2d(name="c", out_channels=c, kernel=3, stride=1, padding=1)],
+                              precision=precision)))
+
+
+def _winograd_f43_scratch_bytes(c, hw, bytes_per_elem):
+    """Hand count: F(4,3) tiles of 4x4 outputs, each a 6x6 transformed input and output tile per channel."""
+    tiles = math.ceil(hw / 4) ** 2
+    return 2 * tiles * 36 * c * bytes_per_elem
+
+
+@pytest.mark.parametrize("c,hw,precision,fits", [
+    (64, 56, "fp16", False),     # 196 tiles: 2 x 196 x 36 x 64 x 2 B = 1,806,336 B > 1 MiB
+    (128, 28, "fp16", True),     # 49 tiles: 903,168 B
+    (128, 28, "fp32", False),    # the same layer in fp32: 1,806,336 B
+    (256, 14, "fp16", True),     # 16 tiles: 589,824 B
+])
+def test_one_mib_workspace_keeps_winograd_only_where_it_fits(c, hw, precision, fits):
+    assert (_winograd_f43_scratch_bytes(c, hw, 2 if precision == "fp16" else 4) <= 1 << 20) == fits
+    prof = load_profile("jetson_tx2", calibrated=False)
+    gpu = prof.unit("gpu")
+    info = _conv(c, hw, precision)
+    assert cost_layer(info, gpu, profile=prof, runtime="tensorrt").algorithm == "winograd_f43"   # no limit
+    small = cost_layer(info, gpu, profile=prof, runtime="tensorrt-1mib").algorithm
+    assert small == ("winograd_f43" if fits else "im2col_gemm")
+
+
+def test_fp16_winograd_under_tensorrt():
+    """cuDNN runs Winograd on fp16 data too (TRUE_HALF_CONFIG): a wide 3x3 s1 fp16 conv takes it."""
+    prof = load_profile("jetson_nano", calibrated=False)
+    assert cost_layer(_conv(64, 56, "fp16"), prof.unit("gpu"), profile=prof, runtime="tensorrt").algorithm \
+        == "winograd_f43"
+
+
+def test_build_variant_shares_the_stacks_factors():
+    variant = load_runtime("tensorrt-1mib")
+    assert variant.factors_from == "tensorrt" and variant.workspace_bytes == 1 << 20
+    prof = load_profile("jetson_tx2", calibrated=False)
+    terms, _, _ = runtime_terms(_conv(64, 56, "fp16"), prof.unit("gpu"), variant, profile=prof)
+    assert terms.runtime == "tensorrt" and terms.key.startswith("tensorrt/")
+    assert runtime_for("TensorRT 3 (1 MiB workspace)", prof.unit("gpu"))[0] == "tensorrt-1mib"
+    assert runtime_for("torch2trt TensorRT", prof.unit("gpu"))[0] == "tensorrt"
+
+
+def _layers(runtime):
+    return accelsim.simulate("jetson_agx_orin", "resnet50", unit="gpu", precision="int8", runtime=runtime,
+                             calibrated=False).layers
+
+
+def test_async_launch_costs_the_longer_of_work_and_launch(tmp_path):
+    """Queued launches overlap the previous layers: per layer max(work, dispatch), not their sum."""
+    sync = json.loads(load_runtime("tensorrt").model_dump_json())
+    sync.update(name="trt-sync", async_dispatch=[])
+    path = tmp_path / "trt-sync.yaml"
+    path.write_text(yaml.safe_dump(sync))
+    dispatch = 8.0e3 * load_profile("jetson_agx_orin", calibrated=False).unit("gpu").clock_ghz   # 8 us in cycles
+    a, s = _layers("tensorrt"), _layers(str(path))
+    assert len(a) == len(s)
+    hidden = 0
+    for la, ls in zip(a, s):
+        if ls.algorithm == "fused" or ls.total_cycles == 0:
+            continue
+        work = ls.total_cycles - ls.overhead_cycles                     # the synchronous layer: work + dispatch
+        assert ls.overhead_cycles == pytest.approx(dispatch, abs=1)
+        assert la.total_cycles == pytest.approx(max(work, dispatch), abs=2)
+        hidden += work >= dispatch
+    assert hidden > 0 and sum(la.total_cycles for la in a) < sum(ls.total_cycles for ls in s)
