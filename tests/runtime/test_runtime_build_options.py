@@ -10,6 +10,7 @@ import yaml
 import accelsim
 from accelsim.calibration.frameworks import runtime_for
 from accelsim.cost import cost_layer
+from accelsim.errors import AccelsimError
 from accelsim.hardware import load_profile
 from accelsim.runtime import load_runtime
 from accelsim.runtime.cost import runtime_terms
@@ -59,6 +60,15 @@ def test_build_variant_shares_the_stacks_factors():
     assert terms.runtime == "tensorrt" and terms.key.startswith("tensorrt/")
     assert runtime_for("TensorRT 3 (1 MiB workspace)", prof.unit("gpu"))[0] == "tensorrt-1mib"
     assert runtime_for("torch2trt TensorRT", prof.unit("gpu"))[0] == "tensorrt"
+
+
+def test_factors_from_must_name_a_runtime(tmp_path):
+    data = json.loads(load_runtime("tensorrt-1mib").model_dump_json())
+    data.update(name="bad", factors_from="tensorrt9")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(AccelsimError, match=r"bad.yaml: factors_from: got 'tensorrt9'; allowed: a runtime"):
+        load_runtime(str(path))
 
 
 def _layers(runtime):
