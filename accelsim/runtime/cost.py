@@ -154,6 +154,10 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     algorithm = choose_algorithm(info, runtime, unit.kind, dotprod)
     work = algorithm_work(info, algorithm) if algorithm else None
     cls = op_class(info)
+    groups = getattr(info.layer, "groups", 1) if info.macs > 0 else 1
+    per_group = runtime.grouped_conv == "per_group" and groups > 1
+    if per_group:   # each group is a separate dense convolution, launched on its own: the dense conv kernels' class
+        cls = "conv"
     fmt = arithmetic_format(info, unit, runtime, placement)
     store_bytes = 2.0 if (fmt == "fp16" or (runtime.fp16_storage and info.precision == "fp32")) else \
         info.act_bytes_per_elem
@@ -172,7 +176,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
     elif unit.cost_model == "simt":
         spec = unit.precisions.get(fmt) or unit.precisions.get(info.precision) or next(iter(unit.precisions.values()))
-        occ = occupancy(info.ofmap_elems, unit.cores, unit.simt or SimtSpec())
+        occ = occupancy(info.ofmap_elems // (groups if per_group else 1), unit.cores, unit.simt or SimtSpec())
         matrix = cls in ("conv", "pointwise", "fc") and runtime.matrix_units
         gemm_rate = (spec.macs_per_cycle if matrix else spec.vector_rate) * occ
         vec_rate = spec.vector_rate * occ
@@ -197,6 +201,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     dispatch_us = unit.layer_overhead_us if dispatch is None else dispatch
     if placement is not None and placement.threads > 1:
         dispatch_us += runtime.sync_us
+    if per_group:
+        dispatch_us *= groups
     terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
                          + (transform_ops / vec_rate if transform_ops else 0.0),
                          gemm_class=cls if info.macs > 0 else "elementwise",

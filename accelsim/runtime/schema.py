@@ -26,7 +26,8 @@ it drives (``units``):
   Winograd rule whose transformed tensors do not fit is skipped; ``factors_from``: the runtime whose fitted
   factors this one shares (a build setting of the same stack, not another stack); ``async_dispatch``: unit
   kinds whose launches the host queues ahead of the device (CUDA / OpenCL enqueue): a layer then costs the
-  longer of its work and the launch interval, instead of their sum.
+  longer of its work and the launch interval, instead of their sum; ``grouped_conv: per_group``: a grouped
+  (or depthwise) convolution executed as one small dense convolution per group, each its own launch.
 """
 from __future__ import annotations
 
@@ -99,6 +100,9 @@ class Runtime(_Strict):
     async_dispatch: list[UnitKindName] = Field(default_factory=list, description="unit kinds whose kernel "
                                                  "launches run ahead of the device (asynchronous enqueue): per "
                                                  "layer max(work, dispatch) instead of work + dispatch")
+    grouped_conv: Literal["native", "per_group"] = Field(
+        default="native", description="per_group: a grouped or depthwise convolution runs as one dense convolution "
+                                      "kernel per group, each launched on its own (TensorRT 3)")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
     sources: list[RuntimeSource] = Field(min_length=1)

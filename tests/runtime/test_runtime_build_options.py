@@ -41,7 +41,7 @@ def test_one_mib_workspace_keeps_winograd_only_where_it_fits(c, hw, precision, f
     gpu = prof.unit("gpu")
     info = _conv(c, hw, precision)
     assert cost_layer(info, gpu, profile=prof, runtime="tensorrt").algorithm == "winograd_f43"   # no limit
-    small = cost_layer(info, gpu, profile=prof, runtime="tensorrt-1mib").algorithm
+    small = cost_layer(info, gpu, profile=prof, runtime="tensorrt3-1mib").algorithm
     assert small == ("winograd_f43" if fits else "im2col_gemm")
 
 
@@ -53,17 +53,17 @@ def test_fp16_winograd_under_tensorrt():
 
 
 def test_build_variant_shares_the_stacks_factors():
-    variant = load_runtime("tensorrt-1mib")
+    variant = load_runtime("tensorrt3-1mib")
     assert variant.factors_from == "tensorrt" and variant.workspace_bytes == 1 << 20
     prof = load_profile("jetson_tx2", calibrated=False)
     terms, _, _ = runtime_terms(_conv(64, 56, "fp16"), prof.unit("gpu"), variant, profile=prof)
     assert terms.runtime == "tensorrt" and terms.key.startswith("tensorrt/")
-    assert runtime_for("TensorRT 3 (1 MiB workspace)", prof.unit("gpu"))[0] == "tensorrt-1mib"
+    assert runtime_for("TensorRT 3 (1 MiB workspace)", prof.unit("gpu"))[0] == "tensorrt3-1mib"
     assert runtime_for("torch2trt TensorRT", prof.unit("gpu"))[0] == "tensorrt"
 
 
 def test_factors_from_must_name_a_runtime(tmp_path):
-    data = json.loads(load_runtime("tensorrt-1mib").model_dump_json())
+    data = json.loads(load_runtime("tensorrt3-1mib").model_dump_json())
     data.update(name="bad", factors_from="tensorrt9")
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -94,3 +94,21 @@ def test_async_launch_costs_the_longer_of_work_and_launch(tmp_path):
         assert la.total_cycles == pytest.approx(max(work, dispatch), abs=2)
         hidden += work >= dispatch
     assert hidden > 0 and sum(la.total_cycles for la in a) < sum(ls.total_cycles for ls in s)
+
+
+def test_tensorrt3_runs_a_depthwise_conv_as_one_kernel_per_group():
+    """TensorRT 3 (forum profile: thousands of small convolution calls): one launch per group, at the dense
+    conv kernels' class and each group's own occupancy; a dense conv is unchanged."""
+    prof = load_profile("jetson_tx2", calibrated=False)
+    gpu = prof.unit("gpu")
+    dw = next(iter(Workload("one", (64, 56, 56), [Conv2d(name="dw", out_channels=64, kernel=3, stride=1,
+                                                         padding=1, groups=64)], precision="fp16")))
+    t3, _, _ = runtime_terms(dw, gpu, load_runtime("tensorrt3-1mib"), profile=prof)
+    now, _, _ = runtime_terms(dw, gpu, load_runtime("tensorrt"), profile=prof)
+    launch = 8.0e3 * gpu.clock_ghz                       # tensorrt's 8 us dispatch, in GPU cycles
+    assert now.gemm_class == "depthwise" and now.overhead_cycles == pytest.approx(launch)
+    assert t3.gemm_class == "conv" and t3.overhead_cycles == pytest.approx(64 * launch)
+    dense = _conv(64, 56, "fp16")
+    a, _, _ = runtime_terms(dense, gpu, load_runtime("tensorrt3-1mib"), profile=prof)
+    b, _, _ = runtime_terms(dense, gpu, load_runtime("tensorrt"), profile=prof)
+    assert a.overhead_cycles == b.overhead_cycles and a.gemm_class == b.gemm_class == "conv"
