@@ -112,3 +112,19 @@ def test_tensorrt3_runs_a_depthwise_conv_as_one_kernel_per_group():
     a, _, _ = runtime_terms(dense, gpu, load_runtime("tensorrt3-1mib"), profile=prof)
     b, _, _ = runtime_terms(dense, gpu, load_runtime("tensorrt"), profile=prof)
     assert a.overhead_cycles == b.overhead_cycles and a.gemm_class == b.gemm_class == "conv"
+
+
+def test_tensorrt_eliminates_a_concat_of_conv_outputs():
+    """TensorRT's concatenation layer elimination: producers write their slices in place. A concat fed by a
+    pooling layer (not a conv) is kept; a runtime without 'concat' in fuse keeps every concat."""
+    from accelsim.runtime.fusion import fused_layers
+    from accelsim.workload import Concat, Pool2d
+    wl = Workload("fire", (16, 28, 28), [
+        Conv2d(name="e1", out_channels=32, kernel=1, inputs=("input",)),
+        Conv2d(name="e3", out_channels=32, kernel=3, padding=1, inputs=("input",)),
+        Concat(name="cat", inputs=("e1", "e3")),
+        Pool2d(name="pool", kernel=3, stride=1, padding=1, inputs=("input",)),
+        Concat(name="cat2", inputs=("cat", "pool")),
+    ], precision="fp16")
+    assert fused_layers(wl, load_runtime("tensorrt")) == {"cat"}
+    assert fused_layers(wl, load_runtime("tvm")) == set()
