@@ -9,7 +9,8 @@ with ``gpu`` -> tflite-gpu; with ``nnapi`` -> the unit's default runtime
 Python ``tflite_runtime`` package used with its defaults, as DeepEdgeBench
 did) -> tflite-py; with ``ruy`` (built without XNNPACK) -> tflite-ruy;
 otherwise tflite (XNNPACK); ``snpe`` ->
-snpe; ``tensorrt``/``torch2trt``/``trt`` -> tensorrt; ``paddle`` ->
+snpe; ``tensorrt 3`` with ``1 mib workspace`` -> tensorrt3-1mib (a TensorRT 3.0 engine built with
+a 1 MiB workspace); ``tensorrt``/``torch2trt``/``trt`` -> tensorrt; ``paddle`` ->
 paddle-lite; ``tvm`` -> tvm; ``openvino`` ->
 openvino; ``darknet`` -> darknet. Anything else (or a runtime that does not
 drive the row's unit kind) falls back to the unit's default runtime
@@ -27,7 +28,7 @@ RULES = (  # (all of these substrings, runtime); None = the unit's default
     (("tflite", "gpu"), "tflite-gpu"), (("tensorflow lite", "gpu"), "tflite-gpu"),
     (("tflite", "nnapi"), None), (("tflite runtime",), "tflite-py"), (("tflite", "ruy"), "tflite-ruy"),
     (("tflite",), "tflite"), (("tensorflow lite",), "tflite"),
-    (("snpe",), "snpe"), (("tensorrt",), "tensorrt"), (("torch2trt",), "tensorrt"), (("trt",), "tensorrt"),
+    (("snpe",), "snpe"), (("tensorrt 3", "1 mib workspace"), "tensorrt3-1mib"), (("tensorrt",), "tensorrt"), (("torch2trt",), "tensorrt"), (("trt",), "tensorrt"),
     (("paddle",), "paddle-lite"), (("tvm",), "tvm"),
     (("openvino",), "openvino"), (("darknet",), "darknet"),
 )

@@ -117,7 +117,7 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
     n = len(terms.rows)
     use = [r for i, r in enumerate(terms.rows) if fitted is None or fitted[i]]
     groups, _ = _by_count(r.group for r in use)
-    runtimes, _ = _by_count(r.runtime for r in use)
+    runtimes, _ = _by_count(r.fit_runtime for r in use)
     keys, counts = _by_count(r.key for r in use)
     supported = _support(terms, fitted)
     wanted = []
@@ -154,7 +154,7 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
             else:
                 index[i, j, 0] = pos.get(("shared", r.group, "compute"), -1)
                 index[i, j, 1] = pos.get(("shared", r.group, "depthwise"), -1) if c == "depthwise" else -1
-                index[i, j, 2] = pos.get(("runtime", r.runtime, ""), -1)
+                index[i, j, 2] = pos.get(("runtime", r.fit_runtime, ""), -1)
             index[i, j, 3] = pos.get(("key", r.key, c), -1)
             index[i, j, 4] = pos.get(("core", r.core_key, c), -1) if r.core_key else -1
     return RtLayout(names, index)
@@ -174,9 +174,15 @@ def _parts(theta: np.ndarray, layout: RtLayout, t: RtTerms):
     comp = (tg + tv) * scale
     ovh = t.overhead * f[lr, OVH]
     bound = comp >= t.memory
-    cyc = np.where(bound, comp, t.memory) + ovh
+    work = np.where(bound, comp, t.memory)
+    # asynchronous launches: a layer costs max(work, dispatch); the term that wins carries the derivative
+    hidden = np.zeros(lr.size, bool) if t.async_layer is None else t.async_layer
+    ovh_wins = hidden & (ovh > work)
+    cyc = np.where(hidden, np.maximum(work, ovh), work + ovh)
+    bound = bound & ~ovh_wins
+    ovh_d = np.where(hidden & ~ovh_wins, 0.0, ovh)
     total = np.add.reduceat(cyc, t.row_start)
-    return total, (tg, tv, xg, xv, ovh, bound, scale, comp, lt)
+    return total, (tg, tv, xg, xv, ovh_d, bound, scale, comp, lt)
 
 
 def predict_ms(theta: np.ndarray, layout: RtLayout, t: RtTerms) -> np.ndarray:

@@ -9,6 +9,8 @@ gives exactly (up to rounding to whole cycles)
     cycles = max((gemm / cap(prior_g f[class] f[int8]^int8) + vector / cap(prior_v f[elementwise]))
                  f[threads]^log2(threads), memory) + dispatch f[overhead]
 
+(or the max of the two terms, not their sum, on a unit the runtime launches asynchronously),
+
 so the fit evaluates every row with array arithmetic.
 """
 from __future__ import annotations
@@ -41,6 +43,11 @@ class RtRow:
     key: str
     group: str
     core_key: str = ""
+    factor_runtime: str = ""     # the runtime whose fitted factors the row uses (its own unless a build variant)
+
+    @property
+    def fit_runtime(self) -> str:
+        return self.factor_runtime or self.runtime
 
 
 @dataclass
@@ -59,6 +66,7 @@ class RtTerms:
     row_start: np.ndarray
     log2_threads: np.ndarray
     skipped: list[tuple[MeasuredRow, str]] = field(default_factory=list)
+    async_layer: np.ndarray | None = None   # per layer: launches queued ahead (cycles = max(work, dispatch))
 
     @property
     def measured_ms(self) -> np.ndarray:
@@ -74,7 +82,8 @@ class RtTerms:
         return RtTerms([self.rows[i] for i in idx], self.clock_ghz[idx], self.gemm[lmask], self.gemm_cls[lmask],
                        self.vector[lmask], self.prior_g[lmask], self.prior_v[lmask], self.memory[lmask],
                        self.overhead[lmask], self.int8[lmask], lr, np.searchsorted(lr, np.arange(idx.size)),
-                       self.log2_threads[idx], self.skipped)
+                       self.log2_threads[idx], self.skipped,
+                       None if self.async_layer is None else self.async_layer[lmask])
 
 
 def row_setup(row: MeasuredRow, profiles: dict[str, Profile], models: Path | None):
@@ -92,7 +101,7 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
     profiles: dict[str, Profile] = {}
     kept, skipped, clocks = [], [], []
     cols: dict[str, list] = {k: [] for k in ("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8",
-                                             "row")}
+                                             "async", "row")}
     log2_threads = []
     for row in rows:
         try:
@@ -102,7 +111,8 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
             mems = prof.unit_memories(unit)
             per_layer = []
             key = group = None
-            ck, rt_cal = "", rt_name
+            ck = ""
+            frt = rt_name
             lt = 0.0
             for info in wl:
                 if info.name in fused:
@@ -113,24 +123,24 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
                 dram = math.ceil(transfer_cycles(mem.dram_read_bytes + mem.dram_write_bytes, prof.dram,
                                                  unit.clock_ghz))
                 per_layer.append((t.gemm_cycles, CLASS_INDEX[t.gemm_class], t.vector_cycles, t.prior_gemm,
-                                  t.prior_vector, max(t.memory_cycles, dram), t.overhead_cycles, t.int8))
-                key, group, lt, ck, rt_cal = t.key, t.group, t.log2_threads, t.core_key, t.runtime
+                                  t.prior_vector, max(t.memory_cycles, dram), t.overhead_cycles, t.int8,
+                                  t.async_dispatch))
+                key, group, lt, ck, frt = t.key, t.group, t.log2_threads, t.core_key, t.runtime
         except AccelsimError as err:
             skipped.append((row, str(err)))
             continue
         i = len(kept)
         for vals in per_layer:
-            for k, v in zip(("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8"), vals):
+            for k, v in zip(("gemm", "cls", "vector", "pg", "pv", "memory", "overhead", "int8", "async"), vals):
                 cols[k].append(v)
             cols["row"].append(i)
-        if rt_cal != rt_name:      # an older build of a runtime: fitted as that runtime
-            note = "; ".join(x for x in (note, f"{rt_name}: fitted with {rt_cal}'s factors") if x)
-        kept.append(RtRow(row, rt_cal, cores, note, key or f"{rt_cal}/{unit.group}", group or unit.group,
-                          ck))
+        kept.append(RtRow(row, rt_name, cores, note, key or f"{frt}/{unit.group}", group or unit.group,
+                          ck, frt))
         clocks.append(unit.clock_ghz)
         log2_threads.append(lt)
     lr = np.array(cols["row"], dtype=np.int64)
     return RtTerms(kept, np.array(clocks, float), np.array(cols["gemm"], float), np.array(cols["cls"], np.int64),
                    np.array(cols["vector"], float), np.array(cols["pg"], float), np.array(cols["pv"], float),
                    np.array(cols["memory"], float), np.array(cols["overhead"], float), np.array(cols["int8"], bool),
-                   lr, np.searchsorted(lr, np.arange(len(kept))), np.array(log2_threads, float), skipped)
+                   lr, np.searchsorted(lr, np.arange(len(kept))), np.array(log2_threads, float), skipped,
+                   np.array(cols["async"], bool))

@@ -10,7 +10,15 @@ from accelsim.workload.graph import LayerInfo
 from accelsim.workload.layers import Conv2d
 
 
-def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str, dotprod: bool | None) -> bool:
+def winograd_scratch_bytes(info: LayerInfo, algorithm: str) -> float:
+    """Bytes of Winograd's transformed input and output tensors (what the GEMMs read and write between the
+    transforms): the scratch a non-fused Winograd needs beside the layer's own tensors."""
+    work = algorithm_work(info, algorithm)
+    return (work.ifmap_elems + work.ofmap_elems) * info.act_bytes_per_elem
+
+
+def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str, dotprod: bool | None,
+             workspace_bytes: int | None = None) -> bool:
     c_in = info.in_shapes[0][0]
     c_out, out_h, out_w = info.out_shape
     dw = op_class(info) == "depthwise"
@@ -29,6 +37,8 @@ def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str, dotprod:
     if rule.algorithm.startswith("winograd"):   # Winograd F(m, 3) is for dense 3x3 stride-1 undilated convs
         checks.append(tuple(layer.kernel) == (3, 3) and tuple(layer.stride) == (1, 1) and layer.groups == 1
                       and tuple(layer.dilation) == (1, 1))
+        if workspace_bytes is not None and all(checks):   # its transformed tensors must fit the workspace
+            checks.append(winograd_scratch_bytes(info, rule.algorithm) <= workspace_bytes)
     return all(checks)
 
 
@@ -40,7 +50,7 @@ def choose_algorithm(info: LayerInfo, runtime: Runtime | None, kind: str, dotpro
     if not isinstance(layer, Conv2d) or info.macs <= 0:
         return ""
     for rule in (runtime.conv_rules if runtime else ()):
-        if _matches(rule, info, layer, kind, dotprod):
+        if _matches(rule, info, layer, kind, dotprod, runtime.workspace_bytes):
             return rule.algorithm
     cls = op_class(info)
     return {"depthwise": "depthwise_direct", "pointwise": "gemm_1x1"}.get(cls, "im2col_gemm")

@@ -58,9 +58,9 @@ def unit_family(unit: Unit, profile=None) -> str:
     return unit.kind
 
 
-def calibration_name(runtime: Runtime) -> str:
-    """The runtime whose fitted factors ``runtime`` uses (itself, or the stack an older build of it belongs to)."""
-    return runtime.calibrates_as or runtime.name
+def factor_runtime(runtime: Runtime) -> str:
+    """The runtime whose fitted factors ``runtime`` uses: its own, or those of the stack it is a build of."""
+    return runtime.factors_from or runtime.name
 
 
 def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
@@ -70,8 +70,8 @@ def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None,
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
         name = slowest.core.family if slowest.core else unit_family(unit, profile)
-        return f"{rt}/{name}"
-    return f"{rt}/{unit_family(unit, profile)}"
+        return f"{factor_runtime(runtime)}/{name}"
+    return f"{factor_runtime(runtime)}/{unit_family(unit, profile)}"
 
 
 def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -> str:
@@ -79,7 +79,7 @@ def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -
     if placement is None or not placement.cores:
         return ""
     slowest = min(placement.cores, key=lambda c: c.speed(unit))
-    return f"{calibration_name(runtime)}/{slowest.core.name}" if slowest.core else ""
+    return f"{factor_runtime(runtime)}/{slowest.core.name}" if slowest.core else ""
 
 
 def arithmetic_format(info: LayerInfo, unit: Unit, runtime: Runtime, placement: Placement | None) -> str:
@@ -146,6 +146,7 @@ class RuntimeTerms:
     log2_threads: float = 0.0   # CPU: log2 of the thread count (the threads factor is a per-doubling scaling loss)
     int8_factor: float | None = None   # the runtime's own int8 factor (cited), replacing the fitted shared x key one
     core_key: str = ""          # CPU: runtime/core type, factors on top of the family key's (calibration.yaml cores)
+    async_dispatch: bool = False   # launches queued ahead of the device: the layer costs max(work, dispatch)
 
 
 def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(), threads: int | None = None,
@@ -167,6 +168,10 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     algorithm = choose_algorithm(info, runtime, unit.kind, dotprod)
     work = algorithm_work(info, algorithm) if algorithm else None
     cls = op_class(info)
+    groups = getattr(info.layer, "groups", 1) if info.macs > 0 else 1
+    per_group = runtime.grouped_conv == "per_group" and groups > 1
+    if per_group:   # each group is a separate dense convolution, launched on its own: the dense conv kernels' class
+        cls = "conv"
     fmt = arithmetic_format(info, unit, runtime, placement)
     store_bytes = 2.0 if (fmt == "fp16" or (runtime.fp16_storage and info.precision == "fp32")) else \
         info.act_bytes_per_elem
@@ -188,7 +193,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
     elif unit.cost_model == "simt":
         spec = unit.precisions.get(fmt) or unit.precisions.get(info.precision) or next(iter(unit.precisions.values()))
-        occ = occupancy(info.ofmap_elems, unit.cores, unit.simt or SimtSpec())
+        occ = occupancy(info.ofmap_elems // (groups if per_group else 1), unit.cores, unit.simt or SimtSpec())
         matrix = cls in ("conv", "pointwise", "fc") and runtime.matrix_units
         gemm_rate = (spec.macs_per_cycle if matrix else spec.vector_rate) * occ
         vec_rate = spec.vector_rate * occ
@@ -213,6 +218,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     dispatch_us = unit.layer_overhead_us if dispatch is None else dispatch
     if placement is not None and placement.threads > 1:
         dispatch_us += runtime.sync_us
+    if per_group:
+        dispatch_us *= groups
     terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
                          + (transform_ops / vec_rate if transform_ops else 0.0),
                          gemm_class=cls if info.macs > 0 else "elementwise",
@@ -220,9 +227,10 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
                          prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,
-                         runtime=calibration_name(runtime), int8=info.precision == "int8" and info.macs > 0,
+                         runtime=factor_runtime(runtime), int8=info.precision == "int8" and info.macs > 0,
                          log2_threads=math.log2(placement.threads) if placement is not None else 0.0,
-                         int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement))
+                         int8_factor=runtime.int8_factor, core_key=core_key(runtime, unit, placement),
+                         async_dispatch=unit.kind in runtime.async_dispatch)
     # utilization counts the layer's direct-convolution MACs: Winograd's peak is scaled by the MACs it saves
     detail = {"mem": mem, "fmt": fmt, "threads": placement.threads if placement else None,
               "peak": gemm_rate * max(1.0, info.macs / gemm_macs) if gemm_macs else gemm_rate}
@@ -256,6 +264,16 @@ def terms_cycles(t: RuntimeTerms, f: dict | None) -> tuple[int, float, int]:
     return math.ceil(compute), eff_g, math.ceil(t.overhead_cycles * f.get("overhead", 1.0))
 
 
+def _dram_cycles(mem, profile, unit: Unit) -> int:
+    """DRAM transfer cycles of a layer's traffic, as the analytical fidelity counts them (sim.memory.transfer_cycles;
+    restated here because the runtime stage comes before the simulator)."""
+    nbytes = mem.dram_read_bytes + mem.dram_write_bytes
+    if profile is None or nbytes <= 0 or profile.dram.unlimited:
+        return 0
+    dram = profile.dram
+    return math.ceil(dram.latency_ns * unit.clock_ghz + nbytes / (dram.bandwidth_gbps / unit.clock_ghz))
+
+
 def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: LayerCost, *, memories=(),
                       threads: int | None = None, cores: str | None = None,
                       factors: dict | None = None, profile=None) -> LayerCost:
@@ -267,6 +285,8 @@ def cost_with_runtime(info: LayerInfo, unit: Unit, runtime: Runtime, base: Layer
                                              profile=profile)
     compute, eff, overhead = terms_cycles(terms, combined_factors(factors, terms))
     mem = detail["mem"]
+    if terms.async_dispatch:   # the launch of this layer overlapped the previous layers' work: only its excess shows
+        overhead = max(0, overhead - max(compute, mem.memory_cycles, _dram_cycles(mem, profile, unit)))
     return dataclasses.replace(base, compute_cycles=compute, efficiency=eff, memory_cycles=mem.memory_cycles,
                                dram_read_bytes=mem.dram_read_bytes, dram_write_bytes=mem.dram_write_bytes,
                                sram_read_bytes=sum(mem.level_bytes.values()), level_bytes=mem.level_bytes,

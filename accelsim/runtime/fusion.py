@@ -17,7 +17,8 @@ def _fusable(info, runtime: Runtime) -> bool:
 
 
 def fused_layers(workload: Workload, runtime: Runtime | None) -> set[str]:
-    """Names of the layers ``runtime`` fuses: a fusable op whose one input is a conv/fc (or a layer fused into one)."""
+    """Names of the layers ``runtime`` fuses: a fusable op whose one input is a conv/fc (or a layer fused into one);
+    with ``concat`` in ``fuse``, a concat all of whose inputs are such layers (they write into it in place)."""
     if runtime is None or not runtime.fuse:
         return set()
     fused: set[str] = set()
@@ -30,6 +31,9 @@ def fused_layers(workload: Workload, runtime: Runtime | None) -> set[str]:
         elif _fusable(info, runtime) and len(srcs) >= 1 and srcs[0] in anchors and \
                 (len(srcs) == 1 or info.op == "add"):
             fused.add(info.name)
+            anchors.add(info.name)
+        elif info.op == "concat" and "concat" in runtime.fuse and srcs and all(s in anchors for s in srcs):
+            fused.add(info.name)     # concat elimination: each producer writes its slice of the output in place
             anchors.add(info.name)
         prev = info.name
     return fused

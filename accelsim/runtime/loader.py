@@ -34,6 +34,9 @@ def _load(path: str, mtime_ns: int) -> Runtime:
     for i, rule in enumerate(rt.conv_rules):
         if rule.source is not None and rule.source not in ids:
             raise AccelsimError(f"{path}: conv_rules[{i}].source: got {rule.source!r}; known: {sorted(ids)}")
+    if rt.factors_from is not None and rt.factors_from not in available_runtimes():
+        raise AccelsimError(f"{path}: factors_from: got {rt.factors_from!r}; allowed: a runtime on the search path "
+                            f"({', '.join(available_runtimes())})")
     return rt
 
 

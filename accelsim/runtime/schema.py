@@ -20,9 +20,14 @@ it drives (``units``):
   ``default_cores``: which CPU cores threads go to when none are named, ``all_cores_order``
   where threads land when confined to no cluster; ``matrix_units``: whether GPU GEMMs reach
   the tensor-core rate; ``max_threads``: a cap on the threads the stack really runs (a default the
-  application never changed); ``int8_dotprod``: whether the build's int8 kernels use SDOT; ``calibrates_as``:
-  the runtime whose fitted factors an older build of it shares; ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
-  instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set).
+  application never changed); ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
+  instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set);
+  ``workspace_bytes``: the scratch memory a layer's algorithm may use (TensorRT's builder workspace): a
+  Winograd rule whose transformed tensors do not fit is skipped; ``int8_dotprod``: whether the build's int8
+  kernels use SDOT; ``factors_from``: the runtime whose fitted factors this one shares (a build setting of the same stack, not another stack); ``async_dispatch``: unit
+  kinds whose launches the host queues ahead of the device (CUDA / OpenCL enqueue): a layer then costs the
+  longer of its work and the launch interval, instead of their sum; ``grouped_conv: per_group``: a grouped
+  (or depthwise) convolution executed as one small dense convolution per group, each its own launch.
 """
 from __future__ import annotations
 
@@ -92,6 +97,16 @@ class Runtime(_Strict):
     int8_factor: float | None = Field(default=None, gt=0, allow_inf_nan=False,
                                       description="int8 GEMM efficiency factor of this stack (a cited figure), "
                                                   "in place of the group's fitted int8 factor")
+    workspace_bytes: int | None = Field(default=None, gt=0, description="scratch bytes a layer's algorithm may "
+                                        "use (None: no limit); Winograd needs its transformed input and output")
+    factors_from: str | None = Field(default=None, description="runtime whose fitted factors this one shares "
+                                                               "(the same stack built with other settings)")
+    async_dispatch: list[UnitKindName] = Field(default_factory=list, description="unit kinds whose kernel "
+                                                 "launches run ahead of the device (asynchronous enqueue): per "
+                                                 "layer max(work, dispatch) instead of work + dispatch")
+    grouped_conv: Literal["native", "per_group"] = Field(
+        default="native", description="per_group: a grouped or depthwise convolution runs as one dense convolution "
+                                      "kernel per group, each launched on its own (TensorRT 3)")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
     spin_wait: bool = Field(default=False, description="idle threads spin at barriers (OpenMP blocktime): with "
@@ -100,8 +115,6 @@ class Runtime(_Strict):
     int8_dotprod: bool = Field(default=True, description="CPU int8 kernels use SDOT on cores that have it; false "
                                                          "(a build older than its SDOT kernels): widening multiply-"
                                                          "accumulate at half the SDOT rate, conv rules see no SDOT")
-    calibrates_as: str | None = Field(default=None, description="another build of the named runtime: shares its "
-                                                                "fitted factors (runtime and key factors)")
     sources: list[RuntimeSource] = Field(min_length=1)
 
     def dispatch(self, kind: str) -> float | None:

@@ -151,3 +151,36 @@ def test_no_key_is_fitted_on_one_device_only():
                    n_rows=120)
     names2 = {(s, n) for s, n, _ in rt_fit.rt_layout(t2).names}
     assert ("core", "r/coreA1") in names2 and ("core", "r/coreA2") not in names2
+
+
+def test_async_rows_fit_max_of_work_and_dispatch_with_an_exact_jacobian():
+    """Layers launched asynchronously cost max(work, dispatch x f_overhead); the analytic Jacobian matches
+    central differences on both sides of the switch, and the cycles match a hand evaluation."""
+    n_rows, per_row = 40, 3
+    rows = [RtRow(row=type("R", (), {"latency_ms": 0.05 + 0.01 * (i % 7), "soc": f"s{i % 4}", "id": str(i)})(),
+                  runtime="r", cores=None, note="", key="r/k", group="gpu") for i in range(n_rows)]
+    m = n_rows * per_row
+    lr = np.repeat(np.arange(n_rows), per_row)
+    rng = np.random.default_rng(0)
+    gemm = rng.uniform(1e3, 4e4, m)                    # work at efficiency 1 (cycles); prior efficiency 0.5
+    overhead = rng.uniform(5e3, 2e4, m)                # dispatch cycles: some layers launch-bound, some not
+    hidden = np.arange(m) % 2 == 0
+    t = RtTerms(rows, np.ones(n_rows), gemm, np.zeros(m, np.int64), np.zeros(m), np.full(m, 0.5), np.ones(m),
+                np.zeros(m), overhead, np.zeros(m, bool), lr, np.searchsorted(lr, np.arange(n_rows)),
+                np.zeros(n_rows), [], hidden)
+    layout = rt_fit.rt_layout(t)
+    theta = np.array([0.3 if c == "overhead" else -0.2 for _, _, c in layout.names])
+    assert {c for _, _, c in layout.names} == {"compute", "overhead", ""}    # shared compute, overhead; runtime
+    f_compute = np.exp(sum(v for (_, _, c), v in zip(layout.names, theta) if c in ("compute", "")))
+    f_overhead = np.exp(sum(v for (_, _, c), v in zip(layout.names, theta) if c == "overhead"))
+    eff = 0.5 * f_compute / (1 + (0.5 * f_compute) ** 8) ** (1 / 8)            # soft cap, by hand
+    work, ovh = gemm / eff, overhead * f_overhead
+    cyc = np.where(hidden, np.maximum(work, ovh), work + ovh)
+    assert rt_fit.predict_ms(theta, layout, t) == pytest.approx(np.bincount(lr, cyc) / 1e6, rel=1e-9)
+    w = np.ones(n_rows)
+    jac = rt_fit._jacobian(theta, layout, t, w)[:n_rows]
+    for j in range(layout.size):
+        d = np.zeros(layout.size)
+        d[j] = 1e-6
+        num = (rt_fit._residuals(theta + d, layout, t, w) - rt_fit._residuals(theta - d, layout, t, w))[:n_rows] / 2e-6
+        assert jac[:, j] == pytest.approx(num, rel=1e-4, abs=1e-7)
