@@ -80,13 +80,40 @@ def _outside(flat, binary):
     return count, first
 
 
+@njit(cache=True)
+def _byte_flags(flat):
+    """(max of x + 1 as unsigned bytes, OR of (x + 1) & 0xFD): the first is <= 2 iff every value is in
+    {-1, 0, +1}, the second 0 iff every value is -1 or +1. One pass, 64 byte lanes of max / or
+    (``flat``: the values as uint8)."""
+    n = flat.shape[0]
+    n64 = n // 64 * 64
+    hi, bits = np.zeros(64, np.uint8), np.zeros(64, np.uint8)
+    for i0 in range(0, n64, 64):
+        for j in range(64):
+            v = np.uint8(flat[i0 + j] + np.uint8(1))
+            hi[j] = max(hi[j], v)
+            bits[j] |= v & np.uint8(0xFD)
+    h, b = np.uint8(0), np.uint8(0)
+    for j in range(64):
+        h, b = max(h, hi[j]), b | bits[j]
+    for i in range(n64, n):
+        v = np.uint8(flat[i] + np.uint8(1))
+        h, b = max(h, v), b | (v & np.uint8(0xFD))
+    return h, b
+
+
+def _flags(arr: np.ndarray) -> tuple[int, int]:
+    return _byte_flags(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))
+
+
 def in_unit_range(arr: np.ndarray) -> bool:
-    """All values in {-1, 0, +1} (two SIMD reductions of NumPy: far faster than a counting loop)."""
-    return bool(arr.min() >= -1 and arr.max() <= 1)
+    """All values in {-1, 0, +1} (one byte-wide pass)."""
+    return bool(_flags(arr)[0] <= 2)
 
 
 def _check_alphabet(name: str, arr: np.ndarray, mode: str) -> None:
-    if in_unit_range(arr) and (mode != "binary" or np.count_nonzero(arr) == arr.size):
+    hi, bits = _flags(arr)
+    if hi <= 2 and (mode != "binary" or bits == 0):
         return
     count, first = _outside(arr.reshape(-1), mode == "binary")
     if count:

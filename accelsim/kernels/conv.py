@@ -44,7 +44,7 @@ from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_prec
 from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.filters import (SMALL_CHANNELS, PackedFilters, cached_pack_filters, int8_lanes,
-                                      window_words)
+                                      small_amx_filters, window_words)
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
@@ -155,6 +155,23 @@ def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
     return y
 
 
+def _amx_small(a: ConvArgs, pf: PackedFilters, y: np.ndarray) -> np.ndarray:
+    """Few-channel layers on AMX tiles, patches gathered per block (drivers.amx_small_conv): int8 products
+    of the values themselves, so binary padding of 0 or +-1 needs no correction."""
+    x = a.x
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    hp, wp = x.shape[2] + a.padding[0] + a.padding[2], x.shape[3] + a.padding[1] + a.padding[3]
+    wa = small_amx_filters(pf)
+    for n in range(x.shape[0]):
+        xp = drivers.pad_planes(x, n, *a.padding, np.int8(a.pad_value))
+        drivers.amx_small_conv(xp, wa, cg, r, s, *a.stride, hp, wp, e, f, wa.shape[1] // 64, y[n].reshape(k, e * f))
+    return y
+
+
+SMALL_AMX_PATH = {"binary": "xnor-window@amx", "ternary": "int8-amx", "int8": "int8-amx"}
+
+
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
         # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
@@ -185,6 +202,10 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         else:
             drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
+    if USE_AMX and g_n == 1 and cg <= SMALL_CHANNELS and sw <= 4:
+        # few channels (an RGB input layer): int8 products on AMX tiles with the patches gathered per
+        # block; named after the kernel the modelled core runs (HOST_PATH)
+        return _amx_small(a, pf, y), SMALL_AMX_PATH[a.mode]
     kgp = round_up(kg, FB)
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path

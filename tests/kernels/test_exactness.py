@@ -41,9 +41,12 @@ def use_vnni(vnni: bool, amx: bool = False):
         conv.USE_VNNI, conv.USE_AMX = saved
 
 
-def _expected_path(mode, x, w, groups, isa):
+def _expected_path(mode, x, w, groups, isa, stride=(1, 1)):
     path = _portable_path(mode, x, w, groups, isa)
     cg, kg = w.shape[1], w.shape[0] // groups
+    if isa == "amx" and conv.HAS_AMX and path != "direct" and groups == 1 and cg <= 8 and stride[1] <= 4:
+        # few channels (RGB input layers): AMX tiles on patches gathered per block, any mode
+        return "xnor-window@amx" if mode == "binary" else "int8-amx"
     steps = w.shape[2] * w.shape[3] * -(-cg // 4)
     amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
     if path == "ternary-addsub" and (amx or vnni):   # ternary w, int8 x: int8 products, named by the modelled kernel
@@ -87,7 +90,8 @@ def _run(case, mode, x_alphabet, isa, pad_value=0):
     assert got.y.dtype == np.int32 and got.y.shape == ref.shape
     np.testing.assert_array_equal(got.y, ref)
     np.testing.assert_array_equal(packed.y, ref)
-    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa)
+    stride = case["stride"] if isinstance(case["stride"], tuple) else (case["stride"],) * 2
+    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa, stride)
 
 
 @settings(max_examples=40, deadline=None)
@@ -231,5 +235,29 @@ def test_ternary_half_words_on_every_isa(cg, kg, groups, stride, padding, isa):
     with use_vnni(isa != "portable", isa == "amx"):
         got = conv2d(x, w, **kw)
     np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
-    assert got.path == _expected_path("ternary", x, w, groups, isa)
+    stride = stride if isinstance(stride, tuple) else (stride, stride)
+    assert got.path == _expected_path("ternary", x, w, groups, isa, stride)
     assert got.path.endswith("@amx") == (isa == "amx" and conv.HAS_AMX)
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("c,k,hw,r,s,stride,padding,pad_value", [
+    (3, 64, (30, 30), 7, 7, 2, 3, 0),            # ResNet's RGB layer (7x7, stride 2)
+    (3, 32, (20, 21), 3, 3, 2, 1, 1),            # MobileNet's, rows not a whole number of 16 pixels
+    (3, 5, (9, 11), 3, 2, (1, 3), (1, 0, 2, 1), -1),  # fewer filters than a tile, uneven padding
+    (8, 40, (17, 19), 3, 3, 1, 1, 0),            # 8 channels: two lanes of 4 per kernel column group
+    (1, 16, (10, 50), 5, 5, (2, 4), 2, 1),       # column stride 4, 5 kernel columns (two groups of 4)
+])
+def test_few_channels_on_amx_tiles(mode, c, k, hw, r, s, stride, padding, pad_value):
+    """Few-channel layers on AMX tiles (patches gathered per 32-pixel block) equal the reference,
+    including the blocks that cross an output row or run past the last pixel."""
+    rng = np.random.default_rng(c * k + r)
+    x, w = rand(rng, (2, c, *hw), mode), rand(rng, (k, c, r, s), mode)
+    kw = dict(mode=mode, stride=stride, padding=padding)
+    if mode == "binary":
+        kw["pad_value"] = pad_value
+    with use_vnni(True, True):
+        got = conv2d(x, w, **kw)
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+    if conv.HAS_AMX:
+        assert got.path == ("xnor-window@amx" if mode == "binary" else "int8-amx")
