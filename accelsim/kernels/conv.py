@@ -173,6 +173,8 @@ SMALL_AMX_PATH = {"binary": "xnor-window@amx", "ternary": "int8-amx", "int8": "i
 
 
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
+    if not a.x.flags.c_contiguous:   # the packers read whole channel planes as flat runs
+        a = dataclasses.replace(a, x=np.ascontiguousarray(a.x))
     if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
         # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
         sh, sw = a.stride

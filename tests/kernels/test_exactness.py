@@ -261,3 +261,14 @@ def test_few_channels_on_amx_tiles(mode, c, k, hw, r, s, stride, padding, pad_va
     np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
     if conv.HAS_AMX:
         assert got.path == ("xnor-window@amx" if mode == "binary" else "int8-amx")
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+def test_non_contiguous_input(mode):
+    """A strided view as x (the packers read channel planes as flat runs, so conv2d lays it out first)."""
+    rng = np.random.default_rng(21)
+    base = rand(rng, (1, 140, 9, 22), mode)
+    x = base[:, ::2, :, ::2]          # 70 channels, 9 x 11, not contiguous
+    w = rand(rng, (8, 70, 3, 3), mode)
+    got = conv2d(x, w, mode=mode, padding=1)
+    np.testing.assert_array_equal(got.y, conv2d_reference(np.ascontiguousarray(x), w, mode=mode, padding=1))
