@@ -13,6 +13,7 @@ from numba import njit, prange
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import (amx_block, amx_block_at, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
                                   gather_lanes_s4)
+from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -160,18 +161,18 @@ def _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph):
         src = x[n, ko, row]
         rp = row + pt
         rbase = (rp % sh) * sw * plane + (rp // sh) * cols
-        for q in range(sw):
-            j0 = (q - pl) % sw
-            d0 = rbase + q * plane + (j0 + pl) // sw
-            cnt = (wd - j0 + sw - 1) // sw
-            if sw == 1:  # constant strides (unsigned indices): LLVM vectorises the copy / deinterleave
-                for jj in range(cnt):
-                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + jj)]
-            elif sw == 2:
-                for jj in range(cnt):
-                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + 2 * jj)]
-            else:
-                for jj in range(cnt):
+        if sw == 1:     # whole vectors with masked tails (a byte loop would leave short rows scalar)
+            for c0 in range(0, wd, 64):
+                copy_bytes(src, c0, ph, rbase + pl + c0, min(64, wd - c0))
+        elif sw == 2:   # input column j goes to phase (j + pl) % 2 at (j + pl) // 2
+            ev, od = rbase + (pl % 2) * plane + pl // 2, rbase + ((1 + pl) % 2) * plane + (1 + pl) // 2
+            for c0 in range(0, wd, 64):
+                split_bytes(src, c0, min(64, wd - c0), ph, ev + c0 // 2, ph, od + c0 // 2)
+        else:
+            for q in range(sw):
+                j0 = (q - pl) % sw
+                d0 = rbase + q * plane + (j0 + pl) // sw
+                for jj in range((wd - j0 + sw - 1) // sw):
                     ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + jj * sw)]
 
 
@@ -227,9 +228,9 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
                                   + (((c0[p] ^ s6) - s6) & z6) + (((c1[p] ^ s7) - s7) & z7)
                                   + (((c2[p] ^ s8) - s8) & z8))
             for ei in range(e):
-                out, src8 = y[n, ko, ei], acc8[ei * cols:ei * cols + f]
-                for fi in range(f):
-                    out[fi] = src8[fi]
+                out = y[n, ko, ei]
+                for c0 in range(0, f, 16):
+                    widen_bytes(acc8, ei * cols + c0, out, 4 * c0, min(16, f - c0))
         else:
             w0, w1, w2 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
             w3, w4, w5 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
@@ -240,7 +241,9 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
                           + w3 * np.int32(b0[p]) + w4 * np.int32(b1[p]) + w5 * np.int32(b2[p])
                           + w6 * np.int32(c0[p]) + w7 * np.int32(c1[p]) + w8 * np.int32(c2[p]))
             for ei in range(e):
-                y[n, ko, ei, :] = acc[ei * cols:ei * cols + f]
+                out = y[n, ko, ei]
+                for c0 in range(0, 4 * f, 64):
+                    copy_bytes(acc, 4 * (ei * cols) + c0, out, c0, min(64, 4 * f - c0))
 
 
 @njit(cache=True, parallel=True)
