@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from accelsim.errors import AccelsimError
 
@@ -102,8 +103,28 @@ def _byte_flags(flat):
     return h, b
 
 
+@njit(cache=True, parallel=True)
+def _byte_flags_parallel(flat):
+    """:func:`_byte_flags` over 64 KiB chunks in parallel (large inputs, several threads)."""
+    chunk = 65536
+    nc = (flat.shape[0] + chunk - 1) // chunk
+    his, bits = np.zeros(nc, np.uint8), np.zeros(nc, np.uint8)
+    for i in prange(nc):
+        his[i], bits[i] = _byte_flags(flat[i * chunk:min(flat.shape[0], (i + 1) * chunk)])
+    h, b = np.uint8(0), np.uint8(0)
+    for i in range(nc):
+        h, b = max(h, his[i]), b | bits[i]
+    return h, b
+
+
+PARALLEL_CHECK_BYTES = 1 << 17   # below this, waking the other threads costs more than the pass
+
+
 def _flags(arr: np.ndarray) -> tuple[int, int]:
-    return _byte_flags(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))
+    flat = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)
+    if flat.shape[0] >= PARALLEL_CHECK_BYTES and numba.get_num_threads() > 1:
+        return _byte_flags_parallel(flat)
+    return _byte_flags(flat)
 
 
 def in_unit_range(arr: np.ndarray) -> bool:

@@ -282,22 +282,27 @@ def _gather_lanes(sw, src, soff, dst, doff):
         gather_lanes_s4(src, soff, dst, doff)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def pad_planes(x, n, pt, pl, pb, pr, value):
-    """Image ``n`` of NCHW int8 x, padded with ``value``, as one flat array (C, Hp, Wp) with 64 bytes
-    of slack at the end (the lane gathers read whole 64-byte vectors)."""
+    """Image ``n`` of NCHW int8 x (C-contiguous), padded with ``value``, as one flat array (C, Hp, Wp)
+    with 64 bytes of slack at the end (the lane gathers read whole 64-byte vectors)."""
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
     hp, wp = h + pt + pb, w + pl + pr
     out = np.empty(c * hp * wp + 64, np.int8)
-    src = x[n].reshape(-1) if x[n].flags.c_contiguous else x[n].copy().reshape(-1)
-    for ci in range(c):
-        top = ci * hp * wp
-        out[top:top + pt * wp + pl] = value
-        for row in range(h):
-            base = top + (row + pt) * wp + pl
-            out[base:base + w] = src[(ci * h + row) * w:(ci * h + row + 1) * w]
-            out[base + w:base + w + pr + pl] = value    # this row's right and the next row's left padding
-        out[top + (h + pt) * wp:top + hp * wp] = value
+    for t in prange(c * hp):
+        ci, row = t // hp, t % hp
+        d0 = t * wp
+        if row < pt or row >= pt + h:
+            for j in range(wp):
+                out[np.uintp(d0 + j)] = value
+            continue
+        for j in range(pl):
+            out[np.uintp(d0 + j)] = value
+        for j in range(pl + w, wp):
+            out[np.uintp(d0 + j)] = value
+        src = x[n, ci, row - pt]
+        for c0 in range(0, w, 64):
+            copy_bytes(src, c0, out, d0 + pl + c0, min(64, w - c0))
     out[c * hp * wp:] = 0
     return out
 

@@ -146,8 +146,9 @@ def _words(tmp, n_oct, d):
 
 @njit(cache=True, inline="always")
 def _row_chunks(h, w):
-    """Rows per packing task: about 2048 pixels, so the byte loops run over long contiguous runs."""
-    return max(1, min(h, 2048 // max(w, 1)))
+    """Rows per packing task: about 1024 pixels, so the byte loops run over long contiguous runs and
+    two threads still get several tasks each."""
+    return max(1, min(h, 1024 // max(w, 1)))
 
 
 @njit(cache=True, inline="always")
