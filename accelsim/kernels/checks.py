@@ -142,6 +142,11 @@ def _check_alphabet(name: str, arr: np.ndarray, mode: str) -> None:
                             f"({count} value(s) outside)")
 
 
+def check_binary_x(x: np.ndarray) -> None:
+    """Raise the error check_conv_args raises for a binary x with values other than -1 / +1 (if any)."""
+    _check_alphabet("x", x, "binary")
+
+
 def _check_array(name: str, arr, ranks: tuple[int, ...]) -> None:
     if not isinstance(arr, np.ndarray):
         raise AccelsimError(f"{name}: got {type(arr).__name__}; must be a numpy int8 array")
@@ -171,10 +176,12 @@ def check_filters(w, mode: str, groups) -> int:
 
 
 def check_conv_args(x, w, *, mode: str, stride=1, padding=0, groups=1, pad_value=0,
-                    filters_checked: bool = False) -> ConvArgs:
+                    filters_checked: bool = False, check_values: bool = True) -> ConvArgs:
     """Validate a convolution call; return normalised arguments or raise AccelsimError.
 
     ``filters_checked``: ``w`` was already validated for this mode and groups (packed filters).
+    ``check_values=False``: leave binary x's values to the caller (the kernels check them while
+    packing, then call :func:`check_binary_x` to raise the same error).
     """
     if mode not in MODES:
         raise AccelsimError(f"mode: got {mode!r}; allowed: {', '.join(MODES)}")
@@ -198,7 +205,7 @@ def check_conv_args(x, w, *, mode: str, stride=1, padding=0, groups=1, pad_value
     hp, wp = x4.shape[2] + pads[0] + pads[2], x4.shape[3] + pads[1] + pads[3]
     if hp < r or wp < s:
         raise AccelsimError(f"w: kernel {r}x{s} is larger than the padded input {hp}x{wp}")
-    if mode == "binary":
+    if mode == "binary" and check_values:
         _check_alphabet("x", x4, mode)
     out_hw = ((hp - r) // stride[0] + 1, (wp - s) // stride[1] + 1)
     return ConvArgs(x4, w, mode, stride, pads, groups, pad_value, unbatched, out_hw)

@@ -41,7 +41,7 @@ from accelsim.kernels import drivers
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
-from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
+from accelsim.kernels.checks import ConvArgs, check_binary_x, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.filters import (SMALL_CHANNELS, PackedFilters, cached_pack_filters, int8_lanes,
                                       small_amx_filters, window_words)
@@ -178,6 +178,8 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
     if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
         # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
         sh, sw = a.stride
+        if a.mode == "binary":
+            check_binary_x(a.x)   # every value, not only the pixels read
         a = dataclasses.replace(a, x=np.ascontiguousarray(a.x[:, :, ::sh, ::sw]), stride=(1, 1))
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
@@ -191,8 +193,12 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if cg == 1 and kg == 1 and r == s == 3:
             unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
             if unit or sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
-                drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y)
+                if drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y,
+                                             a.mode == "binary"):
+                    check_binary_x(x)   # raises: binary x holds values other than -1 / +1
                 return y, "direct"
+        if a.mode == "binary":
+            check_binary_x(x)
         if sw == 1:
             xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
                         constant_values=np.int8(a.pad_value))
@@ -204,6 +210,8 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         else:
             drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
+    if a.mode == "binary" and cg <= SMALL_CHANNELS:
+        check_binary_x(x)     # (the bit packer of the xnor-popcount path below checks x as it goes)
     if USE_AMX and g_n == 1 and cg <= SMALL_CHANNELS and sw <= 4:
         # few channels (an RGB input layer): int8 products on AMX tiles with the patches gathered per
         # block; named after the kernel the modelled core runs (HOST_PATH)
@@ -258,7 +266,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             scatter(g)
         return y, "ternary-addsub@vnni" if addsub_vnni else "int8-vnni"
     if window:
-        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        xb, _ = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         ww = window_words(pf)
         steps = ww.shape[1]
         bias = np.full(kgp, kw, np.int64)
@@ -271,7 +279,9 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             _zero_pad_correction(y, a, pf)
         return y, "xnor-window"
     if a.mode == "binary":
-        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        xb, bad = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        if bad:
+            check_binary_x(x)
         steps = pf.bits[0].shape[1]
         bias = np.full(kgp, kw, np.int64)
         for g in range(g_n):
@@ -386,11 +396,11 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
                                 f"this call has mode {mode!r}, groups {groups!r}")
         pf = w
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=groups,
-                            pad_value=pad_value, filters_checked=True)
+                            pad_value=pad_value, filters_checked=True, check_values=False)
     else:
         pf = cached_pack_filters(w, mode=mode, groups=groups)
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=pf.groups,
-                            pad_value=pad_value, filters_checked=True)
+                            pad_value=pad_value, filters_checked=True, check_values=False)
     if pe is not None and not isinstance(pe, PEArray):
         raise AccelsimError(f"pe: got {type(pe).__name__}; must be an accelsim.kernels.PEArray or None")
     y, path = _compute(a, pf)

@@ -183,8 +183,26 @@ def _tap_offset(q, sh, sw, rows, cols):
     return ((ri % sh) * sw + si % sw) * rows * cols + (ri // sh) * cols + si // sw
 
 
+@njit(cache=True, inline="always")
+def _not_binary(flat):
+    """0 iff every int8 value of ``flat`` is -1 or +1 (64 byte lanes of OR)."""
+    n = flat.shape[0]
+    n64 = n // 64 * 64
+    lanes = np.zeros(64, np.uint8)
+    one, keep = np.uint8(1), np.uint8(0xFD)
+    for i0 in range(0, n64, 64):
+        for j in range(64):
+            lanes[j] |= np.uint8(np.uint8(flat[i0 + j]) + one) & keep
+    bad = np.uint8(0)
+    for j in range(64):
+        bad |= lanes[j]
+    for i in range(n64, n):
+        bad |= np.uint8(np.uint8(flat[i]) + one) & keep
+    return bad
+
+
 @njit(cache=True, parallel=True, fastmath=True)
-def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
+def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary=False):
     """Depthwise 3x3, any stride, straight from the unpadded NCHW input.
 
     Each task pads its one channel into phase planes (:func:`_channel_phases`) that stay in
@@ -193,14 +211,19 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
     between rows, dropped on the way out). ``unit``: x, w and the padding are all in
     {-1, 0, +1} (binary, ternary), so a sum of nine products lies in [-9, 9] and is computed
     in int8 lanes (64 per AVX-512 vector instead of 16 int32) as ``((x ^ s) - s) & z`` with
-    the tap's sign mask s and nonzero mask z: no multiplies.
+    the tap's sign mask s and nonzero mask z: no multiplies. ``check_binary``: also check that x
+    holds only -1 / +1, channel by channel while it is in cache; returns 0 iff it does. x must be
+    C-contiguous.
     """
     nb, k, e, f = y.shape
     h, wd = x.shape[2], x.shape[3]
     rows, cols = (h + pt + pb + sh - 1) // sh, (wd + pl + pr + sw - 1) // sw
     n_out = (e - 1) * cols + f
+    flags = np.zeros(nb * k, np.uint8)
     for t in prange(nb * k):
         n, ko = t // k, t % k
+        if check_binary:
+            flags[t] = _not_binary(x[n, ko].reshape(-1))
         ph = np.empty(sh * sw * rows * cols, np.int8)
         _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph)
         o0, o1, o2 = _tap_offset(0, sh, sw, rows, cols), _tap_offset(1, sh, sw, rows, cols), \
@@ -244,6 +267,10 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
                 out = y[n, ko, ei]
                 for c0 in range(0, 4 * f, 64):
                     copy_bytes(acc, 4 * (ei * cols) + c0, out, c0, min(64, 4 * f - c0))
+    bad = np.uint8(0)
+    for t in range(flags.shape[0]):
+        bad |= flags[t]
+    return bad
 
 
 @njit(cache=True, parallel=True)

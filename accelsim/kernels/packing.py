@@ -92,8 +92,11 @@ def im2col(xp, g, r, s, sh, sw, e, f, rows_to, cols_to):
 @njit(cache=True, inline="always")
 def _octet(xf, base, plane, nch, negative, t8):
     """t8[j] = bit c set where xf[base + c * plane + j] < 0 (``negative``) or != 0, for the nch <= 8
-    channels c (one byte per pixel, 64 pixels per AVX-512 vector)."""
+    channels c (one byte per pixel, 64 pixels per AVX-512 vector). With ``negative``, also returns
+    the OR of (x + 1) & 0xFD over the values read: 0 iff all are -1 or +1 (binary x, checked for free)."""
     m = t8.shape[0]
+    bad = np.uint8(0)
+    one, keep = np.uint8(1), np.uint8(0xFD)
     if nch == 8:
         s0, s1, s2, s3 = xf[base:base + m], xf[base + plane:base + plane + m], \
             xf[base + 2 * plane:base + 2 * plane + m], xf[base + 3 * plane:base + 3 * plane + m]
@@ -101,25 +104,31 @@ def _octet(xf, base, plane, nch, negative, t8):
             xf[base + 6 * plane:base + 6 * plane + m], xf[base + 7 * plane:base + 7 * plane + m]
         if negative:
             for j in range(m):
-                t8[j] = ((np.uint8(s0[j]) >> 7) | ((np.uint8(s1[j]) >> 7) << 1) | ((np.uint8(s2[j]) >> 7) << 2)
-                         | ((np.uint8(s3[j]) >> 7) << 3) | ((np.uint8(s4[j]) >> 7) << 4)
-                         | ((np.uint8(s5[j]) >> 7) << 5) | ((np.uint8(s6[j]) >> 7) << 6) | ((np.uint8(s7[j]) >> 7) << 7))
+                v0, v1, v2, v3 = np.uint8(s0[j]), np.uint8(s1[j]), np.uint8(s2[j]), np.uint8(s3[j])
+                v4, v5, v6, v7 = np.uint8(s4[j]), np.uint8(s5[j]), np.uint8(s6[j]), np.uint8(s7[j])
+                t8[j] = ((v0 >> 7) | ((v1 >> 7) << 1) | ((v2 >> 7) << 2) | ((v3 >> 7) << 3) | ((v4 >> 7) << 4)
+                         | ((v5 >> 7) << 5) | ((v6 >> 7) << 6) | ((v7 >> 7) << 7))
+                bad |= (np.uint8(v0 + one) | np.uint8(v1 + one) | np.uint8(v2 + one) | np.uint8(v3 + one)
+                        | np.uint8(v4 + one) | np.uint8(v5 + one) | np.uint8(v6 + one) | np.uint8(v7 + one)) & keep
         else:
             for j in range(m):
                 t8[j] = (np.uint8(s0[j] != 0) | (np.uint8(s1[j] != 0) << 1) | (np.uint8(s2[j] != 0) << 2)
                          | (np.uint8(s3[j] != 0) << 3) | (np.uint8(s4[j] != 0) << 4) | (np.uint8(s5[j] != 0) << 5)
                          | (np.uint8(s6[j] != 0) << 6) | (np.uint8(s7[j] != 0) << 7))
-        return
+        return bad
     t8[:] = 0
     for cr in range(nch):
         src = xf[base + cr * plane:base + cr * plane + m]
         bit = np.uint8(cr)
         if negative:
             for j in range(m):
-                t8[j] |= (np.uint8(src[j]) >> 7) << bit
+                v = np.uint8(src[j])
+                t8[j] |= (v >> 7) << bit
+                bad |= np.uint8(v + one) & keep
         else:
             for j in range(m):
                 t8[j] |= np.uint8(src[j] != 0) << bit
+    return bad
 
 
 @njit(cache=True, inline="always")
@@ -160,10 +169,12 @@ def _pack_chunk(x, b, g, wi, r0, r1, cg, negative, tmp, words):
     plane = h * w
     m = (r1 - r0) * w
     n_oct = (hi - lo + 7) // 8
+    bad = np.uint8(0)
     for o in range(n_oct):
         base = (g * cg + lo + 8 * o) * plane + r0 * w
-        _octet(xf, base, plane, min(8, hi - lo - 8 * o), negative, tmp[o, :m])
+        bad |= _octet(xf, base, plane, min(8, hi - lo - 8 * o), negative, tmp[o, :m])
     _words(tmp[:, :m], n_oct, words[:m])
+    return bad
 
 
 @njit(cache=True, inline="always")
@@ -184,7 +195,8 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
     x != 0. Padded pixels hold all the word's channel bits set (``fill_ones``: binary -1
     padding) or none (0 for ternary, +1 for binary). Packed in two vector passes over runs of
     whole rows: eight channels into a byte per pixel (64 pixels per vector), then eight bytes
-    into a word. x must be C-contiguous.
+    into a word. x must be C-contiguous. Returns (words, bad): with ``negative``, bad is 0 iff every
+    value of x is -1 or +1 (binary x checked in the same pass).
     """
     n, c, h, w = x.shape
     cg = c // groups
@@ -193,6 +205,7 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
     out = np.empty((n, groups, nw, hp, wp), np.uint64)
     rc = _row_chunks(h, w)
     nch = (h + rc - 1) // rc
+    flags = np.zeros(n * groups * nw * nch, np.uint8)
     for t in prange(n * groups * nw * nch):
         b, g, wi, ch = t // (groups * nw * nch), (t // (nw * nch)) % groups, (t // nch) % nw, t % nch
         lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
@@ -205,9 +218,12 @@ def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
             dst[pt + h:] = pad
         tmp = np.empty((8, rc * w), np.uint8)
         words = np.empty(rc * w, np.uint64)
-        _pack_chunk(x, b, g, wi, r0, r1, cg, negative, tmp, words)
+        flags[t] = _pack_chunk(x, b, g, wi, r0, r1, cg, negative, tmp, words)
         _place(words, dst, r0, r1, w, pt, pl, pad)
-    return out
+    bad = np.uint8(0)
+    for t in range(flags.shape[0]):
+        bad |= flags[t]
+    return out, bad
 
 
 @njit(cache=True, parallel=True)
