@@ -124,7 +124,7 @@ def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
                                                                a.padding[1])
         inside = np.einsum("krs,pr,qs->kpq", pf.tap_sums, row_pat, col_pat)
         corr = pf.tap_sums.sum(axis=(1, 2))[:, None, None] - inside      # (K, row patterns, column patterns)
-        pf.derived[key] = (be, bf, np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
+        pf.derived[key] = ((be * f + bf).astype(np.int64), np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
     drivers.add_at_pixels(y, *pf.derived[key])
 
 

@@ -274,14 +274,18 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary
 
 
 @njit(cache=True, parallel=True)
-def add_at_pixels(y, rows, cols, values):
-    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (the border pixels; in parallel
-    over filters, as a 7x7 input layer has a thousand of them per filter)."""
+def add_at_pixels(y, flat, values):
+    """y[n, k].flat[flat[i]] += values[k, i] for every image n (the border pixels, at flat positions
+    e * F + f; in parallel over filters, as a 7x7 input layer has a thousand of them per filter)."""
     nk = y.shape[1]
+    plane = y.shape[2] * y.shape[3]
+    yf = y.reshape(-1)
     for t in prange(y.shape[0] * nk):
-        n, k = t // nk, t % nk
-        for i in range(rows.shape[0]):
-            y[n, k, rows[i], cols[i]] += values[k, i]
+        k = t % nk
+        base = t * plane
+        v = values[k]
+        for i in range(flat.shape[0]):
+            yf[np.uintp(base + flat[i])] += v[i]
 
 
 @njit(cache=True, parallel=True)
