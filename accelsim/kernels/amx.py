@@ -177,3 +177,61 @@ def _make_gather(sw: int):
 
 
 gather_lanes_s1, gather_lanes_s2, gather_lanes_s3, gather_lanes_s4 = (_make_gather(s) for s in (1, 2, 3, 4))
+
+
+@intrinsic
+def amx_block_taps(typingctx, w, xl, offs, k0, nk, p0, bstride, out):
+    """Implicit-GEMM block: out[k:k+32, 0:32] = sum over step groups kk of W[k:k+32, 64 kk:64 kk+64] . B_kk,
+    where B_kk (16 rows of 32 pixels x 4 bytes) is read straight from the lane planes ``xl`` at byte
+    offset 4 p0 + offs[kk], rows ``bstride`` bytes apart (no patch matrix). Between
+    :func:`amx_configure` and :func:`amx_release`; k = k0 + 32 kb for kb < nk."""
+    def codegen(context, builder, sig, args):
+        wbase, wstride = _array(context, builder, sig.args[0], args[0])
+        xbase, _ = _array(context, builder, sig.args[1], args[1])
+        obase, _ = _array(context, builder, sig.args[2], args[2])
+        out_base, ostride = _array(context, builder, sig.args[7], args[7])
+        k0_, nk_, p0_, bstride = args[3], args[4], args[5], args[6]
+        n16 = builder.extract_value(context.make_array(sig.args[2])(context, builder, args[2]).shape, 0)
+        i8p = I8.as_pointer()
+        zero = _fn(builder, "llvm.x86.tilezero", [I8])
+        load = _fn(builder, "llvm.x86.tileloadd64", [I8, i8p, I64])
+        dot = _fn(builder, "llvm.x86.tdpbssd", [I8, I8, I8])
+        store = _fn(builder, "llvm.x86.tilestored64", [I8, i8p, I64])
+        tile = [ir.Constant(I8, t) for t in range(8)]
+        c64 = ir.Constant(I64, 64)
+        xcol = builder.add(xbase, builder.mul(p0_, ir.Constant(I64, 4)))
+
+        def block(kb, _accs):
+            k = builder.add(k0_, builder.mul(kb, ir.Constant(I64, BLOCK)))
+            for t in range(4):
+                builder.call(zero, [tile[t]])
+            a_rows = [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride))
+                      for h in range(2)]
+
+            def body(kk, _a):
+                off = builder.mul(kk, c64)
+                for h in range(2):
+                    builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
+                ov = builder.load(builder.inttoptr(builder.add(obase, builder.mul(kk, ir.Constant(I64, 8))),
+                                                   I64.as_pointer()))
+                brow = builder.add(xcol, ov)
+                for h in range(2):
+                    builder.call(load, [tile[6 + h],
+                                        builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p), bstride])
+                for a in range(2):
+                    for b in range(2):
+                        builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                return []
+
+            _loop(builder, n16, [], body)
+            for a in range(2):
+                row = builder.add(out_base, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
+                for b in range(2):
+                    builder.call(store, [tile[2 * a + b],
+                                         builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
+            return []
+
+        _loop(builder, nk_, [], block)
+        return context.get_dummy_value()
+
+    return types.void(w, xl, offs, types.intp, types.intp, types.intp, types.intp, out), codegen

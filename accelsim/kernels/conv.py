@@ -65,6 +65,25 @@ AMX_MIN_STEPS = 27
 # 24-32 ch 3x3 at 56x56 1.1-1.3x; 64-160 ch on full words 1.0-1.7x slower, 16->16 ch slower).
 # Binary layers stay on XNOR-popcount: AMX measured 1.1-2.1x slower on every benchmark layer.
 AMX_PLANES_MIN_STEPS = 32
+# Stride-1 layers with whole 64-channel steps read their B tiles straight from the lane planes
+# (implicit GEMM, no patch matrix; see _implicit_on_amx) in these modes
+AMX_IMPLICIT_MODES = {"ternary", "int8"}
+
+
+def _implicit_on_amx(mode: str, cg: int, hp: int, wp: int, e: int, f: int) -> bool:
+    """Whether a stride-1 layer with whole 64-channel steps runs as an implicit GEMM on AMX tiles.
+
+    Measured per benchmark layer (1 thread, other helpers loading the machine, kernels' own A/B):
+    int8 1.2-2.0x faster than the im2col AMX / VNNI paths on every 1x1 and 3x3 layer; ternary
+    bit planes 1.6-1.7x slower than this only on 128-256 channels 3x3 at 14-28 pixels (so there),
+    even or slower on 64 channels at 56x56 (a 13 KB row stride between tile rows), on 1-2 pixel
+    blocks of 512-1024 filters (weight-bound: 8x the bytes of bit planes); binary XNOR-popcount
+    faster or even on every layer (not routed here).
+    """
+    if mode == "int8":
+        return True
+    blocks = ((e - 1) * wp + f) // 32
+    return mode == "ternary" and cg >= 128 and hp * wp * 4 <= 4096 and blocks >= 4
 
 
 def _lowbit_on_amx(ternary_x: bool, cg: int, kg: int, steps: int) -> bool:
@@ -169,6 +188,29 @@ def _amx_small(a: ConvArgs, pf: PackedFilters, y: np.ndarray) -> np.ndarray:
     return y
 
 
+def _amx_implicit(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Stride-1 layers with channels in whole 64-byte steps on AMX tiles, B tiles read straight from the
+    padded lane planes (drivers.amx_implicit_conv): int8 products of the values themselves."""
+    x = a.x
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    hp, wp = x.shape[2] + a.padding[0] + a.padding[2], x.shape[3] + a.padding[1] + a.padding[3]
+    key = ("amx_implicit", hp, wp)
+    if key not in pf.derived:
+        n16 = r * s * cg // 64
+        wl = filter_rows(lanes, 0, k, round_up(k, AMX_BLOCK), n16 * 64)
+        kk = np.arange(n16)
+        tap, lg = kk // (cg // 64), kk % (cg // 64)
+        offs = 4 * (lg * 16 * hp * wp + (tap // s) * wp + tap % s)
+        pf.derived[key] = (wl, offs.astype(np.int64))
+    wl, offs = pf.derived[key]
+    for n in range(x.shape[0]):
+        xl = drivers.pad_lanes(x, n, *a.padding, np.int8(a.pad_value))
+        drivers.amx_implicit_conv(xl, wl, offs, hp, wp, e, f, y[n].reshape(k, e * f))
+    return y
+
+
+IMPLICIT_AMX_PATH = {"binary": "xnor-popcount@amx", "ternary": "ternary-bitplanes@amx", "int8": "int8-amx"}
 SMALL_AMX_PATH = {"binary": "xnor-window@amx", "ternary": "int8-amx", "int8": "int8-amx"}
 
 
@@ -216,6 +258,15 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         # few channels (an RGB input layer): int8 products on AMX tiles with the patches gathered per
         # block; named after the kernel the modelled core runs (HOST_PATH)
         return _amx_small(a, pf, y), SMALL_AMX_PATH[a.mode]
+    if (USE_AMX and a.mode in AMX_IMPLICIT_MODES and g_n == 1 and (sh, sw) == (1, 1) and cg % 64 == 0
+            and _implicit_on_amx(a.mode, cg, h + pads[0] + pads[2], wd + pads[1] + pads[3], e, f)):
+        if a.mode == "binary":
+            check_binary_x(x)
+        if a.mode == "ternary":
+            path = "ternary-bitplanes@amx" if in_unit_range(x) else "ternary-addsub@amx"
+        else:
+            path = IMPLICIT_AMX_PATH[a.mode]
+        return _amx_implicit(a, pf, pf.lanes if a.mode == "int8" else int8_lanes(pf), y), path
     kgp = round_up(kg, FB)
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
-from accelsim.kernels.amx import (amx_block, amx_block_at, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
+from accelsim.kernels.amx import (amx_block, amx_block_at, amx_block_taps, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
                                   gather_lanes_s4)
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
@@ -392,4 +392,85 @@ def amx_small_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2):
                 for kk in range(k):
                     for i in range(min(32, m - p0)):
                         y2[kk, p0 + i] = ob[kk, i]
+        amx_release()
+
+
+@njit(cache=True, parallel=True)
+def pad_lanes(x, n, pt, pl, pb, pr, value):
+    """Image ``n`` of NCHW int8 x (C-contiguous, C a multiple of 4) as padded lane planes, flat:
+    (C/4, Hp, Wp) uint32 words of 4 channels (channel 4l + b in byte b), padding ``value`` in every
+    byte, and 64 words of slack at the end (AMX tiles read whole 16-word rows)."""
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    nl = c // 4
+    hp, wp = h + pt + pb, w + pl + pr
+    pad = np.uint32(np.uint8(value)) * np.uint32(0x01010101)
+    out = np.empty(nl * hp * wp + 64, np.uint32)
+    rc = max(1, min(h, 1024 // max(w, 1)))
+    nch = (h + rc - 1) // rc
+    xf = x[n].reshape(-1)
+    plane = h * w
+    for t in prange(nl * nch):
+        li, ch = t // nch, t % nch
+        r0, r1 = ch * rc, min(h, (ch + 1) * rc)
+        dst = out[li * hp * wp:(li + 1) * hp * wp]
+        if ch == 0:
+            dst[:pt * wp] = pad
+        if ch == nch - 1:
+            dst[(pt + h) * wp:] = pad
+        m = (r1 - r0) * w
+        b0 = 4 * li * plane + r0 * w
+        s0, s1 = xf[b0:b0 + m], xf[b0 + plane:b0 + plane + m]
+        s2, s3 = xf[b0 + 2 * plane:b0 + 2 * plane + m], xf[b0 + 3 * plane:b0 + 3 * plane + m]
+        words = np.empty(m, np.uint32)
+        for j in range(m):
+            words[j] = (np.uint32(np.uint8(s0[j])) | (np.uint32(np.uint8(s1[j])) << np.uint32(8))
+                        | (np.uint32(np.uint8(s2[j])) << np.uint32(16)) | (np.uint32(np.uint8(s3[j])) << np.uint32(24)))
+        for row in range(r0, r1):
+            d0 = (row + pt) * wp
+            for j in range(pl):
+                dst[d0 + j] = pad
+            for j in range(pl + w, wp):
+                dst[d0 + j] = pad
+            for c0 in range(0, 4 * w, 64):
+                copy_bytes(words, 4 * (row - r0) * w + c0, dst, 4 * (d0 + pl) + c0, min(64, 4 * w - c0))
+    out[nl * hp * wp:] = 0
+    return out
+
+
+@njit(cache=True, parallel=True)
+def amx_implicit_conv(xl, wl, offs, hp, wp, e, f, yk):
+    """Stride-1 convolution on AMX tiles without a patch matrix (implicit GEMM).
+
+    Output pixel (e, f) sits at flat position p = e * Wp + f of the padded plane, and its tap
+    (r, s) reads position p + r * Wp + s: so for every group of 16 lanes of one tap, the B
+    tile of 32 consecutive flat positions is 16 rows of the lane planes ``xl``
+    (:func:`pad_lanes`) at a fixed offset (``offs``, bytes), loaded as they are. A task computes
+    blocks of 32 flat positions x all filters into a small buffer and copies the real pixels
+    (not the Wp - F wrap-around columns) into ``yk`` (K, E*F). ``wl``: (K rounded up to 32,
+    steps * 4) int8 filter lanes, step group kk matching ``offs[kk]``.
+    """
+    k = yk.shape[0]
+    kp = wl.shape[0]
+    plane = hp * wp
+    mflat = (e - 1) * wp + f
+    nblk = (mflat + 31) // 32
+    per = 4
+    for t in prange((nblk + per - 1) // per):
+        ob = np.empty((kp, 32), np.int32)
+        amx_configure()
+        for blk in range(t * per, min(nblk, (t + 1) * per)):
+            p0 = blk * 32
+            amx_block_taps(wl, xl, offs, 0, kp // 32, p0, 4 * plane, ob)
+            q, end = p0, min(p0 + 32, mflat)
+            while q < end:
+                ei, fi = q // wp, q % wp
+                if fi >= f:
+                    q = (ei + 1) * wp
+                    continue
+                cnt = min(f - fi, end - q)
+                for kk in range(k):
+                    src, dst = ob[kk], yk[kk]
+                    for c0 in range(0, 4 * cnt, 64):
+                        copy_bytes(src, 4 * (q - p0) + c0, dst, 4 * (ei * f + fi) + c0, min(64, 4 * cnt - c0))
+                q += cnt
         amx_release()

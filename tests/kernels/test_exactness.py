@@ -47,6 +47,8 @@ def _expected_path(mode, x, w, groups, isa, stride=(1, 1)):
     if isa == "amx" and conv.HAS_AMX and path != "direct" and groups == 1 and cg <= 8 and stride[1] <= 4:
         # few channels (RGB input layers): AMX tiles on patches gathered per block, any mode
         return "xnor-window@amx" if mode == "binary" else "int8-amx"
+    if isa == "amx" and conv.HAS_AMX and mode == "int8" and groups == 1 and tuple(stride) == (1, 1) and cg % 64 == 0:
+        return "int8-amx"      # implicit GEMM: B tiles straight from the lane planes
     steps = w.shape[2] * w.shape[3] * -(-cg // 4)
     amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
     if path == "ternary-addsub" and (amx or vnni):   # ternary w, int8 x: int8 products, named by the modelled kernel
@@ -272,3 +274,19 @@ def test_non_contiguous_input(mode):
     w = rand(rng, (8, 70, 3, 3), mode)
     got = conv2d(x, w, mode=mode, padding=1)
     np.testing.assert_array_equal(got.y, conv2d_reference(np.ascontiguousarray(x), w, mode=mode, padding=1))
+
+
+@pytest.mark.parametrize("mode,x_alphabet", [("ternary", "ternary"), ("ternary", "int8"), ("int8", "int8")])
+@pytest.mark.parametrize("c,k,hw,r,padding", [(128, 40, (12, 12), 3, 1), (256, 64, (10, 13), 3, (1, 0, 2, 1)),
+                                              (128, 32, (12, 11), 1, 0), (64, 70, (6, 9), 3, 1)])
+def test_implicit_gemm_on_amx_tiles(mode, x_alphabet, c, k, hw, r, padding):
+    """Stride-1 layers whose B tiles are read straight from the padded lane planes (wrap-around columns
+    dropped on the way out) equal the reference; on AMX hosts ternary layers of >= 128 channels take it."""
+    rng = np.random.default_rng(c + k)
+    x, w = rand(rng, (2, c, *hw), x_alphabet), rand(rng, (k, c, r, r), mode)
+    kw = dict(mode=mode, padding=padding)
+    with use_vnni(True, True):
+        got = conv2d(x, w, **kw)
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+    if conv.HAS_AMX and (mode == "int8" or c >= 128):
+        assert got.path.endswith("amx")
