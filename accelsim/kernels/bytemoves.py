@@ -18,12 +18,14 @@ I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 
 
 def _mask(builder, n, lanes):
-    """<lanes x i1>: lane i < n."""
-    idx = ir.Constant(ir.VectorType(I64, lanes), list(range(lanes)))
-    nv = builder.insert_element(ir.Constant(ir.VectorType(I64, lanes), None), n, ir.Constant(I32, 0))
-    nv = builder.shuffle_vector(nv, ir.Constant(ir.VectorType(I64, lanes), None),
-                                ir.Constant(ir.VectorType(I32, lanes), [0] * lanes))
-    return builder.icmp_unsigned("<", idx, nv)
+    """<lanes x i1>: lane i < n, as the integer (1 << n) - 1 (all ones from n >= lanes) cast to a
+    mask register (a BZHI / shift, not a vector compare)."""
+    it = ir.IntType(lanes)
+    n = builder.trunc(n, it) if lanes < 64 else n
+    full = builder.icmp_unsigned(">=", n, ir.Constant(it, lanes))
+    low = builder.sub(builder.shl(ir.Constant(it, 1), n), ir.Constant(it, 1))
+    bits = builder.select(full, ir.Constant(it, (1 << lanes) - 1), low)
+    return builder.bitcast(bits, ir.VectorType(I1, lanes))
 
 
 def _load(builder, addr, vt, mask):
