@@ -222,7 +222,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         sh, sw = a.stride
         if a.mode == "binary":
             check_binary_x(a.x)   # every value, not only the pixels read
-        a = dataclasses.replace(a, x=np.ascontiguousarray(a.x[:, :, ::sh, ::sw]), stride=(1, 1))
+        a = dataclasses.replace(a, x=drivers.subsample(a.x, sh, sw), stride=(1, 1))
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
     k, cg, r, s = w.shape

@@ -474,3 +474,24 @@ def amx_implicit_conv(xl, wl, offs, hp, wp, e, f, yk):
                         copy_bytes(src, 4 * (q - p0) + c0, dst, 4 * (ei * f + fi) + c0, min(64, 4 * cnt - c0))
                 q += cnt
         amx_release()
+
+
+@njit(cache=True, parallel=True)
+def subsample(x, sh, sw):
+    """x[:, :, ::sh, ::sw] as a new C-contiguous array (a strided 1x1 layer reads only those pixels);
+    column stride 2 splits each row with one byte shuffle per 64 bytes."""
+    nb, c, h, w = x.shape
+    ho, wo = (h + sh - 1) // sh, (w + sw - 1) // sw
+    out = np.empty((nb, c, ho, wo), np.int8)
+    for t in prange(nb * c):
+        b, ci = t // c, t % c
+        junk = np.empty(32, np.int8)
+        for i in range(ho):
+            src, dst = x[b, ci, i * sh], out[b, ci, i]
+            if sw == 2:
+                for c0 in range(0, w, 64):
+                    split_bytes(src, c0, min(64, w - c0), dst, c0 // 2, junk, 0)
+            else:
+                for j in range(wo):
+                    dst[j] = src[j * sw]
+    return out
