@@ -307,25 +307,30 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
     nb, ln = xpl.shape[0], xpl.shape[2]
     m = nb * e * f
     out = np.empty((steps, cols_to), xpl.dtype)      # every element written once below
-    for q in prange(steps):
-        out[q, m:] = 0
+    rows = nb * e
+    nck = min(rows, 8)               # row chunks per step: even shares for 2-8 threads, few tasks
+    for t in prange(steps * nck):
+        q, ck = t // nck, t % nck
+        if ck == nck - 1:
+            out[q, m:] = 0
+        r0, r1 = ck * rows // nck, (ck + 1) * rows // nck
         if q >= r * s * ln:
-            out[q, :m] = 0
+            out[q, r0 * f:r1 * f] = 0
             continue
         tap, li = q // ln, q % ln
         ri, si = tap // s, tap % s
-        for b in range(nb):
-            for ei in range(e):
-                src = xpl[b, g, li, ei * sh + ri]
-                dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
-                if sw == 1:
-                    dst[:] = src[si:si + f]
-                elif sw == 2:  # constant stride: LLVM deinterleaves with shuffles
-                    for fi in range(f):
-                        dst[fi] = src[np.uintp(2 * fi + si)]
-                else:
-                    for fi in range(f):  # unsigned index: no wraparound check
-                        dst[fi] = src[np.uintp(fi * sw + si)]
+        for row in range(r0, r1):
+            b, ei = row // e, row % e
+            src = xpl[b, g, li, ei * sh + ri]
+            dst = out[q, row * f:(row + 1) * f]
+            if sw == 1:
+                dst[:] = src[si:si + f]
+            elif sw == 2:  # constant stride: LLVM deinterleaves with shuffles
+                for fi in range(f):
+                    dst[fi] = src[np.uintp(2 * fi + si)]
+            else:
+                for fi in range(f):  # unsigned index: no wraparound check
+                    dst[fi] = src[np.uintp(fi * sw + si)]
     return out
 
 
