@@ -308,7 +308,7 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
     m = nb * e * f
     out = np.empty((steps, cols_to), xpl.dtype)      # every element written once below
     rows = nb * e
-    nck = min(rows, 8)               # row chunks per step: even shares for 2-8 threads, few tasks
+    nck = max(1, min(rows, 8, rows * f // 512))   # row chunks per step: even shares on large layers, few tasks
     for t in prange(steps * nck):
         q, ck = t // nck, t % nck
         if ck == nck - 1:
