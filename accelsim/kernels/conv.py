@@ -127,8 +127,10 @@ def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
     return (row_pat.astype(np.int64), col_pat.astype(np.int64), be, bf, row_of.ravel()[be], col_of.ravel()[bf])
 
 
-def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
-    """Binary zero padding: the kernel padded with -1, so add ``sum_c w`` back for every padded tap.
+def _zero_pad_tables(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, np.ndarray]:
+    """Binary zero padding: the kernel padded with -1, so ``sum_c w`` must be added back for every
+    padded tap. Returns (flat positions e * F + f of the outputs whose window reaches into the
+    padding, corrections (K, those outputs)).
 
     Which taps of an output fall into the padding depends only on its row pattern and its
     column pattern, so the corrections are computed once per (row, column) pattern pair,
@@ -144,7 +146,15 @@ def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
         inside = np.einsum("krs,pr,qs->kpq", pf.tap_sums, row_pat, col_pat)
         corr = pf.tap_sums.sum(axis=(1, 2))[:, None, None] - inside      # (K, row patterns, column patterns)
         pf.derived[key] = ((be * f + bf).astype(np.int64), np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
-    drivers.add_at_pixels(y, *pf.derived[key])
+    return pf.derived[key]
+
+
+_NO_CORRECTION = (np.zeros(0, np.int64), np.zeros((1, 0), np.int32))
+
+
+def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
+    """Add the binary zero-padding corrections (:func:`_zero_pad_tables`) to y."""
+    drivers.add_at_pixels(y, *_zero_pad_tables(a, pf))
 
 
 def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
@@ -329,6 +339,23 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-window"
+    if a.mode == "binary" and g_n == 1:
+        key = ("xnor_layer", kgp)
+        if key not in pf.derived:
+            pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
+        wg, bias = pf.derived[key]
+        flat, vals = _NO_CORRECTION
+        correct = a.pad_value == 0 and any(pads)
+        if correct and direct_out:
+            flat, vals = _zero_pad_tables(a, pf)
+        pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
+        if drivers.xnor_layer(x, *pads, a.pad_value != 1, wg, bias, r, s, sh, sw, e, f, mp, pw, out, y, flat, vals):
+            check_binary_x(x)
+        if not direct_out:
+            scatter(0)
+            if correct:
+                drivers.add_at_pixels(y, *_zero_pad_tables(a, pf))
+        return y, "xnor-popcount"
     if a.mode == "binary":
         xb, bad = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         if bad:

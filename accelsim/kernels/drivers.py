@@ -14,6 +14,7 @@ from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import (amx_block, amx_block_at, amx_block_taps, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
                                   gather_lanes_s4)
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
+from accelsim.kernels.packing import im2col_t, pack_input_bits
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -495,3 +496,21 @@ def subsample(x, sh, sw):
                 for j in range(wo):
                     dst[j] = src[j * sw]
     return out
+
+
+@njit(cache=True)
+def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, flat, vals):
+    """A whole one-group XNOR-popcount layer in one call (no Python between its passes): pack x
+    (checking its values), the patch matrix (the planes themselves for a 1x1), the GEMM into
+    ``out``, and, if ``out`` is y's storage, the zero-padding correction (``flat``, ``vals``;
+    empty for none). Returns the packer's flag: nonzero if x holds values other than -1 / +1."""
+    xb, bad = pack_input_bits(x, pt, pl, pb, pr, 1, True, fill_ones)
+    steps = w.shape[1]
+    if pointwise:
+        patches = xb[0, 0].reshape(steps, e * f)
+    else:
+        patches = im2col_t(xb, 0, r, s, sh, sw, e, f, steps, mp)
+    xorpop_gemm(patches, w, steps, -2, bias, out)
+    if flat.shape[0] > 0:
+        add_at_pixels(y, flat, vals)
+    return bad
