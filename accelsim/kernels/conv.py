@@ -369,6 +369,18 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-popcount"
+    if ternary_x and g_n == 1:
+        key = ("ternary_layer", kgp)
+        if key not in pf.derived:
+            steps = pf.bits[0].shape[1]
+            pf.derived[key] = tuple(filter_rows(plane, 0, kg, kgp, steps) for plane in pf.bits) + (
+                np.zeros(kgp, np.int64),)
+        wnz, wsg, zero = pf.derived[key]
+        pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
+        drivers.ternary_layer(x, *pads, wnz, wsg, zero, r, s, sh, sw, e, f, mp, pw, out)
+        if not direct_out:
+            scatter(0)
+        return y, "ternary-bitplanes"
     if ternary_x:
         xnz, xsg = pack_input_planes(x, *pads, g_n)
         steps = pf.bits[0].shape[1]

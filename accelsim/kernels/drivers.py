@@ -14,7 +14,7 @@ from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import (amx_block, amx_block_at, amx_block_taps, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
                                   gather_lanes_s4)
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
-from accelsim.kernels.packing import im2col_t, pack_input_bits
+from accelsim.kernels.packing import im2col_t, pack_input_bits, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -514,3 +514,17 @@ def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, po
     if flat.shape[0] > 0:
         add_at_pixels(y, flat, vals)
     return bad
+
+
+@njit(cache=True)
+def ternary_layer(x, pt, pl, pb, pr, wnz, wsg, bias, r, s, sh, sw, e, f, mp, pointwise, out):
+    """A whole one-group ternary bit-plane layer in one call: pack both planes of x, their patch
+    matrices (the planes themselves for a 1x1), and the GEMM into ``out``."""
+    xnz, xsg = pack_input_planes(x, pt, pl, pb, pr, 1)
+    steps = wnz.shape[1]
+    if pointwise:
+        pnz, psg = xnz[0, 0].reshape(steps, e * f), xsg[0, 0].reshape(steps, e * f)
+    else:
+        pnz = im2col_t(xnz, 0, r, s, sh, sw, e, f, steps, mp)
+        psg = im2col_t(xsg, 0, r, s, sh, sw, e, f, steps, mp)
+    ternary_gemm(pnz, psg, wnz, wsg, steps, bias, out)
