@@ -23,6 +23,13 @@ Which kernel computes ``y`` (``ConvResult.path``):
   :func:`_lowbit_on_amx`): the same ternary layer as int8 products on AMX tiles or VNNI vectors
   ({-1, 0, +1} are int8 values); named after the kernel the modelled core runs, whose
   instructions :mod:`accelsim.kernels.simd_cycles` counts (``HOST_PATH``).
+* On AMX hosts, two more routes for the same int8 products (host paths named after the
+  modelled kernel, mapped back by ``HOST_PATH``): layers with at most 8 channels and one group
+  (RGB input layers, any mode: ``xnor-window@amx`` / ``int8-amx``) gather each 32-pixel block's
+  patches with byte shuffles into a buffer in L1 (:func:`_amx_small`); stride-1 layers of whole
+  64-channel steps (int8; ternary with 128-256 channels, see :func:`_implicit_on_amx`) load their
+  tiles straight from the padded lane planes, an implicit GEMM without patch matrix
+  (:func:`_amx_implicit`). Both pad with the padding value itself, so binary needs no correction.
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
