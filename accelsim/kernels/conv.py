@@ -346,22 +346,16 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-window"
-    if a.mode == "binary" and g_n == 1:
+    if a.mode == "binary" and g_n == 1 and nb == 1:
         key = ("xnor_layer", kgp)
         if key not in pf.derived:
             pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
         wg, bias = pf.derived[key]
-        flat, vals = _NO_CORRECTION
-        correct = a.pad_value == 0 and any(pads)
-        if correct and direct_out:
-            flat, vals = _zero_pad_tables(a, pf)
+        flat, vals = _zero_pad_tables(a, pf) if a.pad_value == 0 and any(pads) else _NO_CORRECTION
         pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
-        if drivers.xnor_layer(x, *pads, a.pad_value != 1, wg, bias, r, s, sh, sw, e, f, mp, pw, out, y, flat, vals):
+        if drivers.xnor_layer(x, *pads, a.pad_value != 1, wg, bias, r, s, sh, sw, e, f, mp, pw, out, y, flat, vals,
+                              direct_out):
             check_binary_x(x)
-        if not direct_out:
-            scatter(0)
-            if correct:
-                drivers.add_at_pixels(y, *_zero_pad_tables(a, pf))
         return y, "xnor-popcount"
     if a.mode == "binary":
         xb, bad = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
@@ -376,7 +370,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-popcount"
-    if ternary_x and g_n == 1:
+    if ternary_x and g_n == 1 and nb == 1:
         key = ("ternary_layer", kgp)
         if key not in pf.derived:
             steps = pf.bits[0].shape[1]
@@ -384,9 +378,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
                 np.zeros(kgp, np.int64),)
         wnz, wsg, zero = pf.derived[key]
         pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
-        drivers.ternary_layer(x, *pads, wnz, wsg, zero, r, s, sh, sw, e, f, mp, pw, out)
-        if not direct_out:
-            scatter(0)
+        drivers.ternary_layer(x, *pads, wnz, wsg, zero, r, s, sh, sw, e, f, mp, pw, out, y, direct_out)
         return y, "ternary-bitplanes"
     if ternary_x:
         xnz, xsg = pack_input_planes(x, *pads, g_n)

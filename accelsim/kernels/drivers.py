@@ -499,11 +499,13 @@ def subsample(x, sh, sw):
 
 
 @njit(cache=True)
-def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, flat, vals):
-    """A whole one-group XNOR-popcount layer in one call (no Python between its passes): pack x
-    (checking its values), the patch matrix (the planes themselves for a 1x1), the GEMM into
-    ``out``, and, if ``out`` is y's storage, the zero-padding correction (``flat``, ``vals``;
-    empty for none). Returns the packer's flag: nonzero if x holds values other than -1 / +1."""
+def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, flat, vals,
+               direct):
+    """A whole one-group XNOR-popcount layer of one image in one call (no Python between its passes):
+    pack x (checking its values), the patch matrix (the planes themselves for a 1x1), the GEMM into
+    ``out`` (``direct``: y's own storage; else its rows are copied into y), and the zero-padding
+    correction (``flat``, ``vals``; empty for none). Returns the packer's flag: nonzero if x holds
+    values other than -1 / +1."""
     xb, bad = pack_input_bits(x, pt, pl, pb, pr, 1, True, fill_ones)
     steps = w.shape[1]
     if pointwise:
@@ -511,15 +513,28 @@ def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, po
     else:
         patches = im2col_t(xb, 0, r, s, sh, sw, e, f, steps, mp)
     xorpop_gemm(patches, w, steps, -2, bias, out)
+    if not direct:
+        take_rows(out, y[0].reshape(y.shape[1], e * f))
     if flat.shape[0] > 0:
         add_at_pixels(y, flat, vals)
     return bad
 
 
+@njit(cache=True, parallel=True)
+def take_rows(out, y2):
+    """y2[k, :] = out[k, :y2.shape[1]] (a GEMM's padded block rows into the image's output planes)."""
+    n = 4 * y2.shape[1]
+    for k in prange(y2.shape[0]):
+        src, dst = out[k], y2[k]
+        for c0 in range(0, n, 64):
+            copy_bytes(src, c0, dst, c0, min(64, n - c0))
+
+
 @njit(cache=True)
-def ternary_layer(x, pt, pl, pb, pr, wnz, wsg, bias, r, s, sh, sw, e, f, mp, pointwise, out):
-    """A whole one-group ternary bit-plane layer in one call: pack both planes of x, their patch
-    matrices (the planes themselves for a 1x1), and the GEMM into ``out``."""
+def ternary_layer(x, pt, pl, pb, pr, wnz, wsg, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, direct):
+    """A whole one-group ternary bit-plane layer of one image in one call: pack both planes of x, their
+    patch matrices (the planes themselves for a 1x1), and the GEMM into ``out`` (``direct``: y's own
+    storage; else its rows are copied into y)."""
     xnz, xsg = pack_input_planes(x, pt, pl, pb, pr, 1)
     steps = wnz.shape[1]
     if pointwise:
@@ -528,3 +543,5 @@ def ternary_layer(x, pt, pl, pb, pr, wnz, wsg, bias, r, s, sh, sw, e, f, mp, poi
         pnz = im2col_t(xnz, 0, r, s, sh, sw, e, f, steps, mp)
         psg = im2col_t(xsg, 0, r, s, sh, sw, e, f, steps, mp)
     ternary_gemm(pnz, psg, wnz, wsg, steps, bias, out)
+    if not direct:
+        take_rows(out, y[0].reshape(y.shape[1], e * f))
