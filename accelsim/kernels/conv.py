@@ -77,20 +77,23 @@ AMX_PLANES_MIN_STEPS = 32
 AMX_IMPLICIT_MODES = {"ternary", "int8"}
 
 
-def _implicit_on_amx(mode: str, cg: int, hp: int, wp: int, e: int, f: int) -> bool:
+def _implicit_on_amx(mode: str, cg: int, taps: int, hp: int, wp: int, e: int, f: int) -> bool:
     """Whether a stride-1 layer with whole 64-channel steps runs as an implicit GEMM on AMX tiles.
 
-    Measured per benchmark layer (1 thread, other helpers loading the machine, kernels' own A/B):
-    int8 1.2-2.0x faster than the im2col AMX / VNNI paths on every 1x1 and 3x3 layer; ternary
-    bit planes 1.6-1.7x slower than this only on 128-256 channels 3x3 at 14-28 pixels (so there),
-    even or slower on 64 channels at 56x56 (a 13 KB row stride between tile rows), on 1-2 pixel
-    blocks of 512-1024 filters (weight-bound: 8x the bytes of bit planes); binary XNOR-popcount
-    faster or even on every layer (not routed here).
+    Measured per benchmark layer (kernels' own A/B in one process; other helpers loading the
+    machine): int8 1.2-2.0x faster than the im2col AMX / VNNI paths on every 1x1 and 3x3 layer;
+    ternary bit planes slower than this on 3x3 layers with at least 4 blocks of 32 pixels
+    (64-256 channels at 14-56 pixels: 1.1-1.8x on 1 thread, 64 channels at 56x56 2x on 2) and
+    on 1x1 layers of >= 128 channels with small planes (512 channels at 14x14: 1.15x), faster on
+    1x1 layers with 12 KB planes (128 channels at 56x56: rows of a tile 12 KB apart) and on 1-2
+    pixel blocks of 512-1024 filters (weight-bound: 8x the bytes of bit planes, one task);
+    binary XNOR-popcount faster or even on every layer (not routed here).
     """
     if mode == "int8":
         return True
-    blocks = ((e - 1) * wp + f) // 32
-    return mode == "ternary" and cg >= 128 and hp * wp * 4 <= 4096 and blocks >= 4
+    if mode != "ternary" or ((e - 1) * wp + f) // 32 < 4:
+        return False
+    return taps == 9 or (cg >= 128 and hp * wp * 4 <= 4096)
 
 
 def _lowbit_on_amx(ternary_x: bool, cg: int, kg: int, steps: int) -> bool:
@@ -276,7 +279,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         # block; named after the kernel the modelled core runs (HOST_PATH)
         return _amx_small(a, pf, y), SMALL_AMX_PATH[a.mode]
     if (USE_AMX and a.mode in AMX_IMPLICIT_MODES and g_n == 1 and (sh, sw) == (1, 1) and cg % 64 == 0
-            and _implicit_on_amx(a.mode, cg, h + pads[0] + pads[2], wd + pads[1] + pads[3], e, f)):
+            and _implicit_on_amx(a.mode, cg, r * s, h + pads[0] + pads[2], wd + pads[1] + pads[3], e, f)):
         if a.mode == "binary":
             check_binary_x(x)
         if a.mode == "ternary":

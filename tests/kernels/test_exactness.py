@@ -41,7 +41,7 @@ def use_vnni(vnni: bool, amx: bool = False):
         conv.USE_VNNI, conv.USE_AMX = saved
 
 
-def _expected_path(mode, x, w, groups, isa, stride=(1, 1)):
+def _expected_path(mode, x, w, groups, isa, stride=(1, 1), padding=(0, 0, 0, 0)):
     path = _portable_path(mode, x, w, groups, isa)
     cg, kg = w.shape[1], w.shape[0] // groups
     if isa == "amx" and conv.HAS_AMX and path != "direct" and groups == 1 and cg <= 8 and stride[1] <= 4:
@@ -53,6 +53,11 @@ def _expected_path(mode, x, w, groups, isa, stride=(1, 1)):
     amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
     if path == "ternary-addsub" and (amx or vnni):   # ternary w, int8 x: int8 products, named by the modelled kernel
         return path + ("@amx" if amx else "@vnni")
+    hp, wp = x.shape[2] + padding[0] + padding[2], x.shape[3] + padding[1] + padding[3]
+    e, f = (hp - w.shape[2]) // stride[0] + 1, (wp - w.shape[3]) // stride[1] + 1
+    if (path.startswith("ternary") and amx and groups == 1 and tuple(stride) == (1, 1) and cg % 64 == 0
+            and w.shape[2] * w.shape[3] == 9 and ((e - 1) * wp + f) // 32 >= 4):
+        return path + "@amx"   # implicit GEMM on AMX tiles (3x3 windows, at least 4 blocks of 32 pixels)
     half_words = -(-cg // 64) * 64 >= 2 * cg
     if path == "ternary-bitplanes" and amx and steps >= conv.AMX_PLANES_MIN_STEPS and kg >= 32 and half_words:
         return path + "@amx"
@@ -93,7 +98,7 @@ def _run(case, mode, x_alphabet, isa, pad_value=0):
     np.testing.assert_array_equal(got.y, ref)
     np.testing.assert_array_equal(packed.y, ref)
     stride = case["stride"] if isinstance(case["stride"], tuple) else (case["stride"],) * 2
-    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa, stride)
+    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa, stride, case["padding"])
 
 
 @settings(max_examples=40, deadline=None)
@@ -277,16 +282,21 @@ def test_non_contiguous_input(mode):
 
 
 @pytest.mark.parametrize("mode,x_alphabet", [("ternary", "ternary"), ("ternary", "int8"), ("int8", "int8")])
-@pytest.mark.parametrize("c,k,hw,r,padding", [(128, 40, (12, 12), 3, 1), (256, 64, (10, 13), 3, (1, 0, 2, 1)),
-                                              (128, 32, (12, 11), 1, 0), (64, 70, (6, 9), 3, 1)])
-def test_implicit_gemm_on_amx_tiles(mode, x_alphabet, c, k, hw, r, padding):
+@pytest.mark.parametrize("c,k,hw,r,padding,ternary_routed", [
+    (128, 40, (12, 12), 3, 1, True), (256, 64, (10, 13), 3, (1, 0, 2, 1), True),
+    (128, 32, (12, 11), 1, 0, True),            # 1x1, >= 128 channels, small planes
+    (64, 40, (12, 12), 3, 1, True),             # 3x3 with 5 blocks of 32 pixels
+    (64, 70, (6, 9), 3, 1, False)])             # 3x3 with 2 blocks: stays on bit planes
+def test_implicit_gemm_on_amx_tiles(mode, x_alphabet, c, k, hw, r, padding, ternary_routed):
     """Stride-1 layers whose B tiles are read straight from the padded lane planes (wrap-around columns
-    dropped on the way out) equal the reference; on AMX hosts ternary layers of >= 128 channels take it."""
+    dropped on the way out) equal the reference; on AMX hosts int8 always takes that route, ternary
+    where it measured faster (3x3 windows over >= 4 blocks of 32 pixels, 1x1 of >= 128 channels)."""
     rng = np.random.default_rng(c + k)
     x, w = rand(rng, (2, c, *hw), x_alphabet), rand(rng, (k, c, r, r), mode)
     kw = dict(mode=mode, padding=padding)
     with use_vnni(True, True):
         got = conv2d(x, w, **kw)
     np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
-    if conv.HAS_AMX and (mode == "int8" or c >= 128):
-        assert got.path.endswith("amx")
+    if conv.HAS_AMX:
+        # (ternary w with int8 x runs as int8 products on the tiles on every route)
+        assert got.path.endswith("amx") == (mode == "int8" or x_alphabet == "int8" or ternary_routed)
