@@ -456,12 +456,16 @@ def amx_implicit_conv(xl, wl, offs, hp, wp, e, f, yk):
     mflat = (e - 1) * wp + f
     nblk = (mflat + 31) // 32
     per = 4
-    for t in prange((nblk + per - 1) // per):
+    nbt = (nblk + per - 1) // per
+    nkc = (kp + 127) // 128           # filter chunks of up to 4 x 32: tasks for both threads on few pixels
+    for t in prange(nbt * nkc):
+        bt, kc = t // nkc, t % nkc
+        k0, k1 = kc * 128, min(kp, (kc + 1) * 128)
         ob = np.empty((kp, 32), np.int32)
         amx_configure()
-        for blk in range(t * per, min(nblk, (t + 1) * per)):
+        for blk in range(bt * per, min(nblk, (bt + 1) * per)):
             p0 = blk * 32
-            amx_block_taps(wl, xl, offs, 0, kp // 32, p0, 4 * plane, ob)
+            amx_block_taps(wl, xl, offs, k0, (k1 - k0) // 32, p0, 4 * plane, ob)
             q, end = p0, min(p0 + 32, mflat)
             while q < end:
                 ei, fi = q // wp, q % wp
@@ -469,7 +473,7 @@ def amx_implicit_conv(xl, wl, offs, hp, wp, e, f, yk):
                     q = (ei + 1) * wp
                     continue
                 cnt = min(f - fi, end - q)
-                for kk in range(k):
+                for kk in range(k0, min(k, k1)):
                     src, dst = ob[kk], yk[kk]
                     for c0 in range(0, 4 * cnt, 64):
                         copy_bytes(src, 4 * (q - p0) + c0, dst, 4 * (ei * f + fi) + c0, min(64, 4 * cnt - c0))

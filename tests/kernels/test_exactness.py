@@ -286,7 +286,8 @@ def test_non_contiguous_input(mode):
     (128, 40, (12, 12), 3, 1, True), (256, 64, (10, 13), 3, (1, 0, 2, 1), True),
     (128, 32, (12, 11), 1, 0, True),            # 1x1, >= 128 channels, small planes
     (64, 40, (12, 12), 3, 1, True),             # 3x3 with 5 blocks of 32 pixels
-    (64, 70, (6, 9), 3, 1, False)])             # 3x3 with 2 blocks: stays on bit planes
+    (64, 70, (6, 9), 3, 1, False),              # 3x3 with 2 blocks: stays on bit planes
+    (128, 300, (5, 7), 1, 0, False)])           # 1x1, 1 block, 300 filters: three chunks of 128 filters
 def test_implicit_gemm_on_amx_tiles(mode, x_alphabet, c, k, hw, r, padding, ternary_routed):
     """Stride-1 layers whose B tiles are read straight from the padded lane planes (wrap-around columns
     dropped on the way out) equal the reference; on AMX hosts int8 always takes that route, ternary
