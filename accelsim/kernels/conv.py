@@ -81,19 +81,19 @@ def _implicit_on_amx(mode: str, cg: int, taps: int, hp: int, wp: int, e: int, f:
     """Whether a stride-1 layer with whole 64-channel steps runs as an implicit GEMM on AMX tiles.
 
     Measured per benchmark layer (kernels' own A/B in one process; other helpers loading the
-    machine): int8 1.2-2.0x faster than the im2col AMX / VNNI paths on every 1x1 and 3x3 layer;
-    ternary bit planes slower than this on 3x3 layers with at least 4 blocks of 32 pixels
-    (64-256 channels at 14-56 pixels: 1.1-1.8x on 1 thread, 64 channels at 56x56 2x on 2) and
-    on 1x1 layers of >= 128 channels with small planes (512 channels at 14x14: 1.15x), faster on
-    1x1 layers with 12 KB planes (128 channels at 56x56: rows of a tile 12 KB apart) and on 1-2
-    pixel blocks of 512-1024 filters (weight-bound: 8x the bytes of bit planes, one task);
-    binary XNOR-popcount faster or even on every layer (not routed here).
+    machine): int8 1.2-3x faster than the im2col AMX / VNNI paths on every 1x1 and 3x3 layer;
+    ternary bit planes slower than this on every 3x3 layer (64-512 channels at 7-56 pixels:
+    1.1-1.8x on 1 thread, up to 2x on 2) and on 1x1 layers of >= 128 channels with small planes
+    and at least 4 blocks of 32 pixels (512 channels at 14x14: 1.15x), faster on 1x1 layers with
+    12 KB planes (128 channels at 56x56: tile rows 12 KB apart) or one pixel block (1024
+    channels at 7x7: 8x the weight bytes of bit planes); binary XNOR-popcount faster or even on
+    every layer (not routed here).
     """
     if mode == "int8":
         return True
-    if mode != "ternary" or ((e - 1) * wp + f) // 32 < 4:
+    if mode != "ternary":
         return False
-    return taps == 9 or (cg >= 128 and hp * wp * 4 <= 4096)
+    return taps == 9 or (cg >= 128 and hp * wp * 4 <= 4096 and ((e - 1) * wp + f) // 32 >= 4)
 
 
 def _lowbit_on_amx(ternary_x: bool, cg: int, kg: int, steps: int) -> bool:

@@ -55,9 +55,10 @@ def _expected_path(mode, x, w, groups, isa, stride=(1, 1), padding=(0, 0, 0, 0))
         return path + ("@amx" if amx else "@vnni")
     hp, wp = x.shape[2] + padding[0] + padding[2], x.shape[3] + padding[1] + padding[3]
     e, f = (hp - w.shape[2]) // stride[0] + 1, (wp - w.shape[3]) // stride[1] + 1
+    taps = w.shape[2] * w.shape[3]
     if (path.startswith("ternary") and amx and groups == 1 and tuple(stride) == (1, 1) and cg % 64 == 0
-            and w.shape[2] * w.shape[3] == 9 and ((e - 1) * wp + f) // 32 >= 4):
-        return path + "@amx"   # implicit GEMM on AMX tiles (3x3 windows, at least 4 blocks of 32 pixels)
+            and (taps == 9 or (taps == 1 and cg >= 128 and hp * wp * 4 <= 4096 and ((e - 1) * wp + f) // 32 >= 4))):
+        return path + "@amx"   # implicit GEMM on AMX tiles (3x3 windows; 1x1 of >= 128 channels, small planes)
     half_words = -(-cg // 64) * 64 >= 2 * cg
     if path == "ternary-bitplanes" and amx and steps >= conv.AMX_PLANES_MIN_STEPS and kg >= 32 and half_words:
         return path + "@amx"
@@ -286,12 +287,12 @@ def test_non_contiguous_input(mode):
     (128, 40, (12, 12), 3, 1, True), (256, 64, (10, 13), 3, (1, 0, 2, 1), True),
     (128, 32, (12, 11), 1, 0, True),            # 1x1, >= 128 channels, small planes
     (64, 40, (12, 12), 3, 1, True),             # 3x3 with 5 blocks of 32 pixels
-    (64, 70, (6, 9), 3, 1, False),              # 3x3 with 2 blocks: stays on bit planes
-    (128, 300, (5, 7), 1, 0, False)])           # 1x1, 1 block, 300 filters: three chunks of 128 filters
+    (64, 70, (6, 9), 3, 1, True),               # 3x3 with 2 blocks
+    (128, 300, (5, 7), 1, 0, False)])           # 1x1, 1 block (stays on bit planes), 300 filters: 3 chunks
 def test_implicit_gemm_on_amx_tiles(mode, x_alphabet, c, k, hw, r, padding, ternary_routed):
     """Stride-1 layers whose B tiles are read straight from the padded lane planes (wrap-around columns
     dropped on the way out) equal the reference; on AMX hosts int8 always takes that route, ternary
-    where it measured faster (3x3 windows over >= 4 blocks of 32 pixels, 1x1 of >= 128 channels)."""
+    where it measured faster (3x3 windows; 1x1 of >= 128 channels on small planes, >= 4 pixel blocks)."""
     rng = np.random.default_rng(c + k)
     x, w = rand(rng, (2, c, *hw), x_alphabet), rand(rng, (k, c, r, r), mode)
     kw = dict(mode=mode, padding=padding)
