@@ -56,16 +56,15 @@ def _fn(builder, name, args):
     return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), args), name)
 
 
-@intrinsic
-def amx_block(typingctx, w, pt, k0, nk, i0, nsteps16, out):
-    """For kb < nk: out[k:k+32, i0:i0+32] = W[k:k+32] . PT[:, i0:i0+32] with k = k0 + 32 kb (int8 x int8
-    -> int32 on AMX tiles; the tile configuration is loaded once for the nk blocks, and their
-    patches stay in cache)."""
+def _block_codegen(out_col: bool):
+    """Code of :func:`amx_block` (``out_col``: the output column is an argument of its own, and the
+    caller configures and releases the tiles around many blocks: :func:`amx_configure`)."""
     def codegen(context, builder, sig, args):
         wbase, wstride = _array(context, builder, sig.args[0], args[0])
         pbase, pstride = _array(context, builder, sig.args[1], args[1])
         obase, ostride = _array(context, builder, sig.args[6], args[6])
         k0_, nk_, i0_, n16 = args[2], args[3], args[4], args[5]
+        o0_ = args[7] if out_col else i0_
         i8p = I8.as_pointer()
         ldcfg = _fn(builder, "llvm.x86.ldtilecfg", [i8p])
         zero = _fn(builder, "llvm.x86.tilezero", [I8])
@@ -73,9 +72,10 @@ def amx_block(typingctx, w, pt, k0, nk, i0, nsteps16, out):
         dot = _fn(builder, "llvm.x86.tdpbssd", [I8, I8, I8])
         store = _fn(builder, "llvm.x86.tilestored64", [I8, i8p, I64])
         release = _fn(builder, "llvm.x86.tilerelease", [])
-        cfg = cgutils.alloca_once(builder, ir.ArrayType(I8, 64))
-        builder.store(ir.Constant(ir.ArrayType(I8, 64), bytearray(_CONFIG)), cfg)
-        builder.call(ldcfg, [builder.bitcast(cfg, i8p)])
+        if not out_col:
+            cfg = cgutils.alloca_once(builder, ir.ArrayType(I8, 64))
+            builder.store(ir.Constant(ir.ArrayType(I8, 64), bytearray(_CONFIG)), cfg)
+            builder.call(ldcfg, [builder.bitcast(cfg, i8p)])
         tile = [ir.Constant(I8, t) for t in range(8)]
         c64, c16 = ir.Constant(I64, 64), ir.Constant(I64, STEP_GROUP)
         b_col = builder.add(pbase, builder.mul(i0_, ir.Constant(I64, 4)))
@@ -103,14 +103,135 @@ def amx_block(typingctx, w, pt, k0, nk, i0, nsteps16, out):
             _loop(builder, n16, [], body)
             for a in range(2):
                 row = builder.add(obase, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
-                row = builder.add(row, builder.mul(i0_, ir.Constant(I64, 4)))
+                row = builder.add(row, builder.mul(o0_, ir.Constant(I64, 4)))
                 for b in range(2):
                     builder.call(store, [tile[2 * a + b],
                                          builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
             return []
 
         _loop(builder, nk_, [], block)
-        builder.call(release, [])
+        if not out_col:
+            builder.call(release, [])
+        return context.get_dummy_value()
+    return codegen
+
+
+@intrinsic
+def amx_configure(typingctx):
+    """Load the tile configuration (ldtilecfg costs about as much as a few tile products: once per task)."""
+    def codegen(context, builder, sig, args):
+        i8p = I8.as_pointer()
+        cfg = cgutils.alloca_once(builder, ir.ArrayType(I8, 64))
+        builder.store(ir.Constant(ir.ArrayType(I8, 64), bytearray(_CONFIG)), cfg)
+        builder.call(_fn(builder, "llvm.x86.ldtilecfg", [i8p]), [builder.bitcast(cfg, i8p)])
+        return context.get_dummy_value()
+    return types.void(), codegen
+
+
+@intrinsic
+def amx_release(typingctx):
+    """Release the tile state after a task's :func:`amx_block_at` calls."""
+    def codegen(context, builder, sig, args):
+        builder.call(_fn(builder, "llvm.x86.tilerelease", []), [])
+        return context.get_dummy_value()
+    return types.void(), codegen
+
+
+@intrinsic
+def amx_block(typingctx, w, pt, k0, nk, i0, nsteps16, out):
+    """For kb < nk: out[k:k+32, i0:i0+32] = W[k:k+32] . PT[:, i0:i0+32] with k = k0 + 32 kb (int8 x int8
+    -> int32 on AMX tiles; the tile configuration is loaded once for the nk blocks, and their
+    patches stay in cache)."""
+    return types.void(w, pt, types.intp, types.intp, types.intp, types.intp, out), _block_codegen(False)
+
+
+@intrinsic
+def amx_block_at(typingctx, w, pt, k0, nk, i0, nsteps16, out, o0):
+    """:func:`amx_block` storing into out[k:k+32, o0:o0+32] (patches built per block in a small buffer),
+    between :func:`amx_configure` and :func:`amx_release` (no tile configuration of its own)."""
+    return (types.void(w, pt, types.intp, types.intp, types.intp, types.intp, out, types.intp),
+            _block_codegen(True))
+
+
+def _gather_codegen(sw: int):
+    def codegen(context, builder, sig, args):
+        sbase, _ = _array(context, builder, sig.args[0], args[0])
+        dbase, _ = _array(context, builder, sig.args[2], args[2])
+        v64 = ir.VectorType(I8, 64)
+        src = builder.load(builder.inttoptr(builder.add(sbase, args[1]), v64.as_pointer()))
+        src.align = 1
+        mask = ir.Constant(ir.VectorType(ir.IntType(32), 64), [sw * (i // 4) + i % 4 for i in range(64)])
+        lanes = builder.shuffle_vector(src, ir.Constant(v64, None), mask)   # VPERMB (AVX-512 VBMI)
+        builder.store(lanes, builder.inttoptr(builder.add(dbase, args[3]), v64.as_pointer())).align = 1
+        return context.get_dummy_value()
+    return codegen
+
+
+def _make_gather(sw: int):
+    def typer(typingctx, src, soff, dst, doff):
+        return types.void(src, types.intp, dst, types.intp), _gather_codegen(sw)
+    typer.__name__ = typer.__qualname__ = f"gather_lanes_s{sw}"
+    typer.__doc__ = (f"dst bytes [doff, doff+64) = 16 lanes of 4 bytes, lane n = src bytes soff + {sw}n .. +3 "
+                     "(16 output pixels' 4 consecutive taps of one input row, in AMX's B layout).")
+    return intrinsic(typer)
+
+
+gather_lanes_s1, gather_lanes_s2, gather_lanes_s3, gather_lanes_s4 = (_make_gather(s) for s in (1, 2, 3, 4))
+
+
+@intrinsic
+def amx_block_taps(typingctx, w, xl, offs, k0, nk, p0, bstride, out):
+    """Implicit-GEMM block: out[k:k+32, 0:32] = sum over step groups kk of W[k:k+32, 64 kk:64 kk+64] . B_kk,
+    where B_kk (16 rows of 32 pixels x 4 bytes) is read straight from the lane planes ``xl`` at byte
+    offset 4 p0 + offs[kk], rows ``bstride`` bytes apart (no patch matrix). Between
+    :func:`amx_configure` and :func:`amx_release`; k = k0 + 32 kb for kb < nk."""
+    def codegen(context, builder, sig, args):
+        wbase, wstride = _array(context, builder, sig.args[0], args[0])
+        xbase, _ = _array(context, builder, sig.args[1], args[1])
+        obase, _ = _array(context, builder, sig.args[2], args[2])
+        out_base, ostride = _array(context, builder, sig.args[7], args[7])
+        k0_, nk_, p0_, bstride = args[3], args[4], args[5], args[6]
+        n16 = builder.extract_value(context.make_array(sig.args[2])(context, builder, args[2]).shape, 0)
+        i8p = I8.as_pointer()
+        zero = _fn(builder, "llvm.x86.tilezero", [I8])
+        load = _fn(builder, "llvm.x86.tileloadd64", [I8, i8p, I64])
+        dot = _fn(builder, "llvm.x86.tdpbssd", [I8, I8, I8])
+        store = _fn(builder, "llvm.x86.tilestored64", [I8, i8p, I64])
+        tile = [ir.Constant(I8, t) for t in range(8)]
+        c64 = ir.Constant(I64, 64)
+        xcol = builder.add(xbase, builder.mul(p0_, ir.Constant(I64, 4)))
+
+        def block(kb, _accs):
+            k = builder.add(k0_, builder.mul(kb, ir.Constant(I64, BLOCK)))
+            for t in range(4):
+                builder.call(zero, [tile[t]])
+            a_rows = [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride))
+                      for h in range(2)]
+
+            def body(kk, _a):
+                off = builder.mul(kk, c64)
+                for h in range(2):
+                    builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
+                ov = builder.load(builder.inttoptr(builder.add(obase, builder.mul(kk, ir.Constant(I64, 8))),
+                                                   I64.as_pointer()))
+                brow = builder.add(xcol, ov)
+                for h in range(2):
+                    builder.call(load, [tile[6 + h],
+                                        builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p), bstride])
+                for a in range(2):
+                    for b in range(2):
+                        builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                return []
+
+            _loop(builder, n16, [], body)
+            for a in range(2):
+                row = builder.add(out_base, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
+                for b in range(2):
+                    builder.call(store, [tile[2 * a + b],
+                                         builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
+            return []
+
+        _loop(builder, nk_, [], block)
         return context.get_dummy_value()
 
-    return types.void(w, pt, types.intp, types.intp, types.intp, types.intp, out), codegen
+    return types.void(w, xl, offs, types.intp, types.intp, types.intp, types.intp, out), codegen

@@ -23,6 +23,13 @@ Which kernel computes ``y`` (``ConvResult.path``):
   :func:`_lowbit_on_amx`): the same ternary layer as int8 products on AMX tiles or VNNI vectors
   ({-1, 0, +1} are int8 values); named after the kernel the modelled core runs, whose
   instructions :mod:`accelsim.kernels.simd_cycles` counts (``HOST_PATH``).
+* On AMX hosts, two more routes for the same int8 products (host paths named after the
+  modelled kernel, mapped back by ``HOST_PATH``): layers with at most 8 channels and one group
+  (RGB input layers, any mode: ``xnor-window@amx`` / ``int8-amx``) gather each 32-pixel block's
+  patches with byte shuffles into a buffer in L1 (:func:`_amx_small`); stride-1 layers of whole
+  64-channel steps (int8; ternary with 128-256 channels, see :func:`_implicit_on_amx`) load their
+  tiles straight from the padded lane planes, an implicit GEMM without patch matrix
+  (:func:`_amx_implicit`). Both pad with the padding value itself, so binary needs no correction.
 * ``direct`` (any mode, fewer than 4 filters per group, e.g. depthwise): integer MACs on the
   padded int8 tensor, vectorised along output columns.
 
@@ -41,10 +48,10 @@ from accelsim.kernels import drivers
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
-from accelsim.kernels.checks import ConvArgs, check_conv_args, in_unit_range
+from accelsim.kernels.checks import ConvArgs, check_binary_x, check_conv_args, in_unit_range
 from accelsim.kernels.cycles import CycleStats, dense_stats, measure_stats, nm_compact, step_masks
 from accelsim.kernels.filters import (SMALL_CHANNELS, PackedFilters, cached_pack_filters, int8_lanes,
-                                      window_words)
+                                      small_amx_filters, window_words)
 from accelsim.kernels.microkernels import FB, HAS_VNNI, LANES
 from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_window_bits, pack_input_bits,
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
@@ -65,6 +72,28 @@ AMX_MIN_STEPS = 27
 # 24-32 ch 3x3 at 56x56 1.1-1.3x; 64-160 ch on full words 1.0-1.7x slower, 16->16 ch slower).
 # Binary layers stay on XNOR-popcount: AMX measured 1.1-2.1x slower on every benchmark layer.
 AMX_PLANES_MIN_STEPS = 32
+# Stride-1 layers with whole 64-channel steps read their B tiles straight from the lane planes
+# (implicit GEMM, no patch matrix; see _implicit_on_amx) in these modes
+AMX_IMPLICIT_MODES = {"ternary", "int8"}
+
+
+def _implicit_on_amx(mode: str, cg: int, taps: int, hp: int, wp: int, e: int, f: int) -> bool:
+    """Whether a stride-1 layer with whole 64-channel steps runs as an implicit GEMM on AMX tiles.
+
+    Measured per benchmark layer (kernels' own A/B in one process; other helpers loading the
+    machine): int8 1.2-3x faster than the im2col AMX / VNNI paths on every 1x1 and 3x3 layer;
+    ternary bit planes slower than this on every 3x3 layer (64-512 channels at 7-56 pixels:
+    1.1-1.8x on 1 thread, up to 2x on 2) and on 1x1 layers of >= 128 channels with small planes
+    and at least 4 blocks of 32 pixels (512 channels at 14x14: 1.15x), faster on 1x1 layers with
+    12 KB planes (128 channels at 56x56: tile rows 12 KB apart) or one pixel block (1024
+    channels at 7x7: 8x the weight bytes of bit planes); binary XNOR-popcount faster or even on
+    every layer (not routed here).
+    """
+    if mode == "int8":
+        return True
+    if mode != "ternary":
+        return False
+    return taps == 9 or (cg >= 128 and hp * wp * 4 <= 4096 and ((e - 1) * wp + f) // 32 >= 4)
 
 
 def _lowbit_on_amx(ternary_x: bool, cg: int, kg: int, steps: int) -> bool:
@@ -108,8 +137,10 @@ def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
     return (row_pat.astype(np.int64), col_pat.astype(np.int64), be, bf, row_of.ravel()[be], col_of.ravel()[bf])
 
 
-def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
-    """Binary zero padding: the kernel padded with -1, so add ``sum_c w`` back for every padded tap.
+def _zero_pad_tables(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, np.ndarray]:
+    """Binary zero padding: the kernel padded with -1, so ``sum_c w`` must be added back for every
+    padded tap. Returns (flat positions e * F + f of the outputs whose window reaches into the
+    padding, corrections (K, those outputs)).
 
     Which taps of an output fall into the padding depends only on its row pattern and its
     column pattern, so the corrections are computed once per (row, column) pattern pair,
@@ -124,8 +155,16 @@ def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
                                                                a.padding[1])
         inside = np.einsum("krs,pr,qs->kpq", pf.tap_sums, row_pat, col_pat)
         corr = pf.tap_sums.sum(axis=(1, 2))[:, None, None] - inside      # (K, row patterns, column patterns)
-        pf.derived[key] = (be, bf, np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
-    drivers.add_at_pixels(y, *pf.derived[key])
+        pf.derived[key] = ((be * f + bf).astype(np.int64), np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
+    return pf.derived[key]
+
+
+_NO_CORRECTION = (np.zeros(0, np.int64), np.zeros((1, 0), np.int32))
+
+
+def _zero_pad_correction(y: np.ndarray, a: ConvArgs, pf: PackedFilters) -> None:
+    """Add the binary zero-padding corrections (:func:`_zero_pad_tables`) to y."""
+    drivers.add_at_pixels(y, *_zero_pad_tables(a, pf))
 
 
 def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
@@ -155,11 +194,55 @@ def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
     return y
 
 
+def _amx_small(a: ConvArgs, pf: PackedFilters, y: np.ndarray) -> np.ndarray:
+    """Few-channel layers on AMX tiles, patches gathered per block (drivers.amx_small_conv): int8 products
+    of the values themselves, so binary padding of 0 or +-1 needs no correction."""
+    x = a.x
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    hp, wp = x.shape[2] + a.padding[0] + a.padding[2], x.shape[3] + a.padding[1] + a.padding[3]
+    wa = small_amx_filters(pf)
+    for n in range(x.shape[0]):
+        xp = drivers.pad_planes(x, n, *a.padding, np.int8(a.pad_value))
+        drivers.amx_small_conv(xp, wa, cg, r, s, *a.stride, hp, wp, e, f, wa.shape[1] // 64, y[n].reshape(k, e * f))
+    return y
+
+
+def _amx_implicit(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Stride-1 layers with channels in whole 64-byte steps on AMX tiles, B tiles read straight from the
+    padded lane planes (drivers.amx_implicit_conv): int8 products of the values themselves."""
+    x = a.x
+    k, cg, r, s = a.w.shape
+    e, f = a.out_hw
+    hp, wp = x.shape[2] + a.padding[0] + a.padding[2], x.shape[3] + a.padding[1] + a.padding[3]
+    key = ("amx_implicit", hp, wp)
+    if key not in pf.derived:
+        n16 = r * s * cg // 64
+        wl = filter_rows(lanes, 0, k, round_up(k, AMX_BLOCK), n16 * 64)
+        kk = np.arange(n16)
+        tap, lg = kk // (cg // 64), kk % (cg // 64)
+        offs = 4 * (lg * 16 * hp * wp + (tap // s) * wp + tap % s)
+        pf.derived[key] = (wl, offs.astype(np.int64))
+    wl, offs = pf.derived[key]
+    for n in range(x.shape[0]):
+        xl = drivers.pad_lanes(x, n, *a.padding, np.int8(a.pad_value))
+        drivers.amx_implicit_conv(xl, wl, offs, hp, wp, e, f, y[n].reshape(k, e * f))
+    return y
+
+
+IMPLICIT_AMX_PATH = {"binary": "xnor-popcount@amx", "ternary": "ternary-bitplanes@amx", "int8": "int8-amx"}
+SMALL_AMX_PATH = {"binary": "xnor-window@amx", "ternary": "int8-amx", "int8": "int8-amx"}
+
+
 def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
+    if not a.x.flags.c_contiguous:   # the packers read whole channel planes as flat runs
+        a = dataclasses.replace(a, x=np.ascontiguousarray(a.x))
     if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
         # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
         sh, sw = a.stride
-        a = dataclasses.replace(a, x=np.ascontiguousarray(a.x[:, :, ::sh, ::sw]), stride=(1, 1))
+        if a.mode == "binary":
+            check_binary_x(a.x)   # every value, not only the pixels read
+        a = dataclasses.replace(a, x=drivers.subsample(a.x, sh, sw), stride=(1, 1))
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
     k, cg, r, s = w.shape
@@ -172,8 +255,12 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if cg == 1 and kg == 1 and r == s == 3:
             unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
             if unit or sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
-                drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y)
+                if drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y,
+                                             a.mode == "binary"):
+                    check_binary_x(x)   # raises: binary x holds values other than -1 / +1
                 return y, "direct"
+        if a.mode == "binary":
+            check_binary_x(x)
         if sw == 1:
             xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
                         constant_values=np.int8(a.pad_value))
@@ -185,6 +272,21 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         else:
             drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
+    if a.mode == "binary" and cg <= SMALL_CHANNELS:
+        check_binary_x(x)     # (the bit packer of the xnor-popcount path below checks x as it goes)
+    if USE_AMX and g_n == 1 and cg <= SMALL_CHANNELS and sw <= 4:
+        # few channels (an RGB input layer): int8 products on AMX tiles with the patches gathered per
+        # block; named after the kernel the modelled core runs (HOST_PATH)
+        return _amx_small(a, pf, y), SMALL_AMX_PATH[a.mode]
+    if (USE_AMX and a.mode in AMX_IMPLICIT_MODES and g_n == 1 and (sh, sw) == (1, 1) and cg % 64 == 0
+            and _implicit_on_amx(a.mode, cg, r * s, h + pads[0] + pads[2], wd + pads[1] + pads[3], e, f)):
+        if a.mode == "binary":
+            check_binary_x(x)
+        if a.mode == "ternary":
+            path = "ternary-bitplanes@amx" if in_unit_range(x) else "ternary-addsub@amx"
+        else:
+            path = IMPLICIT_AMX_PATH[a.mode]
+        return _amx_implicit(a, pf, pf.lanes if a.mode == "int8" else int8_lanes(pf), y), path
     kgp = round_up(kg, FB)
     window = a.mode == "binary" and cg <= SMALL_CHANNELS        # few channels: whole windows in popcount words
     lanes = USE_VNNI and (a.mode == "int8" or (cg <= SMALL_CHANNELS and not window))  # int8 VNNI path
@@ -235,7 +337,7 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             scatter(g)
         return y, "ternary-addsub@vnni" if addsub_vnni else "int8-vnni"
     if window:
-        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        xb, _ = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         ww = window_words(pf)
         steps = ww.shape[1]
         bias = np.full(kgp, kw, np.int64)
@@ -247,8 +349,21 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-window"
+    if a.mode == "binary" and g_n == 1 and nb == 1:
+        key = ("xnor_layer", kgp)
+        if key not in pf.derived:
+            pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
+        wg, bias = pf.derived[key]
+        flat, vals = _zero_pad_tables(a, pf) if a.pad_value == 0 and any(pads) else _NO_CORRECTION
+        pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
+        if drivers.xnor_layer(x, *pads, a.pad_value != 1, wg, bias, r, s, sh, sw, e, f, mp, pw, out, y, flat, vals,
+                              direct_out):
+            check_binary_x(x)
+        return y, "xnor-popcount"
     if a.mode == "binary":
-        xb = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        xb, bad = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
+        if bad:
+            check_binary_x(x)
         steps = pf.bits[0].shape[1]
         bias = np.full(kgp, kw, np.int64)
         for g in range(g_n):
@@ -258,6 +373,16 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-popcount"
+    if ternary_x and g_n == 1 and nb == 1:
+        key = ("ternary_layer", kgp)
+        if key not in pf.derived:
+            steps = pf.bits[0].shape[1]
+            pf.derived[key] = tuple(filter_rows(plane, 0, kg, kgp, steps) for plane in pf.bits) + (
+                np.zeros(kgp, np.int64),)
+        wnz, wsg, zero = pf.derived[key]
+        pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
+        drivers.ternary_layer(x, *pads, wnz, wsg, zero, r, s, sh, sw, e, f, mp, pw, out, y, direct_out)
+        return y, "ternary-bitplanes"
     if ternary_x:
         xnz, xsg = pack_input_planes(x, *pads, g_n)
         steps = pf.bits[0].shape[1]
@@ -363,11 +488,11 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
                                 f"this call has mode {mode!r}, groups {groups!r}")
         pf = w
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=groups,
-                            pad_value=pad_value, filters_checked=True)
+                            pad_value=pad_value, filters_checked=True, check_values=False)
     else:
         pf = cached_pack_filters(w, mode=mode, groups=groups)
         a = check_conv_args(x, pf.w, mode=mode, stride=stride, padding=padding, groups=pf.groups,
-                            pad_value=pad_value, filters_checked=True)
+                            pad_value=pad_value, filters_checked=True, check_values=False)
     if pe is not None and not isinstance(pe, PEArray):
         raise AccelsimError(f"pe: got {type(pe).__name__}; must be an accelsim.kernels.PEArray or None")
     y, path = _compute(a, pf)

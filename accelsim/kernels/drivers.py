@@ -11,7 +11,10 @@ import numpy as np
 from numba import njit, prange
 
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
-from accelsim.kernels.amx import amx_block
+from accelsim.kernels.amx import (amx_block, amx_block_at, amx_block_taps, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
+                                  gather_lanes_s4)
+from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
+from accelsim.kernels.packing import im2col_t, pack_input_bits, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -159,18 +162,18 @@ def _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph):
         src = x[n, ko, row]
         rp = row + pt
         rbase = (rp % sh) * sw * plane + (rp // sh) * cols
-        for q in range(sw):
-            j0 = (q - pl) % sw
-            d0 = rbase + q * plane + (j0 + pl) // sw
-            cnt = (wd - j0 + sw - 1) // sw
-            if sw == 1:  # constant strides (unsigned indices): LLVM vectorises the copy / deinterleave
-                for jj in range(cnt):
-                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + jj)]
-            elif sw == 2:
-                for jj in range(cnt):
-                    ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + 2 * jj)]
-            else:
-                for jj in range(cnt):
+        if sw == 1:     # whole vectors with masked tails (a byte loop would leave short rows scalar)
+            for c0 in range(0, wd, 64):
+                copy_bytes(src, c0, ph, rbase + pl + c0, min(64, wd - c0))
+        elif sw == 2:   # input column j goes to phase (j + pl) % 2 at (j + pl) // 2
+            ev, od = rbase + (pl % 2) * plane + pl // 2, rbase + ((1 + pl) % 2) * plane + (1 + pl) // 2
+            for c0 in range(0, wd, 64):
+                split_bytes(src, c0, min(64, wd - c0), ph, ev + c0 // 2, ph, od + c0 // 2)
+        else:
+            for q in range(sw):
+                j0 = (q - pl) % sw
+                d0 = rbase + q * plane + (j0 + pl) // sw
+                for jj in range((wd - j0 + sw - 1) // sw):
                     ph[np.uintp(d0 + jj)] = src[np.uintp(j0 + jj * sw)]
 
 
@@ -181,8 +184,26 @@ def _tap_offset(q, sh, sw, rows, cols):
     return ((ri % sh) * sw + si % sw) * rows * cols + (ri // sh) * cols + si // sw
 
 
+@njit(cache=True, inline="always")
+def _not_binary(flat):
+    """0 iff every int8 value of ``flat`` is -1 or +1 (64 byte lanes of OR)."""
+    n = flat.shape[0]
+    n64 = n // 64 * 64
+    lanes = np.zeros(64, np.uint8)
+    one, keep = np.uint8(1), np.uint8(0xFD)
+    for i0 in range(0, n64, 64):
+        for j in range(64):
+            lanes[j] |= np.uint8(np.uint8(flat[i0 + j]) + one) & keep
+    bad = np.uint8(0)
+    for j in range(64):
+        bad |= lanes[j]
+    for i in range(n64, n):
+        bad |= np.uint8(np.uint8(flat[i]) + one) & keep
+    return bad
+
+
 @njit(cache=True, parallel=True, fastmath=True)
-def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
+def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary=False):
     """Depthwise 3x3, any stride, straight from the unpadded NCHW input.
 
     Each task pads its one channel into phase planes (:func:`_channel_phases`) that stay in
@@ -191,14 +212,19 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
     between rows, dropped on the way out). ``unit``: x, w and the padding are all in
     {-1, 0, +1} (binary, ternary), so a sum of nine products lies in [-9, 9] and is computed
     in int8 lanes (64 per AVX-512 vector instead of 16 int32) as ``((x ^ s) - s) & z`` with
-    the tap's sign mask s and nonzero mask z: no multiplies.
+    the tap's sign mask s and nonzero mask z: no multiplies. ``check_binary``: also check that x
+    holds only -1 / +1, channel by channel while it is in cache; returns 0 iff it does. x must be
+    C-contiguous.
     """
     nb, k, e, f = y.shape
     h, wd = x.shape[2], x.shape[3]
     rows, cols = (h + pt + pb + sh - 1) // sh, (wd + pl + pr + sw - 1) // sw
     n_out = (e - 1) * cols + f
+    flags = np.zeros(nb * k, np.uint8)
     for t in prange(nb * k):
         n, ko = t // k, t % k
+        if check_binary:
+            flags[t] = _not_binary(x[n, ko].reshape(-1))
         ph = np.empty(sh * sw * rows * cols, np.int8)
         _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph)
         o0, o1, o2 = _tap_offset(0, sh, sw, rows, cols), _tap_offset(1, sh, sw, rows, cols), \
@@ -226,9 +252,9 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
                                   + (((c0[p] ^ s6) - s6) & z6) + (((c1[p] ^ s7) - s7) & z7)
                                   + (((c2[p] ^ s8) - s8) & z8))
             for ei in range(e):
-                out, src8 = y[n, ko, ei], acc8[ei * cols:ei * cols + f]
-                for fi in range(f):
-                    out[fi] = src8[fi]
+                out = y[n, ko, ei]
+                for c0 in range(0, f, 16):
+                    widen_bytes(acc8, ei * cols + c0, out, 4 * c0, min(16, f - c0))
         else:
             w0, w1, w2 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
             w3, w4, w5 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
@@ -239,18 +265,28 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y):
                           + w3 * np.int32(b0[p]) + w4 * np.int32(b1[p]) + w5 * np.int32(b2[p])
                           + w6 * np.int32(c0[p]) + w7 * np.int32(c1[p]) + w8 * np.int32(c2[p]))
             for ei in range(e):
-                y[n, ko, ei, :] = acc[ei * cols:ei * cols + f]
+                out = y[n, ko, ei]
+                for c0 in range(0, 4 * f, 64):
+                    copy_bytes(acc, 4 * (ei * cols) + c0, out, c0, min(64, 4 * f - c0))
+    bad = np.uint8(0)
+    for t in range(flags.shape[0]):
+        bad |= flags[t]
+    return bad
 
 
 @njit(cache=True, parallel=True)
-def add_at_pixels(y, rows, cols, values):
-    """y[n, k, rows[i], cols[i]] += values[k, i] for every image n (the border pixels; in parallel
-    over filters, as a 7x7 input layer has a thousand of them per filter)."""
+def add_at_pixels(y, flat, values):
+    """y[n, k].flat[flat[i]] += values[k, i] for every image n (the border pixels, at flat positions
+    e * F + f; in parallel over filters, as a 7x7 input layer has a thousand of them per filter)."""
     nk = y.shape[1]
+    plane = y.shape[2] * y.shape[3]
+    yf = y.reshape(-1)
     for t in prange(y.shape[0] * nk):
-        n, k = t // nk, t % nk
-        for i in range(rows.shape[0]):
-            y[n, k, rows[i], cols[i]] += values[k, i]
+        k = t % nk
+        base = t * plane
+        v = values[k]
+        for i in range(flat.shape[0]):
+            yf[np.uintp(base + flat[i])] += v[i]
 
 
 @njit(cache=True, parallel=True)
@@ -264,3 +300,252 @@ def amx_gemm(pt, w, nsteps16, out):
     for t in prange(nib * nkc):
         ib, kc = t // nkc, t % nkc
         amx_block(w, pt, kc * 4 * AMX_BLOCK, min(4, nkb - kc * 4), ib * AMX_BLOCK, nsteps16, out)
+
+
+@njit(cache=True, inline="always")
+def _gather_lanes(sw, src, soff, dst, doff):
+    if sw == 1:
+        gather_lanes_s1(src, soff, dst, doff)
+    elif sw == 2:
+        gather_lanes_s2(src, soff, dst, doff)
+    elif sw == 3:
+        gather_lanes_s3(src, soff, dst, doff)
+    else:
+        gather_lanes_s4(src, soff, dst, doff)
+
+
+@njit(cache=True, parallel=True)
+def pad_planes(x, n, pt, pl, pb, pr, value):
+    """Image ``n`` of NCHW int8 x (C-contiguous), padded with ``value``, as one flat array (C, Hp, Wp)
+    with 64 bytes of slack at the end (the lane gathers read whole 64-byte vectors)."""
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    hp, wp = h + pt + pb, w + pl + pr
+    out = np.empty(c * hp * wp + 64, np.int8)
+    for t in prange(c * hp):
+        ci, row = t // hp, t % hp
+        d0 = t * wp
+        if row < pt or row >= pt + h:
+            for j in range(wp):
+                out[np.uintp(d0 + j)] = value
+            continue
+        for j in range(pl):
+            out[np.uintp(d0 + j)] = value
+        for j in range(pl + w, wp):
+            out[np.uintp(d0 + j)] = value
+        src = x[n, ci, row - pt]
+        for c0 in range(0, w, 64):
+            copy_bytes(src, c0, out, d0 + pl + c0, min(64, w - c0))
+    out[c * hp * wp:] = 0
+    return out
+
+
+@njit(cache=True, parallel=True)
+def amx_small_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2):
+    """Few-channel layers (an RGB input layer) on AMX tiles, without an im2col pass.
+
+    The reduction runs over (channel, kernel row, group of 4 kernel columns): for 16 output
+    pixels of one row, the 4 taps of such a group are 4 consecutive bytes of one padded input
+    row at a stride of ``sw`` bytes, so one byte shuffle (VPERMB) of a 64-byte load makes a
+    whole 16-pixel row of the B tile. Blocks of 32 pixels x all filters are built in a small
+    buffer that stays in L1 and multiplied by the filter matrix ``wa`` (columns in that order,
+    taps beyond the kernel zero); ``y2`` is (K, E*F) int32. ``xp``: :func:`pad_planes` output.
+    """
+    m = e * f
+    kp, k = wa.shape[0], y2.shape[0]
+    sg_n = (s + 3) // 4
+    plane = hp * wp
+    nblk = (m + 31) // 32
+    per = 16                                    # 32-pixel blocks per task
+    for t in prange((nblk + per - 1) // per):
+        pt = np.zeros((n16 * 16, 128), np.int8)   # steps x (32 pixels x 4 bytes); unused steps stay 0
+        ob = np.empty((kp, 32), np.int32)
+        amx_configure()
+        for blk in range(t * per, min(nblk, (t + 1) * per)):
+            p0 = blk * 32
+            for half in range(2):
+                pix = p0 + 16 * half
+                ei, f0 = pix // f, pix % f
+                if pix + 16 <= m and f0 + 16 <= f:
+                    for ci in range(c):
+                        for ri in range(r):
+                            base = ci * plane + (ei * sh + ri) * wp + f0 * sw
+                            for sg in range(sg_n):
+                                j = (ci * r + ri) * sg_n + sg
+                                _gather_lanes(sw, xp, base + 4 * sg, pt, j * 128 + half * 64)
+                else:   # pixels across a row end or past the last one: byte by byte
+                    for nn in range(16):
+                        p = pix + nn
+                        e2, f2 = p // f, p % f
+                        for ci in range(c):
+                            for ri in range(r):
+                                for sg in range(sg_n):
+                                    j = (ci * r + ri) * sg_n + sg
+                                    for b in range(4):
+                                        ss = 4 * sg + b
+                                        v = np.int8(0)
+                                        if p < m and ss < s:
+                                            v = xp[ci * plane + (e2 * sh + ri) * wp + f2 * sw + ss]
+                                        pt[j, half * 64 + nn * 4 + b] = v
+            if kp == k and p0 + 32 <= m:
+                amx_block_at(wa, pt, 0, kp // 32, 0, n16, y2, p0)
+            else:
+                amx_block_at(wa, pt, 0, kp // 32, 0, n16, ob, 0)
+                for kk in range(k):
+                    for i in range(min(32, m - p0)):
+                        y2[kk, p0 + i] = ob[kk, i]
+        amx_release()
+
+
+@njit(cache=True, parallel=True)
+def pad_lanes(x, n, pt, pl, pb, pr, value):
+    """Image ``n`` of NCHW int8 x (C-contiguous, C a multiple of 4) as padded lane planes, flat:
+    (C/4, Hp, Wp) uint32 words of 4 channels (channel 4l + b in byte b), padding ``value`` in every
+    byte, and 64 words of slack at the end (AMX tiles read whole 16-word rows)."""
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    nl = c // 4
+    hp, wp = h + pt + pb, w + pl + pr
+    pad = np.uint32(np.uint8(value)) * np.uint32(0x01010101)
+    out = np.empty(nl * hp * wp + 64, np.uint32)
+    rc = max(1, min(h, 1024 // max(w, 1)))
+    nch = (h + rc - 1) // rc
+    xf = x[n].reshape(-1)
+    plane = h * w
+    for t in prange(nl * nch):
+        li, ch = t // nch, t % nch
+        r0, r1 = ch * rc, min(h, (ch + 1) * rc)
+        dst = out[li * hp * wp:(li + 1) * hp * wp]
+        if ch == 0:
+            dst[:pt * wp] = pad
+        if ch == nch - 1:
+            dst[(pt + h) * wp:] = pad
+        m = (r1 - r0) * w
+        b0 = 4 * li * plane + r0 * w
+        s0, s1 = xf[b0:b0 + m], xf[b0 + plane:b0 + plane + m]
+        s2, s3 = xf[b0 + 2 * plane:b0 + 2 * plane + m], xf[b0 + 3 * plane:b0 + 3 * plane + m]
+        words = np.empty(m, np.uint32)
+        for j in range(m):
+            words[j] = (np.uint32(np.uint8(s0[j])) | (np.uint32(np.uint8(s1[j])) << np.uint32(8))
+                        | (np.uint32(np.uint8(s2[j])) << np.uint32(16)) | (np.uint32(np.uint8(s3[j])) << np.uint32(24)))
+        for row in range(r0, r1):
+            d0 = (row + pt) * wp
+            for j in range(pl):
+                dst[d0 + j] = pad
+            for j in range(pl + w, wp):
+                dst[d0 + j] = pad
+            for c0 in range(0, 4 * w, 64):
+                copy_bytes(words, 4 * (row - r0) * w + c0, dst, 4 * (d0 + pl) + c0, min(64, 4 * w - c0))
+    out[nl * hp * wp:] = 0
+    return out
+
+
+@njit(cache=True, parallel=True)
+def amx_implicit_conv(xl, wl, offs, hp, wp, e, f, yk):
+    """Stride-1 convolution on AMX tiles without a patch matrix (implicit GEMM).
+
+    Output pixel (e, f) sits at flat position p = e * Wp + f of the padded plane, and its tap
+    (r, s) reads position p + r * Wp + s: so for every group of 16 lanes of one tap, the B
+    tile of 32 consecutive flat positions is 16 rows of the lane planes ``xl``
+    (:func:`pad_lanes`) at a fixed offset (``offs``, bytes), loaded as they are. A task computes
+    blocks of 32 flat positions x all filters into a small buffer and copies the real pixels
+    (not the Wp - F wrap-around columns) into ``yk`` (K, E*F). ``wl``: (K rounded up to 32,
+    steps * 4) int8 filter lanes, step group kk matching ``offs[kk]``.
+    """
+    k = yk.shape[0]
+    kp = wl.shape[0]
+    plane = hp * wp
+    mflat = (e - 1) * wp + f
+    nblk = (mflat + 31) // 32
+    per = 4
+    nbt = (nblk + per - 1) // per
+    nkc = (kp + 127) // 128           # filter chunks of up to 4 x 32: tasks for both threads on few pixels
+    for t in prange(nbt * nkc):
+        bt, kc = t // nkc, t % nkc
+        k0, k1 = kc * 128, min(kp, (kc + 1) * 128)
+        ob = np.empty((kp, 32), np.int32)
+        amx_configure()
+        for blk in range(bt * per, min(nblk, (bt + 1) * per)):
+            p0 = blk * 32
+            amx_block_taps(wl, xl, offs, k0, (k1 - k0) // 32, p0, 4 * plane, ob)
+            q, end = p0, min(p0 + 32, mflat)
+            while q < end:
+                ei, fi = q // wp, q % wp
+                if fi >= f:
+                    q = (ei + 1) * wp
+                    continue
+                cnt = min(f - fi, end - q)
+                for kk in range(k0, min(k, k1)):
+                    src, dst = ob[kk], yk[kk]
+                    for c0 in range(0, 4 * cnt, 64):
+                        copy_bytes(src, 4 * (q - p0) + c0, dst, 4 * (ei * f + fi) + c0, min(64, 4 * cnt - c0))
+                q += cnt
+        amx_release()
+
+
+@njit(cache=True, parallel=True)
+def subsample(x, sh, sw):
+    """x[:, :, ::sh, ::sw] as a new C-contiguous array (a strided 1x1 layer reads only those pixels);
+    column stride 2 splits each row with one byte shuffle per 64 bytes."""
+    nb, c, h, w = x.shape
+    ho, wo = (h + sh - 1) // sh, (w + sw - 1) // sw
+    out = np.empty((nb, c, ho, wo), np.int8)
+    for t in prange(nb * c):
+        b, ci = t // c, t % c
+        junk = np.empty(32, np.int8)
+        for i in range(ho):
+            src, dst = x[b, ci, i * sh], out[b, ci, i]
+            if sw == 2:
+                for c0 in range(0, w, 64):
+                    split_bytes(src, c0, min(64, w - c0), dst, c0 // 2, junk, 0)
+            else:
+                for j in range(wo):
+                    dst[j] = src[j * sw]
+    return out
+
+
+@njit(cache=True)
+def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, flat, vals,
+               direct):
+    """A whole one-group XNOR-popcount layer of one image in one call (no Python between its passes):
+    pack x (checking its values), the patch matrix (the planes themselves for a 1x1), the GEMM into
+    ``out`` (``direct``: y's own storage; else its rows are copied into y), and the zero-padding
+    correction (``flat``, ``vals``; empty for none). Returns the packer's flag: nonzero if x holds
+    values other than -1 / +1."""
+    xb, bad = pack_input_bits(x, pt, pl, pb, pr, 1, True, fill_ones)
+    steps = w.shape[1]
+    if pointwise:
+        patches = xb[0, 0].reshape(steps, e * f)
+    else:
+        patches = im2col_t(xb, 0, r, s, sh, sw, e, f, steps, mp)
+    xorpop_gemm(patches, w, steps, -2, bias, out)
+    if not direct:
+        take_rows(out, y[0].reshape(y.shape[1], e * f))
+    if flat.shape[0] > 0:
+        add_at_pixels(y, flat, vals)
+    return bad
+
+
+@njit(cache=True, parallel=True)
+def take_rows(out, y2):
+    """y2[k, :] = out[k, :y2.shape[1]] (a GEMM's padded block rows into the image's output planes)."""
+    n = 4 * y2.shape[1]
+    for k in prange(y2.shape[0]):
+        src, dst = out[k], y2[k]
+        for c0 in range(0, n, 64):
+            copy_bytes(src, c0, dst, c0, min(64, n - c0))
+
+
+@njit(cache=True)
+def ternary_layer(x, pt, pl, pb, pr, wnz, wsg, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, direct):
+    """A whole one-group ternary bit-plane layer of one image in one call: pack both planes of x, their
+    patch matrices (the planes themselves for a 1x1), and the GEMM into ``out`` (``direct``: y's own
+    storage; else its rows are copied into y)."""
+    xnz, xsg = pack_input_planes(x, pt, pl, pb, pr, 1)
+    steps = wnz.shape[1]
+    if pointwise:
+        pnz, psg = xnz[0, 0].reshape(steps, e * f), xsg[0, 0].reshape(steps, e * f)
+    else:
+        pnz = im2col_t(xnz, 0, r, s, sh, sw, e, f, steps, mp)
+        psg = im2col_t(xsg, 0, r, s, sh, sw, e, f, steps, mp)
+    ternary_gemm(pnz, psg, wnz, wsg, steps, bias, out)
+    if not direct:
+        take_rows(out, y[0].reshape(y.shape[1], e * f))

@@ -79,6 +79,22 @@ def int8_lanes(pf: PackedFilters) -> np.ndarray:
     return pf.derived["lanes"]
 
 
+def small_amx_filters(pf: PackedFilters) -> np.ndarray:
+    """Filters for :func:`accelsim.kernels.drivers.amx_small_conv`: (K rounded up to 32, steps16 * 64)
+    int8, columns in (channel, kernel row, group of 4 kernel columns, column in group) order, zero
+    beyond the kernel and beyond the real steps; made once per PackedFilters."""
+    if "small_amx" not in pf.derived:
+        k, cg, r, s = pf.w.shape
+        sg = -(-s // 4)
+        wide = np.zeros((k, cg, r, sg * 4), np.int8)
+        wide[..., :s] = pf.w
+        cols = round_up(cg * r * sg, 16) * 4
+        out = np.zeros((round_up(k, 32), cols), np.int8)
+        out[:k, :cg * r * sg * 4] = wide.reshape(k, -1)
+        pf.derived["small_amx"] = out
+    return pf.derived["small_amx"]
+
+
 def pack_words(wt: np.ndarray, negative: bool) -> np.ndarray:
     """(K, R, S, Cg) int8 -> (K, R*S*words) uint64; bit c % 64 of word c // 64 per tap.
 

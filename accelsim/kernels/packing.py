@@ -89,86 +89,172 @@ def im2col(xp, g, r, s, sh, sw, e, f, rows_to, cols_to):
     return out
 
 
+@njit(cache=True, inline="always")
+def _octet(xf, base, plane, nch, negative, t8):
+    """t8[j] = bit c set where xf[base + c * plane + j] < 0 (``negative``) or != 0, for the nch <= 8
+    channels c (one byte per pixel, 64 pixels per AVX-512 vector). With ``negative``, also returns
+    the OR of (x + 1) & 0xFD over the values read: 0 iff all are -1 or +1 (binary x, checked for free)."""
+    m = t8.shape[0]
+    bad = np.uint8(0)
+    one, keep = np.uint8(1), np.uint8(0xFD)
+    if nch == 8:
+        s0, s1, s2, s3 = xf[base:base + m], xf[base + plane:base + plane + m], \
+            xf[base + 2 * plane:base + 2 * plane + m], xf[base + 3 * plane:base + 3 * plane + m]
+        s4, s5, s6, s7 = xf[base + 4 * plane:base + 4 * plane + m], xf[base + 5 * plane:base + 5 * plane + m], \
+            xf[base + 6 * plane:base + 6 * plane + m], xf[base + 7 * plane:base + 7 * plane + m]
+        if negative:
+            for j in range(m):
+                v0, v1, v2, v3 = np.uint8(s0[j]), np.uint8(s1[j]), np.uint8(s2[j]), np.uint8(s3[j])
+                v4, v5, v6, v7 = np.uint8(s4[j]), np.uint8(s5[j]), np.uint8(s6[j]), np.uint8(s7[j])
+                t8[j] = ((v0 >> 7) | ((v1 >> 7) << 1) | ((v2 >> 7) << 2) | ((v3 >> 7) << 3) | ((v4 >> 7) << 4)
+                         | ((v5 >> 7) << 5) | ((v6 >> 7) << 6) | ((v7 >> 7) << 7))
+                bad |= (np.uint8(v0 + one) | np.uint8(v1 + one) | np.uint8(v2 + one) | np.uint8(v3 + one)
+                        | np.uint8(v4 + one) | np.uint8(v5 + one) | np.uint8(v6 + one) | np.uint8(v7 + one)) & keep
+        else:
+            for j in range(m):
+                t8[j] = (np.uint8(s0[j] != 0) | (np.uint8(s1[j] != 0) << 1) | (np.uint8(s2[j] != 0) << 2)
+                         | (np.uint8(s3[j] != 0) << 3) | (np.uint8(s4[j] != 0) << 4) | (np.uint8(s5[j] != 0) << 5)
+                         | (np.uint8(s6[j] != 0) << 6) | (np.uint8(s7[j] != 0) << 7))
+        return bad
+    t8[:] = 0
+    for cr in range(nch):
+        src = xf[base + cr * plane:base + cr * plane + m]
+        bit = np.uint8(cr)
+        if negative:
+            for j in range(m):
+                v = np.uint8(src[j])
+                t8[j] |= (v >> 7) << bit
+                bad |= np.uint8(v + one) & keep
+        else:
+            for j in range(m):
+                t8[j] |= np.uint8(src[j] != 0) << bit
+    return bad
+
+
+@njit(cache=True, inline="always")
+def _words(tmp, n_oct, d):
+    """d[j] = OR over the octets o < n_oct of tmp[o, j] << 8 o (bytes to 64-bit words)."""
+    m = d.shape[0]
+    if n_oct == 8:
+        t0, t1, t2, t3, t4, t5, t6, t7 = tmp[0], tmp[1], tmp[2], tmp[3], tmp[4], tmp[5], tmp[6], tmp[7]
+        for j in range(m):
+            d[j] = (np.uint64(t0[j]) | (np.uint64(t1[j]) << np.uint64(8)) | (np.uint64(t2[j]) << np.uint64(16))
+                    | (np.uint64(t3[j]) << np.uint64(24)) | (np.uint64(t4[j]) << np.uint64(32))
+                    | (np.uint64(t5[j]) << np.uint64(40)) | (np.uint64(t6[j]) << np.uint64(48))
+                    | (np.uint64(t7[j]) << np.uint64(56)))
+        return
+    t0 = tmp[0]
+    for j in range(m):
+        d[j] = np.uint64(t0[j])
+    for o in range(1, n_oct):
+        t = tmp[o]
+        sh = np.uint64(8 * o)
+        for j in range(m):
+            d[j] |= np.uint64(t[j]) << sh
+
+
+@njit(cache=True, inline="always")
+def _row_chunks(h, w):
+    """Rows per packing task: about 1024 pixels, so the byte loops run over long contiguous runs and
+    two threads still get several tasks each."""
+    return max(1, min(h, 1024 // max(w, 1)))
+
+
+@njit(cache=True, inline="always")
+def _pack_chunk(x, b, g, wi, r0, r1, cg, negative, tmp, words):
+    """Words of channel word ``wi`` of group g for input rows [r0, r1) of image b, unpadded, into ``words``."""
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
+    xf = x[b].reshape(-1)
+    plane = h * w
+    m = (r1 - r0) * w
+    n_oct = (hi - lo + 7) // 8
+    bad = np.uint8(0)
+    for o in range(n_oct):
+        base = (g * cg + lo + 8 * o) * plane + r0 * w
+        bad |= _octet(xf, base, plane, min(8, hi - lo - 8 * o), negative, tmp[o, :m])
+    _words(tmp[:, :m], n_oct, words[:m])
+    return bad
+
+
+@njit(cache=True, inline="always")
+def _place(words, dst, r0, r1, w, pt, pl, pad):
+    """Rows [r0, r1) of unpadded words into the padded plane dst (Hp, Wp), their side padding set to pad."""
+    for row in range(r0, r1):
+        d = dst[row + pt]
+        d[:pl] = pad
+        d[pl:pl + w] = words[(row - r0) * w:(row - r0 + 1) * w]
+        d[pl + w:] = pad
+
+
 @njit(cache=True, parallel=True)
 def pack_input_bits(x, pt, pl, pb, pr, groups, negative, fill_ones):
     """NCHW int8 -> planar padded bit words (N, G, words per group, Hp, Wp), uint64.
 
     Channel c of a group is bit c % 64 of word c // 64, set where x < 0 (``negative``) or
     x != 0. Padded pixels hold all the word's channel bits set (``fill_ones``: binary -1
-    padding) or none (0 for ternary, +1 for binary).
+    padding) or none (0 for ternary, +1 for binary). Packed in two vector passes over runs of
+    whole rows: eight channels into a byte per pixel (64 pixels per vector), then eight bytes
+    into a word. x must be C-contiguous. Returns (words, bad): with ``negative``, bad is 0 iff every
+    value of x is -1 or +1 (binary x checked in the same pass).
     """
     n, c, h, w = x.shape
     cg = c // groups
     nw = (cg + WORD_BITS - 1) // WORD_BITS
     hp, wp = h + pt + pb, w + pl + pr
-    out = np.zeros((n, groups, nw, hp, wp), np.uint64)
-    for t in prange(n * groups * nw * hp):
-        b, g, wi, row = t // (groups * nw * hp), (t // (nw * hp)) % groups, (t // hp) % nw, t % hp
+    out = np.empty((n, groups, nw, hp, wp), np.uint64)
+    rc = _row_chunks(h, w)
+    nch = (h + rc - 1) // rc
+    flags = np.zeros(n * groups * nw * nch, np.uint8)
+    for t in prange(n * groups * nw * nch):
+        b, g, wi, ch = t // (groups * nw * nch), (t // (nw * nch)) % groups, (t // nch) % nw, t % nch
         lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
-        dst = out[b, g, wi, row]
-        if fill_ones:
-            ones = np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(WORD_BITS - (hi - lo))
-            dst[:] = ones
-            if pt <= row < pt + h:
-                dst[pl:pl + w] = 0
-        if row < pt or row >= pt + h:
-            continue
-        d = dst[pl:pl + w]
-        ci, c0, r0 = lo, g * cg, row - pt
-        while w >= 32 and ci + 4 <= hi:  # four channel rows at a time on wide rows: one or per 4 bits
-            base = np.uint64(ci - lo)
-            s0, s1, s2, s3 = x[b, c0 + ci, r0], x[b, c0 + ci + 1, r0], x[b, c0 + ci + 2, r0], x[b, c0 + ci + 3, r0]
-            if negative:
-                for j in range(w):
-                    d[j] |= ((np.uint64(s0[j] < 0) | (np.uint64(s1[j] < 0) << np.uint64(1))
-                              | (np.uint64(s2[j] < 0) << np.uint64(2)) | (np.uint64(s3[j] < 0) << np.uint64(3))) << base)
-            else:
-                for j in range(w):
-                    d[j] |= ((np.uint64(s0[j] != 0) | (np.uint64(s1[j] != 0) << np.uint64(1))
-                              | (np.uint64(s2[j] != 0) << np.uint64(2)) | (np.uint64(s3[j] != 0) << np.uint64(3))) << base)
-            ci += 4
-        for cr in range(ci, hi):
-            bit = np.uint64(cr - lo)
-            src = x[b, c0 + cr, r0]
-            if negative:  # separate loops so LLVM vectorises each
-                for j in range(w):
-                    d[j] |= np.uint64(src[j] < 0) << bit
-            else:
-                for j in range(w):
-                    d[j] |= np.uint64(src[j] != 0) << bit
-    return out
+        pad = np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(WORD_BITS - (hi - lo)) if fill_ones else np.uint64(0)
+        dst = out[b, g, wi]
+        r0, r1 = ch * rc, min(h, (ch + 1) * rc)
+        if ch == 0:
+            dst[:pt] = pad
+        if ch == nch - 1:
+            dst[pt + h:] = pad
+        tmp = np.empty((8, rc * w), np.uint8)
+        words = np.empty(rc * w, np.uint64)
+        flags[t] = _pack_chunk(x, b, g, wi, r0, r1, cg, negative, tmp, words)
+        _place(words, dst, r0, r1, w, pt, pl, pad)
+    bad = np.uint8(0)
+    for t in range(flags.shape[0]):
+        bad |= flags[t]
+    return out, bad
 
 
 @njit(cache=True, parallel=True)
 def pack_input_planes(x, pt, pl, pb, pr, groups):
-    """Ternary x: the nonzero and the sign planes of :func:`pack_input_bits` (zero padding) in one
-    pass over x (each channel row is read once for both)."""
+    """Ternary x: the nonzero and the sign planes of :func:`pack_input_bits` (zero padding), each run
+    of rows packed for both while its channels are in cache."""
     n, c, h, w = x.shape
     cg = c // groups
     nw = (cg + WORD_BITS - 1) // WORD_BITS
     hp, wp = h + pt + pb, w + pl + pr
-    nz = np.zeros((n, groups, nw, hp, wp), np.uint64)
-    sg = np.zeros((n, groups, nw, hp, wp), np.uint64)
-    for t in prange(n * groups * nw * h):
-        b, g, wi, row = t // (groups * nw * h), (t // (nw * h)) % groups, (t // h) % nw, t % h
-        lo, hi = wi * WORD_BITS, min(cg, (wi + 1) * WORD_BITS)
-        dn, ds = nz[b, g, wi, row + pt, pl:pl + w], sg[b, g, wi, row + pt, pl:pl + w]
-        ci, c0 = lo, g * cg
-        while w >= 16 and ci + 4 <= hi:  # four channel rows at a time: each word is or-ed once per 4 bits
-            base = np.uint64(ci - lo)
-            s0, s1, s2, s3 = x[b, c0 + ci, row], x[b, c0 + ci + 1, row], x[b, c0 + ci + 2, row], x[b, c0 + ci + 3, row]
-            for j in range(w):
-                dn[j] |= ((np.uint64(s0[j] != 0) | (np.uint64(s1[j] != 0) << np.uint64(1))
-                           | (np.uint64(s2[j] != 0) << np.uint64(2)) | (np.uint64(s3[j] != 0) << np.uint64(3))) << base)
-                ds[j] |= ((np.uint64(s0[j] < 0) | (np.uint64(s1[j] < 0) << np.uint64(1))
-                           | (np.uint64(s2[j] < 0) << np.uint64(2)) | (np.uint64(s3[j] < 0) << np.uint64(3))) << base)
-            ci += 4
-        for cr in range(ci, hi):
-            bit = np.uint64(cr - lo)
-            src = x[b, c0 + cr, row]
-            for j in range(w):
-                dn[j] |= np.uint64(src[j] != 0) << bit
-                ds[j] |= np.uint64(src[j] < 0) << bit
+    nz = np.empty((n, groups, nw, hp, wp), np.uint64)
+    sg = np.empty((n, groups, nw, hp, wp), np.uint64)
+    rc = _row_chunks(h, w)
+    nch = (h + rc - 1) // rc
+    zero = np.uint64(0)
+    for t in prange(n * groups * nw * nch):
+        b, g, wi, ch = t // (groups * nw * nch), (t // (nw * nch)) % groups, (t // nch) % nw, t % nch
+        dn, ds = nz[b, g, wi], sg[b, g, wi]
+        r0, r1 = ch * rc, min(h, (ch + 1) * rc)
+        if ch == 0:
+            dn[:pt] = zero
+            ds[:pt] = zero
+        if ch == nch - 1:
+            dn[pt + h:] = zero
+            ds[pt + h:] = zero
+        tmp = np.empty((8, rc * w), np.uint8)
+        words = np.empty(rc * w, np.uint64)
+        _pack_chunk(x, b, g, wi, r0, r1, cg, False, tmp, words)
+        _place(words, dn, r0, r1, w, pt, pl, zero)
+        _pack_chunk(x, b, g, wi, r0, r1, cg, True, tmp, words)
+        _place(words, ds, r0, r1, w, pt, pl, zero)
     return nz, sg
 
 
@@ -221,25 +307,30 @@ def im2col_t(xpl, g, r, s, sh, sw, e, f, steps, cols_to):
     nb, ln = xpl.shape[0], xpl.shape[2]
     m = nb * e * f
     out = np.empty((steps, cols_to), xpl.dtype)      # every element written once below
-    for q in prange(steps):
-        out[q, m:] = 0
+    rows = nb * e
+    nck = max(1, min(rows, 8, rows * f // 512))   # row chunks per step: even shares on large layers, few tasks
+    for t in prange(steps * nck):
+        q, ck = t // nck, t % nck
+        if ck == nck - 1:
+            out[q, m:] = 0
+        r0, r1 = ck * rows // nck, (ck + 1) * rows // nck
         if q >= r * s * ln:
-            out[q, :m] = 0
+            out[q, r0 * f:r1 * f] = 0
             continue
         tap, li = q // ln, q % ln
         ri, si = tap // s, tap % s
-        for b in range(nb):
-            for ei in range(e):
-                src = xpl[b, g, li, ei * sh + ri]
-                dst = out[q, (b * e + ei) * f:(b * e + ei + 1) * f]
-                if sw == 1:
-                    dst[:] = src[si:si + f]
-                elif sw == 2:  # constant stride: LLVM deinterleaves with shuffles
-                    for fi in range(f):
-                        dst[fi] = src[np.uintp(2 * fi + si)]
-                else:
-                    for fi in range(f):  # unsigned index: no wraparound check
-                        dst[fi] = src[np.uintp(fi * sw + si)]
+        for row in range(r0, r1):
+            b, ei = row // e, row % e
+            src = xpl[b, g, li, ei * sh + ri]
+            dst = out[q, row * f:(row + 1) * f]
+            if sw == 1:
+                dst[:] = src[si:si + f]
+            elif sw == 2:  # constant stride: LLVM deinterleaves with shuffles
+                for fi in range(f):
+                    dst[fi] = src[np.uintp(2 * fi + si)]
+            else:
+                for fi in range(f):  # unsigned index: no wraparound check
+                    dst[fi] = src[np.uintp(fi * sw + si)]
     return out
 
 

@@ -43,7 +43,7 @@ from accelsim.errors import AccelsimError
 PATHS = ("xnor-popcount", "xnor-window", "ternary-bitplanes", "dot4", "ternary-addsub", "direct")
 # host kernel -> modelled path ("<path>@amx" / "<path>@vnni": ternary products the host ran as
 # int8 on AMX tiles / VNNI vectors; the modelled core runs <path>, so its instructions are counted)
-HOST_PATH = {"int8-vnni": "dot4", "int8-amx": "dot4", "int8-dot": "dot4",
+HOST_PATH = {"int8-vnni": "dot4", "int8-amx": "dot4", "int8-dot": "dot4", "xnor-window@amx": "xnor-window", "xnor-popcount@amx": "xnor-popcount",
              "ternary-bitplanes@amx": "ternary-bitplanes", "ternary-addsub@amx": "ternary-addsub",
              "ternary-addsub@vnni": "ternary-addsub"}
 # instructions per vector step and per (pixel vector, filter) epilogue, per path

@@ -77,3 +77,24 @@ def test_pe_array_from_profile_unit():
         PEArray.from_unit(unit, "fp16")
     with pytest.raises(AccelsimError, match="does not run precision 'binary'"):
         PEArray.from_unit(unit, "binary")
+
+
+@pytest.mark.parametrize("shape,k,r,stride,groups", [
+    ((1, 70, 6, 9), 8, 3, 1, 1),      # xnor-popcount: the bit packer checks x as it packs
+    ((1, 6, 9, 11), 6, 3, 2, 6),      # depthwise 3x3: checked channel by channel
+    ((1, 3, 9, 11), 8, 3, 2, 1),      # few channels (RGB)
+    ((1, 70, 6, 9), 8, 1, 2, 1),      # strided 1x1: the pixels it skips count too
+    ((1, 6, 9, 11), 6, 2, 1, 6),      # other direct convolutions
+])
+@pytest.mark.parametrize("bad", [0, 2, -128])
+def test_binary_x_checked_on_every_path(shape, k, r, stride, groups, bad):
+    """A binary x with one value other than -1 / +1 is refused on every kernel path, wherever it sits."""
+    rng = np.random.default_rng(4)
+    x = np.where(rng.random(shape) < 0.5, -1, 1).astype(np.int8)
+    x[0, shape[1] - 1, shape[2] - 1, shape[3] - 1] = bad     # last pixel (never read by a stride-2 1x1)
+    w = np.where(rng.random((k, shape[1] // groups, r, r)) < 0.5, -1, 1).astype(np.int8)
+    with pytest.raises(AccelsimError, match=f"x: mode 'binary' allows values .*got {bad}"):
+        conv2d(x, w, mode="binary", stride=stride, padding=r // 2, groups=groups)
+    with pytest.raises(AccelsimError, match="x: mode 'binary' allows values"):
+        conv2d(x, pack_filters(w, mode="binary", groups=groups), mode="binary", stride=stride,
+               padding=r // 2, groups=groups)

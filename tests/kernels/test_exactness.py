@@ -41,13 +41,24 @@ def use_vnni(vnni: bool, amx: bool = False):
         conv.USE_VNNI, conv.USE_AMX = saved
 
 
-def _expected_path(mode, x, w, groups, isa):
+def _expected_path(mode, x, w, groups, isa, stride=(1, 1), padding=(0, 0, 0, 0)):
     path = _portable_path(mode, x, w, groups, isa)
     cg, kg = w.shape[1], w.shape[0] // groups
+    if isa == "amx" and conv.HAS_AMX and path != "direct" and groups == 1 and cg <= 8 and stride[1] <= 4:
+        # few channels (RGB input layers): AMX tiles on patches gathered per block, any mode
+        return "xnor-window@amx" if mode == "binary" else "int8-amx"
+    if isa == "amx" and conv.HAS_AMX and mode == "int8" and groups == 1 and tuple(stride) == (1, 1) and cg % 64 == 0:
+        return "int8-amx"      # implicit GEMM: B tiles straight from the lane planes
     steps = w.shape[2] * w.shape[3] * -(-cg // 4)
     amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
     if path == "ternary-addsub" and (amx or vnni):   # ternary w, int8 x: int8 products, named by the modelled kernel
         return path + ("@amx" if amx else "@vnni")
+    hp, wp = x.shape[2] + padding[0] + padding[2], x.shape[3] + padding[1] + padding[3]
+    e, f = (hp - w.shape[2]) // stride[0] + 1, (wp - w.shape[3]) // stride[1] + 1
+    taps = w.shape[2] * w.shape[3]
+    if (path.startswith("ternary") and amx and groups == 1 and tuple(stride) == (1, 1) and cg % 64 == 0
+            and (taps == 9 or (taps == 1 and cg >= 128 and hp * wp * 4 <= 4096 and ((e - 1) * wp + f) // 32 >= 4))):
+        return path + "@amx"   # implicit GEMM on AMX tiles (3x3 windows; 1x1 of >= 128 channels, small planes)
     half_words = -(-cg // 64) * 64 >= 2 * cg
     if path == "ternary-bitplanes" and amx and steps >= conv.AMX_PLANES_MIN_STEPS and kg >= 32 and half_words:
         return path + "@amx"
@@ -87,7 +98,8 @@ def _run(case, mode, x_alphabet, isa, pad_value=0):
     assert got.y.dtype == np.int32 and got.y.shape == ref.shape
     np.testing.assert_array_equal(got.y, ref)
     np.testing.assert_array_equal(packed.y, ref)
-    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa)
+    stride = case["stride"] if isinstance(case["stride"], tuple) else (case["stride"],) * 2
+    assert got.path == packed.path == _expected_path(mode, x, w, case["groups"], isa, stride, case["padding"])
 
 
 @settings(max_examples=40, deadline=None)
@@ -231,5 +243,62 @@ def test_ternary_half_words_on_every_isa(cg, kg, groups, stride, padding, isa):
     with use_vnni(isa != "portable", isa == "amx"):
         got = conv2d(x, w, **kw)
     np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
-    assert got.path == _expected_path("ternary", x, w, groups, isa)
+    stride = stride if isinstance(stride, tuple) else (stride, stride)
+    assert got.path == _expected_path("ternary", x, w, groups, isa, stride)
     assert got.path.endswith("@amx") == (isa == "amx" and conv.HAS_AMX)
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+@pytest.mark.parametrize("c,k,hw,r,s,stride,padding,pad_value", [
+    (3, 64, (30, 30), 7, 7, 2, 3, 0),            # ResNet's RGB layer (7x7, stride 2)
+    (3, 32, (20, 21), 3, 3, 2, 1, 1),            # MobileNet's, rows not a whole number of 16 pixels
+    (3, 5, (9, 11), 3, 2, (1, 3), (1, 0, 2, 1), -1),  # fewer filters than a tile, uneven padding
+    (8, 40, (17, 19), 3, 3, 1, 1, 0),            # 8 channels: two lanes of 4 per kernel column group
+    (1, 16, (10, 50), 5, 5, (2, 4), 2, 1),       # column stride 4, 5 kernel columns (two groups of 4)
+])
+def test_few_channels_on_amx_tiles(mode, c, k, hw, r, s, stride, padding, pad_value):
+    """Few-channel layers on AMX tiles (patches gathered per 32-pixel block) equal the reference,
+    including the blocks that cross an output row or run past the last pixel."""
+    rng = np.random.default_rng(c * k + r)
+    x, w = rand(rng, (2, c, *hw), mode), rand(rng, (k, c, r, s), mode)
+    kw = dict(mode=mode, stride=stride, padding=padding)
+    if mode == "binary":
+        kw["pad_value"] = pad_value
+    with use_vnni(True, True):
+        got = conv2d(x, w, **kw)
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+    if conv.HAS_AMX:
+        assert got.path == ("xnor-window@amx" if mode == "binary" else "int8-amx")
+
+
+@pytest.mark.parametrize("mode", ["binary", "ternary", "int8"])
+def test_non_contiguous_input(mode):
+    """A strided view as x (the packers read channel planes as flat runs, so conv2d lays it out first)."""
+    rng = np.random.default_rng(21)
+    base = rand(rng, (1, 140, 9, 22), mode)
+    x = base[:, ::2, :, ::2]          # 70 channels, 9 x 11, not contiguous
+    w = rand(rng, (8, 70, 3, 3), mode)
+    got = conv2d(x, w, mode=mode, padding=1)
+    np.testing.assert_array_equal(got.y, conv2d_reference(np.ascontiguousarray(x), w, mode=mode, padding=1))
+
+
+@pytest.mark.parametrize("mode,x_alphabet", [("ternary", "ternary"), ("ternary", "int8"), ("int8", "int8")])
+@pytest.mark.parametrize("c,k,hw,r,padding,ternary_routed", [
+    (128, 40, (12, 12), 3, 1, True), (256, 64, (10, 13), 3, (1, 0, 2, 1), True),
+    (128, 32, (12, 11), 1, 0, True),            # 1x1, >= 128 channels, small planes
+    (64, 40, (12, 12), 3, 1, True),             # 3x3 with 5 blocks of 32 pixels
+    (64, 70, (6, 9), 3, 1, True),               # 3x3 with 2 blocks
+    (128, 300, (5, 7), 1, 0, False)])           # 1x1, 1 block (stays on bit planes), 300 filters: 3 chunks
+def test_implicit_gemm_on_amx_tiles(mode, x_alphabet, c, k, hw, r, padding, ternary_routed):
+    """Stride-1 layers whose B tiles are read straight from the padded lane planes (wrap-around columns
+    dropped on the way out) equal the reference; on AMX hosts int8 always takes that route, ternary
+    where it measured faster (3x3 windows; 1x1 of >= 128 channels on small planes, >= 4 pixel blocks)."""
+    rng = np.random.default_rng(c + k)
+    x, w = rand(rng, (2, c, *hw), x_alphabet), rand(rng, (k, c, r, r), mode)
+    kw = dict(mode=mode, padding=padding)
+    with use_vnni(True, True):
+        got = conv2d(x, w, **kw)
+    np.testing.assert_array_equal(got.y, conv2d_reference(x, w, **kw))
+    if conv.HAS_AMX:
+        # (ternary w with int8 x runs as int8 products on the tiles on every route)
+        assert got.path.endswith("amx") == (mode == "int8" or x_alphabet == "int8" or ternary_routed)

@@ -70,7 +70,8 @@ def test_cli_compressed_cycle_json_shows_measured_beside_analytical(tmp_path):
     conv3 = {lr["name"]: lr for lr in out["layers"]}["conv3"]["cycle_detail"]
     t = conv3["tensors"]
     assert t["weight_zeros"] / t["weight_elems"] > 0.79 and 0.2 < t["act_zeros"] / t["act_elems"] < 0.45  # ternary x
-    assert conv3["path"] == "ternary-bitplanes" and conv3["skipped_ops"] >= 0
+    # ternary x: the bit-plane kernel (on AMX hosts its products may run on the tiles: "...@amx")
+    assert conv3["path"].split("@")[0] == "ternary-bitplanes" and conv3["skipped_ops"] >= 0
     assert conv3["memory"]["weight_stored_bytes"] < conv3["memory"]["weight_dense_bytes"]
     assert set(conv3["analytical"]) == {"compute_cycles", "dram_bytes", "total_cycles"}
     assert main(args[:-2] + ["--json", str(tmp_path / "again.json")]) == 0     # seeded: the same tensors
