@@ -34,6 +34,14 @@ def _load(path: str, mtime_ns: int) -> Runtime:
     for i, rule in enumerate(rt.conv_rules):
         if rule.source is not None and rule.source not in ids:
             raise AccelsimError(f"{path}: conv_rules[{i}].source: got {rule.source!r}; known: {sorted(ids)}")
+    rel = rt.relative_to
+    if rel is not None:
+        if rel.source not in ids:
+            raise AccelsimError(f"{path}: relative_to.source: got {rel.source!r}; known: {sorted(ids)}")
+        if rel.runtime == rt.name:
+            raise AccelsimError(f"{path}: relative_to.runtime: got {rel.runtime!r}; a runtime cannot scale itself")
+        if not (Path(path).parent / rel.data).is_file():
+            raise AccelsimError(f"{path}: relative_to.data: got {rel.data!r}; no such file beside the runtime")
     return rt
 
 

@@ -22,6 +22,11 @@ it drives (``units``):
   the tensor-core rate; ``max_threads``: a cap on the threads the stack really runs (a default the
   application never changed); ``int8_factor``: the stack's own int8 GEMM efficiency factor (cited), used
   instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set).
+
+A runtime with ``relative_to`` is priced as another runtime (its rules, fusion and fitted factors) and then
+scaled: every layer's time x ``time_factor``, plus ``call_overhead_ms`` once per inference. The two figures
+are fitted (``python -m accelsim.calibration.stack_fit``) from a table in which one source measured both
+stacks on the same device (``data``, relative to the runtimes folder).
 """
 from __future__ import annotations
 
@@ -63,6 +68,16 @@ class ConvRule(_Strict):
     source: str | None = None
 
 
+class RelativeTiming(_Strict):
+    """This stack's time as a fitted linear function of another stack's (``runtime``) on the same unit."""
+
+    runtime: str = Field(description="the runtime whose pricing this one scales")
+    time_factor: float = Field(gt=0, allow_inf_nan=False, description="per-layer time multiplier")
+    call_overhead_ms: float = Field(ge=0, allow_inf_nan=False, description="fixed cost per inference (host side)")
+    data: str = Field(description="CSV (relative to the runtimes folder) the two figures are fitted from")
+    source: str = Field(description="id of the source (in sources) of that table")
+
+
 class Runtime(_Strict):
     """One software stack (ncnn, TFLite, TensorRT, ...)."""
 
@@ -89,6 +104,7 @@ class Runtime(_Strict):
                                                   "in place of the group's fitted int8 factor")
     matrix_units: bool = Field(default=True, description="GPU GEMMs use the matrix (tensor-core) rate; false: "
                                                          "the ALU rate (Vulkan/OpenCL kernels without them)")
+    relative_to: RelativeTiming | None = Field(default=None, description="priced as another runtime, scaled")
     sources: list[RuntimeSource] = Field(min_length=1)
 
     def dispatch(self, kind: str) -> float | None:
