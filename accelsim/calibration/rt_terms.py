@@ -107,6 +107,9 @@ def build_rt_terms(rows: list[MeasuredRow], models: Path | None = None) -> RtTer
         try:
             prof, unit, wl, rt_name, cores, note = row_setup(row, profiles, models)
             rt = load_runtime(rt_name)
+            if rt.relative_to is not None:
+                raise AccelsimError(f"runtime {rt_name!r} is priced relative to {rt.relative_to.runtime!r} with its "
+                                    f"own fitted figures (accelsim.calibration.stack_fit); its rows are not fitted")
             fused = fused_layers(wl, rt)
             mems = prof.unit_memories(unit)
             per_layer = []

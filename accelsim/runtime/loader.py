@@ -37,6 +37,14 @@ def _load(path: str, mtime_ns: int) -> Runtime:
     if rt.factors_from is not None and rt.factors_from not in available_runtimes():
         raise AccelsimError(f"{path}: factors_from: got {rt.factors_from!r}; allowed: a runtime on the search path "
                             f"({', '.join(available_runtimes())})")
+    rel = rt.relative_to
+    if rel is not None:
+        if rel.source not in ids:
+            raise AccelsimError(f"{path}: relative_to.source: got {rel.source!r}; known: {sorted(ids)}")
+        if rel.runtime == rt.name:
+            raise AccelsimError(f"{path}: relative_to.runtime: got {rel.runtime!r}; a runtime cannot scale itself")
+        if not (Path(path).parent / rel.data).is_file():
+            raise AccelsimError(f"{path}: relative_to.data: got {rel.data!r}; no such file beside the runtime")
     return rt
 
 

@@ -24,10 +24,16 @@ it drives (``units``):
   instead of the calibration group's fitted ``int8`` factor (which other stacks' int8 kernels set);
   ``workspace_bytes``: the scratch memory a layer's algorithm may use (TensorRT's builder workspace): a
   Winograd rule whose transformed tensors do not fit is skipped; ``int8_dotprod``: whether the build's int8
-  kernels use SDOT; ``factors_from``: the runtime whose fitted factors this one shares (a build setting of the same stack, not another stack); ``async_dispatch``: unit
-  kinds whose launches the host queues ahead of the device (CUDA / OpenCL enqueue): a layer then costs the
-  longer of its work and the launch interval, instead of their sum; ``grouped_conv: per_group``: a grouped
+  kernels use SDOT; ``factors_from``: the runtime whose fitted factors this one shares (a build setting of
+  the same stack, not another stack); ``async_dispatch``: unit kinds whose launches the host queues
+  ahead of the device (CUDA / OpenCL enqueue): a layer then costs the longer of its work and the launch
+  interval, instead of their sum; ``grouped_conv: per_group``: a grouped
   (or depthwise) convolution executed as one small dense convolution per group, each its own launch.
+
+A runtime with ``relative_to`` is priced as another runtime (its rules, fusion and fitted factors) and then
+scaled: every layer's time x ``time_factor``, plus ``call_overhead_ms`` once per inference. The two figures
+are fitted (``python -m accelsim.calibration.stack_fit``) from a table in which one source measured both
+stacks on the same device (``data``, relative to the runtimes folder).
 """
 from __future__ import annotations
 
@@ -67,6 +73,16 @@ class ConvRule(_Strict):
     units: list[UnitKindName] | None = Field(default=None, description="unit kinds the rule applies to")
     dotprod: bool | None = Field(default=None, description="CPU cores with (true) / without (false) SDOT only")
     source: str | None = None
+
+
+class RelativeTiming(_Strict):
+    """This stack's time as a fitted linear function of another stack's (``runtime``) on the same unit."""
+
+    runtime: str = Field(description="the runtime whose pricing this one scales")
+    time_factor: float = Field(gt=0, allow_inf_nan=False, description="per-layer time multiplier")
+    call_overhead_ms: float = Field(ge=0, allow_inf_nan=False, description="fixed cost per inference (host side)")
+    data: str = Field(description="CSV (relative to the runtimes folder) the two figures are fitted from")
+    source: str = Field(description="id of the source (in sources) of that table")
 
 
 class Runtime(_Strict):
@@ -115,6 +131,7 @@ class Runtime(_Strict):
     int8_dotprod: bool = Field(default=True, description="CPU int8 kernels use SDOT on cores that have it; false "
                                                          "(a build older than its SDOT kernels): widening multiply-"
                                                          "accumulate at half the SDOT rate, conv rules see no SDOT")
+    relative_to: RelativeTiming | None = Field(default=None, description="priced as another runtime, scaled")
     sources: list[RuntimeSource] = Field(min_length=1)
 
     def dispatch(self, kind: str) -> float | None:

@@ -86,6 +86,12 @@ def test_framework_rule():
     assert runtime_for("ArmNN 22.05 (Neon backend; TFLite model via ArmNN TfLite parser)", cpu) == ("armnn", "")
     assert runtime_for("Paddle-Lite v2.6", cpu) == ("paddle-lite", "")
     assert runtime_for("SNPE 1.30 MLPerf v0.5 SingleStream", gpu)[0] == "snpe"
+    nano = load_profile("jetson_nano", calibrated=False)
+    assert runtime_for("TensorFlow + TF-TRT", nano.unit("gpu")) == ("tensorflow-gpu", "")   # not tensorrt
+    assert runtime_for("TensorRT (ONNX parser), Python", nano.unit("gpu")) == ("tensorrt", "")
+    assert runtime_for("TensorFlow Lite", nano.unit("cpu")) == ("tflite", "")
+    name, note = runtime_for("TensorFlow 2.4", nano.unit("cpu"))    # TensorFlow on a CPU: no model of it
+    assert name == "tflite" and "does not drive cpu units" in note
     name, note = runtime_for("MNN 1.0", cpu)
     assert name == "tflite" and "unknown framework 'MNN 1.0'" in note
 
