@@ -8,15 +8,10 @@ with ``gpu`` -> tflite-gpu; with ``nnapi`` -> the unit's default runtime
 (NNAPI hands the graph to the vendor driver); ``tflite runtime`` (the
 Python ``tflite_runtime`` package used with its defaults, as DeepEdgeBench
 did) -> tflite-py; with ``ruy`` (built without XNNPACK) -> tflite-ruy;
-<<<<<<< HEAD
-otherwise tflite (XNNPACK); ``snpe`` ->
-snpe; ``tensorrt 3`` with ``1 mib workspace`` -> tensorrt3-1mib (a TensorRT 3.0 engine built with
-a 1 MiB workspace); ``tensorrt``/``torch2trt``/``trt`` -> tensorrt; ``paddle`` ->
-=======
 otherwise tflite (XNNPACK); ``tf-trt`` or ``tensorflow`` (not Lite) -> tensorflow-gpu
 (TensorFlow's executor; TF-TRT graphs still run under it, see tensorflow-gpu.yaml); ``snpe`` ->
-snpe; ``tensorrt``/``torch2trt``/``trt`` -> tensorrt; ``paddle`` ->
->>>>>>> tfgpu
+snpe; ``tensorrt 3`` with ``1 mib workspace`` -> tensorrt3-1mib (a TensorRT 3.0 engine built with
+a 1 MiB workspace); ``tensorrt``/``torch2trt``/``trt`` -> tensorrt; ``paddle`` ->
 paddle-lite; ``tvm`` -> tvm; ``openvino`` ->
 openvino; ``darknet`` -> darknet. Anything else (or a runtime that does not
 drive the row's unit kind) falls back to the unit's default runtime
@@ -34,12 +29,9 @@ RULES = (  # (all of these substrings, runtime); None = the unit's default
     (("tflite", "gpu"), "tflite-gpu"), (("tensorflow lite", "gpu"), "tflite-gpu"),
     (("tflite", "nnapi"), None), (("tflite runtime",), "tflite-py"), (("tflite", "ruy"), "tflite-ruy"),
     (("tflite",), "tflite"), (("tensorflow lite",), "tflite"),
-<<<<<<< HEAD
-    (("snpe",), "snpe"), (("tensorrt 3", "1 mib workspace"), "tensorrt3-1mib"), (("tensorrt",), "tensorrt"), (("torch2trt",), "tensorrt"), (("trt",), "tensorrt"),
-=======
     (("tf-trt",), "tensorflow-gpu"), (("tensorflow",), "tensorflow-gpu"),   # before trt: TF-TRT runs under TF
-    (("snpe",), "snpe"), (("tensorrt",), "tensorrt"), (("torch2trt",), "tensorrt"), (("trt",), "tensorrt"),
->>>>>>> tfgpu
+    (("snpe",), "snpe"), (("tensorrt 3", "1 mib workspace"), "tensorrt3-1mib"), (("tensorrt",), "tensorrt"),
+    (("torch2trt",), "tensorrt"), (("trt",), "tensorrt"),
     (("paddle",), "paddle-lite"), (("tvm",), "tvm"),
     (("openvino",), "openvino"), (("darknet",), "darknet"),
 )
