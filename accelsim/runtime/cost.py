@@ -66,12 +66,12 @@ def factor_runtime(runtime: Runtime) -> str:
 def factor_key(runtime: Runtime, unit: Unit, placement: Placement | None = None, profile=None) -> str:
     """Calibration key: runtime/core family (CPU: the SIMD datapath class of the core that sets the pace,
     :attr:`CoreType.family`), runtime/GPU family, runtime/group."""
-    rt = calibration_name(runtime)
+    rt = factor_runtime(runtime)
     if placement is not None and placement.cores:
         slowest = min(placement.cores, key=lambda c: c.speed(unit))
         name = slowest.core.family if slowest.core else unit_family(unit, profile)
-        return f"{factor_runtime(runtime)}/{name}"
-    return f"{factor_runtime(runtime)}/{unit_family(unit, profile)}"
+        return f"{rt}/{name}"
+    return f"{rt}/{unit_family(unit, profile)}"
 
 
 def core_key(runtime: Runtime, unit: Unit, placement: Placement | None = None) -> str:
