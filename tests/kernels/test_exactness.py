@@ -47,7 +47,8 @@ def _expected_path(mode, x, w, groups, isa, stride=(1, 1), padding=(0, 0, 0, 0))
     if isa == "amx" and conv.HAS_AMX and path != "direct" and groups == 1 and cg <= 8 and stride[1] <= 4:
         # few channels (RGB input layers): AMX tiles on patches gathered per block, any mode
         return "xnor-window@amx" if mode == "binary" else "int8-amx"
-    if isa == "amx" and conv.HAS_AMX and mode == "int8" and groups == 1 and tuple(stride) == (1, 1) and cg % 64 == 0:
+    if (isa == "amx" and conv.HAS_AMX and path != "direct" and mode == "int8" and groups == 1
+            and tuple(stride) == (1, 1) and cg % 64 == 0):
         return "int8-amx"      # implicit GEMM: B tiles straight from the lane planes
     steps = w.shape[2] * w.shape[3] * -(-cg // 4)
     amx, vnni = isa == "amx" and conv.HAS_AMX, isa != "portable" and conv.HAS_VNNI
