@@ -56,6 +56,36 @@ def _fn(builder, name, args):
     return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), args), name)
 
 
+def _start_block(builder, zero, tile, wbase, wstride, k):
+    """Zero the four accumulator tiles; return the byte addresses of the block's two 16-row filter (A) tiles."""
+    for t in range(4):
+        builder.call(zero, [tile[t]])
+    return [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride)) for h in range(2)]
+
+
+def _tile_products(builder, load, dot, tile, a_rows, a_off, a_stride, brow, b_stride):
+    """Load the two A tiles (``a_rows`` + ``a_off``) and the two B tiles (``brow``, ``brow`` + 64), then the
+    2 x 2 TDPBSSD products into the accumulators."""
+    i8p = I8.as_pointer()
+    for h in range(2):
+        builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], a_off), i8p), a_stride])
+    for h in range(2):
+        builder.call(load, [tile[6 + h], builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p),
+                            b_stride])
+    for a in range(2):
+        for b in range(2):
+            builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+
+
+def _store_block(builder, store, tile, rows, ostride):
+    """Store the four accumulator tiles: rows[a] is the address of accumulator row block ``a``."""
+    i8p = I8.as_pointer()
+    for a in range(2):
+        for b in range(2):
+            address = builder.inttoptr(builder.add(rows[a], ir.Constant(I64, 64 * b)), i8p)
+            builder.call(store, [tile[2 * a + b], address, ostride])
+
+
 def _block_codegen(out_col: bool):
     """Code of :func:`amx_block` (``out_col``: the output column is an argument of its own, and the
     caller configures and releases the tiles around many blocks: :func:`amx_configure`)."""
@@ -82,31 +112,17 @@ def _block_codegen(out_col: bool):
 
         def block(kb, _accs):
             k = builder.add(k0_, builder.mul(kb, ir.Constant(I64, BLOCK)))
-            for t in range(4):
-                builder.call(zero, [tile[t]])
-            a_rows = [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride))
-                      for h in range(2)]
+            a_rows = _start_block(builder, zero, tile, wbase, wstride, k)
 
             def body(kk, _a):
-                off = builder.mul(kk, c64)
-                for h in range(2):
-                    builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
                 brow = builder.add(b_col, builder.mul(builder.mul(kk, c16), pstride))
-                for h in range(2):
-                    builder.call(load, [tile[6 + h],
-                                        builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p), pstride])
-                for a in range(2):
-                    for b in range(2):
-                        builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                _tile_products(builder, load, dot, tile, a_rows, builder.mul(kk, c64), wstride, brow, pstride)
                 return []
 
             _loop(builder, n16, [], body)
-            for a in range(2):
-                row = builder.add(obase, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
-                row = builder.add(row, builder.mul(o0_, ir.Constant(I64, 4)))
-                for b in range(2):
-                    builder.call(store, [tile[2 * a + b],
-                                         builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
+            rows = [builder.add(builder.add(obase, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride)),
+                                builder.mul(o0_, ir.Constant(I64, 4))) for a in range(2)]
+            _store_block(builder, store, tile, rows, ostride)
             return []
 
         _loop(builder, nk_, [], block)
@@ -203,32 +219,19 @@ def amx_block_taps(typingctx, w, xl, offs, k0, nk, p0, bstride, out):
 
         def block(kb, _accs):
             k = builder.add(k0_, builder.mul(kb, ir.Constant(I64, BLOCK)))
-            for t in range(4):
-                builder.call(zero, [tile[t]])
-            a_rows = [builder.add(wbase, builder.mul(builder.add(k, ir.Constant(I64, 16 * h)), wstride))
-                      for h in range(2)]
+            a_rows = _start_block(builder, zero, tile, wbase, wstride, k)
 
             def body(kk, _a):
-                off = builder.mul(kk, c64)
-                for h in range(2):
-                    builder.call(load, [tile[4 + h], builder.inttoptr(builder.add(a_rows[h], off), i8p), wstride])
                 ov = builder.load(builder.inttoptr(builder.add(obase, builder.mul(kk, ir.Constant(I64, 8))),
                                                    I64.as_pointer()))
-                brow = builder.add(xcol, ov)
-                for h in range(2):
-                    builder.call(load, [tile[6 + h],
-                                        builder.inttoptr(builder.add(brow, ir.Constant(I64, 64 * h)), i8p), bstride])
-                for a in range(2):
-                    for b in range(2):
-                        builder.call(dot, [tile[2 * a + b], tile[4 + a], tile[6 + b]])
+                _tile_products(builder, load, dot, tile, a_rows, builder.mul(kk, c64), wstride,
+                               builder.add(xcol, ov), bstride)
                 return []
 
             _loop(builder, n16, [], body)
-            for a in range(2):
-                row = builder.add(out_base, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
-                for b in range(2):
-                    builder.call(store, [tile[2 * a + b],
-                                         builder.inttoptr(builder.add(row, ir.Constant(I64, 64 * b)), i8p), ostride])
+            rows = [builder.add(out_base, builder.mul(builder.add(k, ir.Constant(I64, 16 * a)), ostride))
+                    for a in range(2)]
+            _store_block(builder, store, tile, rows, ostride)
             return []
 
         _loop(builder, nk_, [], block)
