@@ -18,17 +18,10 @@ import numpy as np
 
 from accelsim.errors import AccelsimError
 from accelsim.runtime import load_runtime
-from accelsim.runtime.loader import runtime_dirs
+from accelsim.runtime.loader import runtime_file
 
 # runtime -> (column of the base stack's time, column of this stack's time), both in ms, same precision
 COLUMNS = {"tensorflow-gpu": ("tensorrt_fp32_ms", "tensorflow_fp32_ms")}
-
-
-def runtime_path(name: str) -> Path:
-    for d in runtime_dirs():
-        if (d / f"{name}.yaml").is_file():
-            return d / f"{name}.yaml"
-    raise AccelsimError(f"runtime {name!r} not found")
 
 
 def fit_relative(name: str) -> dict:
@@ -37,7 +30,7 @@ def fit_relative(name: str) -> dict:
     if rt.relative_to is None or name not in COLUMNS:
         raise AccelsimError(f"runtime {name!r}: no relative_to table to fit; allowed: {', '.join(COLUMNS)}")
     base_col, own_col = COLUMNS[name]
-    path = runtime_path(name).parent / rt.relative_to.data
+    path = runtime_file(name).parent / rt.relative_to.data
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     try:
@@ -57,7 +50,7 @@ def fit_relative(name: str) -> dict:
 
 def write_fit(fit: dict) -> Path:
     """Replace the two figures in the runtime's YAML (comments kept)."""
-    path = runtime_path(fit["runtime"])
+    path = runtime_file(fit["runtime"])
     text = path.read_text()
     for key in ("time_factor", "call_overhead_ms"):
         text, n = re.subn(rf"^(\s*{key}:\s*)[0-9.eE+-]+", rf"\g<1>{fit[key]}", text, count=1, flags=re.M)

@@ -48,16 +48,22 @@ def _load(path: str, mtime_ns: int) -> Runtime:
     return rt
 
 
+def runtime_file(name: str) -> Path:
+    """The YAML of runtime ``name``: the first on the search path (``--profile-dir`` folders, then the built-ins)."""
+    path = next((d / f"{name}.yaml" for d in runtime_dirs() if (d / f"{name}.yaml").is_file()), None)
+    if path is None:
+        raise AccelsimError(f"runtime {name!r} not found; known runtimes: "
+                            f"{', '.join(available_runtimes()) or 'none'} (or give a runtime .yaml path)")
+    return path
+
+
 def load_runtime(runtime: str | Path | Runtime) -> Runtime:
     """A validated :class:`Runtime` from a name on the search path or a YAML path."""
     if isinstance(runtime, Runtime):
         return runtime
     path = Path(str(runtime))
     if path.suffix not in (".yaml", ".yml"):
-        path = next((d / f"{runtime}.yaml" for d in runtime_dirs() if (d / f"{runtime}.yaml").is_file()), None)
-        if path is None:
-            raise AccelsimError(f"runtime {runtime!r} not found; known runtimes: "
-                                f"{', '.join(available_runtimes()) or 'none'} (or give a runtime .yaml path)")
+        path = runtime_file(str(runtime))
     if not path.is_file():
         raise AccelsimError(f"{path}: runtime file not found")
     return _load(str(path.resolve()), path.stat().st_mtime_ns)

@@ -10,7 +10,8 @@ import yaml
 
 import accelsim
 from accelsim.calibration.rt_terms import build_rt_terms
-from accelsim.calibration.stack_fit import fit_relative, runtime_path
+from accelsim.calibration.stack_fit import fit_relative
+from accelsim.runtime.loader import runtime_file
 from accelsim.calibration.table import read_table
 from accelsim.errors import AccelsimError
 from accelsim.runtime import load_runtime
@@ -70,7 +71,7 @@ def test_relative_runtime_rows_are_not_fitted(tmp_path):
 
 
 def _write_variant(tmp_path, **rel):
-    data = yaml.safe_load(runtime_path("tensorflow-gpu").read_text())
+    data = yaml.safe_load(runtime_file("tensorflow-gpu").read_text())
     data["relative_to"].update(rel)
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "data" / "tensorflow_vs_tensorrt_tx2.csv").write_text(TABLE.read_text())
