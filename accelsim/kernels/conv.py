@@ -41,6 +41,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from accelsim.errors import AccelsimError
@@ -57,6 +58,7 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
                                       window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
+from accelsim.kernels.xnor_band import BandPlan
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
@@ -234,7 +236,10 @@ IMPLICIT_AMX_PATH = {"binary": "xnor-popcount@amx", "ternary": "ternary-bitplane
 SMALL_AMX_PATH = {"binary": "xnor-window@amx", "ternary": "int8-amx", "int8": "int8-amx"}
 
 
-def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
+def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray, str]:
+    """(y, path). ``plan_key``: where to keep the plan of a binary XNOR-popcount layer, so the next call
+    with the same arguments (:func:`_plan_key`) runs it straight away."""
+    plan_x = a.x
     if not a.x.flags.c_contiguous:   # the packers read whole channel planes as flat runs
         a = dataclasses.replace(a, x=np.ascontiguousarray(a.x))
     if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
@@ -350,15 +355,17 @@ def _compute(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, str]:
             _zero_pad_correction(y, a, pf)
         return y, "xnor-window"
     if a.mode == "binary" and g_n == 1 and nb == 1:
-        key = ("xnor_layer", kgp)
+        key = ("xnor_band", kgp)
         if key not in pf.derived:
             pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
         wg, bias = pf.derived[key]
         flat, vals = _zero_pad_tables(a, pf) if a.pad_value == 0 and any(pads) else _NO_CORRECTION
-        pw = pointwise and pf.bits[0].shape[1] == -(-cg // 64)
-        if drivers.xnor_layer(x, *pads, a.pad_value != 1, wg, bias, r, s, sh, sw, e, f, mp, pw, out, y, flat, vals,
-                              direct_out):
+        plan = BandPlan(tuple(pads), a.pad_value != 1, wg, bias, (r, s, sh, sw), (k, e, f), flat, vals)
+        y, bad = plan(x)
+        if bad:
             check_binary_x(x)
+        if plan_key is not None and x is plan_x:
+            pf.derived[plan_key] = plan
         return y, "xnor-popcount"
     if a.mode == "binary":
         xb, bad = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
@@ -471,6 +478,21 @@ def _bit_serial_stats(a: ConvArgs, pe: PEArray, per: int) -> CycleStats:
                       zero_skip=None, skip_operands=pe.skip_operands, bit_serial=pe.bit_serial)
 
 
+def _plan_key(x, w, mode, stride, padding, groups, pad_value, pe) -> tuple | None:
+    """Key of a binary layer's plan among the packed filters' derived data, or None where no plan applies
+    (raw filters, cycle counting, x not a C-contiguous int8 array, unhashable arguments). Every argument
+    that the checks or the kernel choice read is in it; the kernel checks x's values on every call."""
+    if (mode != "binary" or pe is not None or type(w) is not PackedFilters or type(x) is not np.ndarray
+            or x.dtype != np.int8 or not x.flags.c_contiguous):
+        return None
+    key = ("plan", x.shape, stride, padding, groups, pad_value)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1, padding=0, groups: int = 1,
            pe: PEArray | None = None, pad_value: int = 0) -> ConvResult:
     """Convolve int8 ``x`` (NCHW or CHW) with int8 ``w`` (OIHW) in ``mode`` binary, ternary or int8.
@@ -482,6 +504,12 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
     cycles that array spends (see :mod:`accelsim.kernels.cycles`). Bad arguments raise
     :class:`accelsim.errors.AccelsimError` (a ValueError) naming the argument.
     """
+    plan_key = _plan_key(x, w, mode, stride, padding, groups, pad_value, pe)
+    if plan_key is not None and plan_key in w.derived:   # the same checked arguments as an earlier call
+        y, bad = w.derived[plan_key](x if x.ndim == 4 else x[None])
+        if bad:
+            check_binary_x(x)
+        return ConvResult(y=y if x.ndim == 4 else y[0], mode=mode, path="xnor-popcount")
     if isinstance(w, PackedFilters):
         if (w.mode, w.groups) != (mode, groups):
             raise AccelsimError(f"w: filters were packed for mode {w.mode!r}, groups {w.groups}; "
@@ -495,6 +523,6 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
                             pad_value=pad_value, filters_checked=True, check_values=False)
     if pe is not None and not isinstance(pe, PEArray):
         raise AccelsimError(f"pe: got {type(pe).__name__}; must be an accelsim.kernels.PEArray or None")
-    y, path = _compute(a, pf)
+    y, path = _compute(a, pf, plan_key)
     stats = _cycle_stats(a, pf, pe) if pe is not None else None
     return ConvResult(y=y[0] if a.unbatched else y, mode=mode, path=path, stats=stats)

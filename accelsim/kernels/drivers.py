@@ -14,7 +14,7 @@ from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import (amx_block, amx_block_at, amx_block_taps, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
                                   gather_lanes_s4)
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
-from accelsim.kernels.packing import im2col_t, pack_input_bits, pack_input_planes
+from accelsim.kernels.packing import im2col_t, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
 
@@ -211,7 +211,7 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary
     run and the whole channel is a single vector loop (a column or two of junk outputs
     between rows, dropped on the way out). ``unit``: x, w and the padding are all in
     {-1, 0, +1} (binary, ternary), so a sum of nine products lies in [-9, 9] and is computed
-    in int8 lanes (64 per AVX-512 vector instead of 16 int32) as ``((x ^ s) - s) & z`` with
+    in int8 lanes (64 per AVX-512 vector instead of 16 int32) as ``(x ^ s) & z`` summed, minus ``sum(s & z)``, with
     the tap's sign mask s and nonzero mask z: no multiplies. ``check_binary``: also check that x
     holds only -1 / +1, channel by channel while it is in cache; returns 0 iff it does. x must be
     C-contiguous.
@@ -237,20 +237,25 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary
         b0, b1, b2 = ph[o3:o3 + n_out], ph[o4:o4 + n_out], ph[o5:o5 + n_out]
         c0, c1, c2 = ph[o6:o6 + n_out], ph[o7:o7 + n_out], ph[o8:o8 + n_out]
         if unit:
-            sg, nz = np.empty(9, np.int8), np.empty(9, np.int8)   # per tap: sign mask, nonzero mask
+            # per tap: sign mask s (0 / all ones) and nonzero mask z; ((x ^ s) - s) & z = (x ^ s) & z - (s & z),
+            # so the nine taps cost an XOR, an AND and an add each (bytes, wrapping), and one constant
+            sg, nz = np.empty(9, np.uint8), np.empty(9, np.uint8)
+            neg = 0
             for q in range(9):
                 wv = w[ko, 0, q // 3, q % 3]
-                sg[q] = np.int8(-1) if wv < 0 else np.int8(0)
-                nz[q] = np.int8(0) if wv == 0 else np.int8(-1)
+                nz[q] = np.uint8(0) if wv == 0 else np.uint8(255)
+                sg[q] = np.uint8(255) if wv < 0 else np.uint8(0)
+                neg += 1 if wv < 0 else 0
             s0, s1, s2, s3, s4, s5, s6, s7, s8 = sg[0], sg[1], sg[2], sg[3], sg[4], sg[5], sg[6], sg[7], sg[8]
             z0, z1, z2, z3, z4, z5, z6, z7, z8 = nz[0], nz[1], nz[2], nz[3], nz[4], nz[5], nz[6], nz[7], nz[8]
+            cst = np.uint8(neg)          # - sum(s & z): each negative tap's mask is -1
             acc8 = np.empty(n_out, np.int8)
             for p in range(n_out):
-                acc8[p] = np.int8((((a0[p] ^ s0) - s0) & z0) + (((a1[p] ^ s1) - s1) & z1)
-                                  + (((a2[p] ^ s2) - s2) & z2) + (((b0[p] ^ s3) - s3) & z3)
-                                  + (((b1[p] ^ s4) - s4) & z4) + (((b2[p] ^ s5) - s5) & z5)
-                                  + (((c0[p] ^ s6) - s6) & z6) + (((c1[p] ^ s7) - s7) & z7)
-                                  + (((c2[p] ^ s8) - s8) & z8))
+                acc8[p] = np.int8(np.uint8((np.uint8(a0[p]) ^ s0) & z0) + np.uint8((np.uint8(a1[p]) ^ s1) & z1)
+                                  + np.uint8((np.uint8(a2[p]) ^ s2) & z2) + np.uint8((np.uint8(b0[p]) ^ s3) & z3)
+                                  + np.uint8((np.uint8(b1[p]) ^ s4) & z4) + np.uint8((np.uint8(b2[p]) ^ s5) & z5)
+                                  + np.uint8((np.uint8(c0[p]) ^ s6) & z6) + np.uint8((np.uint8(c1[p]) ^ s7) & z7)
+                                  + np.uint8((np.uint8(c2[p]) ^ s8) & z8) + cst)
             for ei in range(e):
                 out = y[n, ko, ei]
                 for c0 in range(0, f, 16):
@@ -500,28 +505,6 @@ def subsample(x, sh, sw):
                 for j in range(wo):
                     dst[j] = src[j * sw]
     return out
-
-
-@njit(cache=True)
-def xnor_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, mp, pointwise, out, y, flat, vals,
-               direct):
-    """A whole one-group XNOR-popcount layer of one image in one call (no Python between its passes):
-    pack x (checking its values), the patch matrix (the planes themselves for a 1x1), the GEMM into
-    ``out`` (``direct``: y's own storage; else its rows are copied into y), and the zero-padding
-    correction (``flat``, ``vals``; empty for none). Returns the packer's flag: nonzero if x holds
-    values other than -1 / +1."""
-    xb, bad = pack_input_bits(x, pt, pl, pb, pr, 1, True, fill_ones)
-    steps = w.shape[1]
-    if pointwise:
-        patches = xb[0, 0].reshape(steps, e * f)
-    else:
-        patches = im2col_t(xb, 0, r, s, sh, sw, e, f, steps, mp)
-    xorpop_gemm(patches, w, steps, -2, bias, out)
-    if not direct:
-        take_rows(out, y[0].reshape(y.shape[1], e * f))
-    if flat.shape[0] > 0:
-        add_at_pixels(y, flat, vals)
-    return bad
 
 
 @njit(cache=True, parallel=True)

@@ -143,6 +143,12 @@ def _words(tmp, n_oct, d):
                     | (np.uint64(t5[j]) << np.uint64(40)) | (np.uint64(t6[j]) << np.uint64(48))
                     | (np.uint64(t7[j]) << np.uint64(56)))
         return
+    if n_oct == 4:   # 25-32 channels (one pass, as for 8)
+        t0, t1, t2, t3 = tmp[0], tmp[1], tmp[2], tmp[3]
+        for j in range(m):
+            d[j] = (np.uint64(t0[j]) | (np.uint64(t1[j]) << np.uint64(8)) | (np.uint64(t2[j]) << np.uint64(16))
+                    | (np.uint64(t3[j]) << np.uint64(24)))
+        return
     t0 = tmp[0]
     for j in range(m):
         d[j] = np.uint64(t0[j])
