@@ -180,6 +180,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     vector_ops = 0 if info.macs > 0 else info.elem_ops
     if info.precision == "int8" and info.macs > 0:
         vector_ops += runtime.int8_requant_ops * info.ofmap_elems
+        if getattr(info.layer, "quantize_input", False):
+            vector_ops += runtime.int8_quantize_ops * info.ifmap_elems
     in_elems = work.ifmap_elems if work else info.ifmap_elems
     out_elems = work.ofmap_elems if work else info.ofmap_elems
     active = 1

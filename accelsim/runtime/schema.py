@@ -101,6 +101,9 @@ class Runtime(_Strict):
     fuse: list[str] = Field(default_factory=list, description="layer ops (or activation kinds as 'act:KIND', "
                                                               "'act' for all) folded into a preceding conv/fc")
     int8_requant_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    int8_quantize_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                                     description="element-wise ops per input element an int8 layer whose input "
+                                                 "blob is float (``quantize_input``) spends quantizing it")
     dispatch_us: dict[UnitKindName, float] = Field(default_factory=dict)
     sync_us: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     schedule: Literal["static", "dynamic"] = "static"

@@ -175,6 +175,7 @@ class _Importer:
         self.names: set[str] = set()
         self.shape_by_layer: dict[str, Shape] = {}   # layer or graph-input name -> output view
         self.name_dims: dict[str, int] = {}          # layer or graph-input name -> ncnn dims
+        self.int8_out_layers: set[str] = set()       # int8 layers whose output blob is int8 (requantized)
 
     # ---- helpers -------------------------------------------------------------------------------
     def fail(self, rec: NcnnLayer, what: str):
@@ -312,9 +313,21 @@ class _Importer:
             (pt, pb), (pl, pr) = _same_pads(h, kh, sh, dh, mode), _same_pads(w, kw, sw, dw, mode)
         if len(rec.inputs) != 1:
             self.fail(rec, "dynamic weights (a second input blob) are not supported")
-        self.emit(rec, Conv2d, out_channels=rec.get(0), kernel=(kh, kw), stride=(sh, sw), padding=(pt, pl, pb, pr),
+        layer = self.emit(rec, Conv2d, out_channels=rec.get(0), kernel=(kh, kw), stride=(sh, sw), padding=(pt, pl, pb, pr),
                   dilation=(dh, dw), groups=rec.get(7, 1) if depthwise else 1, bias=bool(rec.get(5, 0)),
-                  precision="int8" if rec.get(8, 0) else None)
+                  precision="int8" if rec.get(8, 0) else None, quantize_input=self._quantizes_input(rec))
+        self._int8_output(rec, layer)
+
+    def _quantizes_input(self, rec: NcnnLayer, key: int = 8) -> bool:
+        """Whether an int8 layer (``int8_scale_term`` at ``key`` nonzero) quantizes a float input blob: its producer
+        is not an int8 layer that requantizes its output."""
+        return bool(rec.get(key, 0)) and self.alias.get(rec.inputs[0]) not in self.int8_out_layers
+
+    def _int8_output(self, rec: NcnnLayer, layer: Layer, key: int = 8) -> None:
+        """Records ``layer`` as writing an int8 blob: ``int8_scale_term > 100`` (ncnn convolution.cpp loads
+        top_blob_int8_scales, and forward_int8_arm requantizes its int32 sums to int8 instead of dequantizing)."""
+        if rec.get(key, 0) > 100:
+            self.int8_out_layers.add(layer.name)
 
     def op_Convolution(self, rec):
         self._conv(rec, False)
@@ -349,11 +362,14 @@ class _Importer:
     def op_InnerProduct(self, rec: NcnnLayer) -> None:
         self.need(rec, 0)
         src, shape, dims = self.src(rec)
-        out, prec = rec.get(0), "int8" if rec.get(8, 0) else None
+        out, prec, q = rec.get(0), "int8" if rec.get(8, 0) else None, self._quantizes_input(rec)
         if dims == 2 and rec.get(2, 0) == out * shape[1]:   # one product per row of a 2-D blob
-            self.emit(rec, Linear, srcs=[src], out_features=out, axis=1, bias=bool(rec.get(1, 0)), precision=prec)
+            layer = self.emit(rec, Linear, srcs=[src], out_features=out, axis=1, bias=bool(rec.get(1, 0)),
+                              precision=prec, quantize_input=q)
         else:
-            self.emit(rec, Dense, srcs=[src], dims=1, out_features=out, bias=bool(rec.get(1, 0)), precision=prec)
+            layer = self.emit(rec, Dense, srcs=[src], dims=1, out_features=out, bias=bool(rec.get(1, 0)),
+                              precision=prec, quantize_input=q)
+        self._int8_output(rec, layer)
 
     def _matmul(self, rec: NcnnLayer, a: Shape, b: Shape, dims: int, trans_a: bool, trans_b: bool) -> None:
         if dims == 2:
