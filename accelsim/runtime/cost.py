@@ -182,6 +182,8 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         vector_ops += runtime.int8_requant_ops * info.ofmap_elems
         if getattr(info.layer, "quantize_input", False):
             vector_ops += runtime.int8_quantize_ops * info.ifmap_elems
+        if getattr(info.layer, "float_activation", False):
+            vector_ops += runtime.int8_float_act_ops * info.ofmap_elems
     in_elems = work.ifmap_elems if work else info.ifmap_elems
     out_elems = work.ofmap_elems if work else info.ofmap_elems
     active = 1

@@ -104,6 +104,10 @@ class Runtime(_Strict):
     int8_quantize_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False,
                                      description="element-wise ops per input element an int8 layer whose input "
                                                  "blob is float (``quantize_input``) spends quantizing it")
+    int8_float_act_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                                      description="element-wise ops per output element of an int8 layer that "
+                                                  "dequantizes to float and runs its activation as its own pass "
+                                                  "(``float_activation``)")
     dispatch_us: dict[UnitKindName, float] = Field(default_factory=dict)
     sync_us: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     schedule: Literal["static", "dynamic"] = "static"

@@ -315,7 +315,8 @@ class _Importer:
             self.fail(rec, "dynamic weights (a second input blob) are not supported")
         layer = self.emit(rec, Conv2d, out_channels=rec.get(0), kernel=(kh, kw), stride=(sh, sw), padding=(pt, pl, pb, pr),
                   dilation=(dh, dw), groups=rec.get(7, 1) if depthwise else 1, bias=bool(rec.get(5, 0)),
-                  precision="int8" if rec.get(8, 0) else None, quantize_input=self._quantizes_input(rec))
+                  precision="int8" if rec.get(8, 0) else None, quantize_input=self._quantizes_input(rec),
+                  float_activation=0 < rec.get(8, 0) <= 100 and rec.get(9, 0) != 0)
         self._int8_output(rec, layer)
 
     def _quantizes_input(self, rec: NcnnLayer, key: int = 8) -> bool:
