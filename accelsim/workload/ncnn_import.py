@@ -363,14 +363,15 @@ class _Importer:
     def op_InnerProduct(self, rec: NcnnLayer) -> None:
         self.need(rec, 0)
         src, shape, dims = self.src(rec)
-        out, prec, q = rec.get(0), "int8" if rec.get(8, 0) else None, self._quantizes_input(rec)
+        out, prec = rec.get(0), "int8" if rec.get(8, 0) else None
+        # innerproduct_arm.cpp forward_int8_arm always dequantizes, then runs its activation as its own pass
+        int8 = {"quantize_input": self._quantizes_input(rec), "float_activation": bool(prec and rec.get(9, 0))}
         if dims == 2 and rec.get(2, 0) == out * shape[1]:   # one product per row of a 2-D blob
             layer = self.emit(rec, Linear, srcs=[src], out_features=out, axis=1, bias=bool(rec.get(1, 0)),
-                              precision=prec, quantize_input=q)
+                              precision=prec, **int8)
         else:
             layer = self.emit(rec, Dense, srcs=[src], dims=1, out_features=out, bias=bool(rec.get(1, 0)),
-                              precision=prec, quantize_input=q)
-        self._int8_output(rec, layer)
+                              precision=prec, **int8)
 
     def _matmul(self, rec: NcnnLayer, a: Shape, b: Shape, dims: int, trans_a: bool, trans_b: bool) -> None:
         if dims == 2:
