@@ -343,3 +343,17 @@ def test_ncnn_int8_quantize_and_float_activation_passes_against_a_hand_count(run
         t0, _, _ = runtime_terms(plain, unit, rt, threads=1, profile=prof)
         assert t.vector_cycles / t0.vector_cycles == pytest.approx(hand[info.name]), info.name
         assert t.gemm_cycles == t0.gemm_cycles
+
+
+@pytest.mark.parametrize("soc, lane_fmt", [("rk3399", "fp32"), ("rk3568", "fp16")])
+def test_int8_requantize_runs_at_the_float_lane_rate_not_the_int8_mac_rate(soc, lane_fmt):
+    """A 1x1 int8 conv's requantize pass (2 ops per output) costs what 2 / C_in of the same conv's float GEMM
+    costs: both run on the float lanes (fp32 on the A72; fp16 on the A55, where ncnn computes float layers in fp16),
+    so vector cycles / float GEMM cycles = 2 * outputs / MACs = 2 / 64 by hand. At the int8 MAC rate (twice the
+    A72's fp32 rate, twice the A55's fp16 rate with SDOT) the ratio would be half that."""
+    wl = _conv_workload(64, 28, k=1)
+    (t32, _, d32), _ = _terms(soc, "cpu", "ncnn", wl, threads=1)
+    (t8, _, d8), _ = _terms(soc, "cpu", "ncnn", wl.with_precision("int8"), threads=1)
+    assert d32["fmt"] == lane_fmt and d8["fmt"] == "int8" and t32.vector_cycles == 0
+    assert t8.vector_cycles / t32.gemm_cycles == pytest.approx(2 / 64)
+    assert t8.gemm_cycles < t32.gemm_cycles       # the int8 GEMM itself still runs at the int8 rate
