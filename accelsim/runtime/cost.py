@@ -187,7 +187,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     in_elems = work.ifmap_elems if work else info.ifmap_elems
     out_elems = work.ofmap_elems if work else info.ofmap_elems
     active = 1
-    lane_rate = None     # CPU int8 layers: the 32-bit lane rate of their element-wise passes
+    lane_rate = None     # CPU int8 layers: the float lane rate of their element-wise passes
     if placement is not None:
         gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule, static_units(info.out_shape[0], fmt),
                               runtime.spin_wait)
