@@ -180,15 +180,26 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     vector_ops = 0 if info.macs > 0 else info.elem_ops
     if info.precision == "int8" and info.macs > 0:
         vector_ops += runtime.int8_requant_ops * info.ofmap_elems
+        if getattr(info.layer, "quantize_input", False):
+            vector_ops += runtime.int8_quantize_ops * info.ifmap_elems
+        if getattr(info.layer, "float_activation", False):
+            vector_ops += runtime.int8_float_act_ops * info.ofmap_elems
     in_elems = work.ifmap_elems if work else info.ifmap_elems
     out_elems = work.ofmap_elems if work else info.ofmap_elems
     active = 1
+    lane_rate = None     # CPU int8 layers: the float lane rate of their element-wise passes
     if placement is not None:
         gemm_rate = _cpu_rate(unit, placement, fmt, runtime.schedule, static_units(info.out_shape[0], fmt),
                               runtime.spin_wait)
         if sdot_lost and fmt == "int8":
             gemm_rate *= 0.5           # SMLAL/SADALP widening MACs: 8 int8 MACs per 128-bit op, SDOT's 16
         vec_rate = gemm_rate
+        if fmt == "int8":
+            # quantize / dequantize / activation passes are float work at the rate of the float layers around
+            # them (fp32 lanes, or fp16 where the runtime stores and computes fp16), not at the int8 MAC rate
+            lane_fmt = arithmetic_format(dataclasses.replace(info, precision="fp32"), unit, runtime, placement)
+            lane_rate = _cpu_rate(unit, placement, lane_fmt, runtime.schedule,
+                                  static_units(info.out_shape[0], lane_fmt), runtime.spin_wait)
         active = len(placement.cores)
         register_bytes = VECTOR_REGISTERS * (unit.lanes or 4) * 4
     elif unit.cost_model == "simt":
@@ -223,7 +234,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
                          + (transform_ops / vec_rate if transform_ops else 0.0),
                          gemm_class=cls if info.macs > 0 else "elementwise",
-                         vector_cycles=vector_ops / vec_rate if vector_ops else 0.0,
+                         vector_cycles=vector_ops / (lane_rate or vec_rate) if vector_ops else 0.0,
                          prior_gemm=unit.efficiency.of(cls), prior_vector=unit.efficiency.of("elementwise"),
                          memory_cycles=mem.memory_cycles, overhead_cycles=dispatch_us * 1e3 * unit.clock_ghz,
                          key=factor_key(runtime, unit, placement, profile), group=unit.group,

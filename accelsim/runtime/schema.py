@@ -12,7 +12,11 @@ it drives (``units``):
 - ``fuse``: element-wise ops folded into the convolution before them (no
   dispatch, no pass over memory);
 - ``int8_requant_ops``: element-wise ops per output element an int8 layer
-  spends rescaling its int32 accumulators;
+  spends rescaling its int32 accumulators; ``int8_quantize_ops``: per input element of an int8
+  layer whose input blob is float (the layer's ``quantize_input``: ncnn quantizes inside the layer);
+  ``int8_float_act_ops``: per output element of an int8 layer that dequantizes and then runs its
+  activation as its own pass (``float_activation``). On a CPU these passes run at the float lane
+  rate of the surrounding layers (fp32, or fp16 where the runtime computes fp16), not the int8 MAC rate;
 - ``dispatch_us``: fixed cost per executed (unfused) layer, per unit kind;
   ``sync_us``: extra per-layer fork/join cost of a multi-threaded CPU layer;
 - ``schedule``: ``static`` (OpenMP static: the slowest thread sets the pace,
@@ -101,6 +105,13 @@ class Runtime(_Strict):
     fuse: list[str] = Field(default_factory=list, description="layer ops (or activation kinds as 'act:KIND', "
                                                               "'act' for all) folded into a preceding conv/fc")
     int8_requant_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    int8_quantize_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                                     description="element-wise ops per input element an int8 layer whose input "
+                                                 "blob is float (``quantize_input``) spends quantizing it")
+    int8_float_act_ops: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                                      description="element-wise ops per output element of an int8 layer that "
+                                                  "dequantizes to float and runs its activation as its own pass "
+                                                  "(``float_activation``)")
     dispatch_us: dict[UnitKindName, float] = Field(default_factory=dict)
     sync_us: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     schedule: Literal["static", "dynamic"] = "static"

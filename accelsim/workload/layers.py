@@ -55,6 +55,12 @@ class Layer:
     inputs: tuple[str, ...] = ()
     precision: str | None = None
     compression: Compression | None = None
+    # an int8 layer whose input blob arrives in float (its producer dequantized): it quantizes it first
+    # (ncnn forward_int8_arm: quantize_to_int8 when bottom_blob.elembits() != 8); set by the ncnn importer
+    quantize_input: bool = False
+    # an int8 layer that dequantizes its output to float and applies its fused activation in a separate pass over
+    # it (ncnn forward_int8_arm: dequantize_from_int32, then activation->forward_inplace); set by the ncnn importer
+    float_activation: bool = False
 
     def out_shape(self, ins: list[Shape]) -> Shape:
         raise NotImplementedError

@@ -21,7 +21,11 @@ becomes accelsim's (C, H, W) padded with 1s: (w) -> (w, 1, 1), (w, h) ->
 
 Numeric format: the workload is ``fp32`` as stored; Convolution,
 ConvolutionDepthWise, InnerProduct (key 8) and Gemm (key 18) with a nonzero
-``int8_scale_term`` are ``int8`` layers (ncnn's quantized models). Fused
+``int8_scale_term`` are ``int8`` layers (ncnn's quantized models); such a layer
+``quantize_input`` when its input blob is float (its producer is not an int8
+convolution with ``int8_scale_term > 100``, which requantizes), and has a
+``float_activation`` pass when it dequantizes (``<= 100``, or an InnerProduct)
+with an activation (key 9), as ncnn's ``forward_int8_arm`` runs them. Fused
 activations (key 9) cost nothing, as in the ONNX import.
 
 Mapping: Convolution(DepthWise) -> ``conv``; Deconvolution(DepthWise) ->
@@ -175,6 +179,7 @@ class _Importer:
         self.names: set[str] = set()
         self.shape_by_layer: dict[str, Shape] = {}   # layer or graph-input name -> output view
         self.name_dims: dict[str, int] = {}          # layer or graph-input name -> ncnn dims
+        self.int8_out_layers: set[str] = set()       # int8 layers whose output blob is int8 (requantized)
 
     # ---- helpers -------------------------------------------------------------------------------
     def fail(self, rec: NcnnLayer, what: str):
@@ -312,9 +317,23 @@ class _Importer:
             (pt, pb), (pl, pr) = _same_pads(h, kh, sh, dh, mode), _same_pads(w, kw, sw, dw, mode)
         if len(rec.inputs) != 1:
             self.fail(rec, "dynamic weights (a second input blob) are not supported")
-        self.emit(rec, Conv2d, out_channels=rec.get(0), kernel=(kh, kw), stride=(sh, sw), padding=(pt, pl, pb, pr),
-                  dilation=(dh, dw), groups=rec.get(7, 1) if depthwise else 1, bias=bool(rec.get(5, 0)),
-                  precision="int8" if rec.get(8, 0) else None)
+        layer = self.emit(rec, Conv2d, out_channels=rec.get(0), kernel=(kh, kw), stride=(sh, sw),
+                          padding=(pt, pl, pb, pr), dilation=(dh, dw), groups=rec.get(7, 1) if depthwise else 1,
+                          bias=bool(rec.get(5, 0)), precision="int8" if rec.get(8, 0) else None,
+                          quantize_input=self._quantizes_input(rec),
+                          float_activation=0 < rec.get(8, 0) <= 100 and rec.get(9, 0) != 0)
+        self._int8_output(rec, layer)
+
+    def _quantizes_input(self, rec: NcnnLayer, key: int = 8) -> bool:
+        """Whether an int8 layer (``int8_scale_term`` at ``key`` nonzero) quantizes a float input blob: its producer
+        is not an int8 convolution that requantizes its output."""
+        return bool(rec.get(key, 0)) and self.alias.get(rec.inputs[0]) not in self.int8_out_layers
+
+    def _int8_output(self, rec: NcnnLayer, layer: Layer, key: int = 8) -> None:
+        """Records ``layer`` as writing an int8 blob: ``int8_scale_term > 100`` (ncnn convolution.cpp loads
+        top_blob_int8_scales, and forward_int8_arm requantizes its int32 sums to int8 instead of dequantizing)."""
+        if rec.get(key, 0) > 100:
+            self.int8_out_layers.add(layer.name)
 
     def op_Convolution(self, rec):
         self._conv(rec, False)
@@ -350,10 +369,14 @@ class _Importer:
         self.need(rec, 0)
         src, shape, dims = self.src(rec)
         out, prec = rec.get(0), "int8" if rec.get(8, 0) else None
+        # innerproduct_arm.cpp forward_int8_arm always dequantizes, then runs its activation as its own pass
+        int8 = {"quantize_input": self._quantizes_input(rec), "float_activation": bool(prec and rec.get(9, 0))}
         if dims == 2 and rec.get(2, 0) == out * shape[1]:   # one product per row of a 2-D blob
-            self.emit(rec, Linear, srcs=[src], out_features=out, axis=1, bias=bool(rec.get(1, 0)), precision=prec)
+            self.emit(rec, Linear, srcs=[src], out_features=out, axis=1, bias=bool(rec.get(1, 0)), precision=prec,
+                      **int8)
         else:
-            self.emit(rec, Dense, srcs=[src], dims=1, out_features=out, bias=bool(rec.get(1, 0)), precision=prec)
+            self.emit(rec, Dense, srcs=[src], dims=1, out_features=out, bias=bool(rec.get(1, 0)), precision=prec,
+                      **int8)
 
     def _matmul(self, rec: NcnnLayer, a: Shape, b: Shape, dims: int, trans_a: bool, trans_b: bool) -> None:
         if dims == 2:

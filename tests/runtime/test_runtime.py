@@ -304,3 +304,56 @@ def test_spinning_threads_on_fewer_cores_run_at_one_core_each_share():
     assert _cpu_rate(unit, four, "fp32", "static", spin_wait=True) == pytest.approx(per_core)
     assert _cpu_rate(unit, four, "fp32", "static") == pytest.approx(2 * per_core)   # time-shared, no spinning
     assert one > 0 and load_runtime("ncnn").spin_wait and not load_runtime("tflite").spin_wait
+
+
+NCNN_INT8_CHAIN = """7767517
+7 9
+Input          in  0 1 x 0=8 1=8 2=4
+Convolution    a   1 1 x ya 0=8 1=1 6=32 8=102 9=1
+Split          s   1 2 ya y1 y2
+Convolution    b   1 1 y1 yb 0=8 1=1 6=64 8=2 9=1
+Convolution    c   1 1 y2 yc 0=8 1=1 6=64 8=2
+Concat         k   2 1 yb yc yk
+InnerProduct   d   1 1 yk yd 0=10 2=10240 8=2
+"""
+
+
+@pytest.mark.parametrize("runtime", ["ncnn", "ncnn-2021"])
+def test_ncnn_int8_quantize_and_float_activation_passes_against_a_hand_count(runtime):
+    """ncnn forward_int8_arm: an int8 layer fed a float blob quantizes it (2 ops per input element), every int8
+    layer requantizes or dequantizes its int32 sums (2 per output), a dequantizing layer with an activation runs it
+    as its own pass (1 per output). Hand count of each layer's element-wise ops, as a ratio to the same layer
+    without the two flags (requantization only): the unit's rate and efficiency cancel."""
+    import dataclasses
+
+    from accelsim.runtime.cost import runtime_terms
+    from accelsim.workload.ncnn_import import workload_from_ncnn
+    prof = load_profile("rk3399", calibrated=False)
+    unit, rt = prof.unit("cpu"), load_runtime(runtime)
+    assert (rt.int8_requant_ops, rt.int8_quantize_ops, rt.int8_float_act_ops) == (2, 2, 1)
+    # a: 4x8x8 float input -> 8x8x8; b, c: 8x8x8 int8 -> 8x8x8; d: concat 16x8x8 float -> 10
+    hand = {"a": (2 * 512 + 2 * 256) / (2 * 512), "b": (2 * 512 + 512) / (2 * 512), "c": 1.0,
+            "d": (2 * 10 + 2 * 1024) / (2 * 10)}
+    for info in workload_from_ncnn(NCNN_INT8_CHAIN, name="chain"):
+        if not info.macs:
+            continue
+        plain = dataclasses.replace(info, layer=dataclasses.replace(info.layer, quantize_input=False,
+                                                                    float_activation=False))
+        t, _, _ = runtime_terms(info, unit, rt, threads=1, profile=prof)
+        t0, _, _ = runtime_terms(plain, unit, rt, threads=1, profile=prof)
+        assert t.vector_cycles / t0.vector_cycles == pytest.approx(hand[info.name]), info.name
+        assert t.gemm_cycles == t0.gemm_cycles
+
+
+@pytest.mark.parametrize("soc, lane_fmt", [("rk3399", "fp32"), ("rk3568", "fp16")])
+def test_int8_requantize_runs_at_the_float_lane_rate_not_the_int8_mac_rate(soc, lane_fmt):
+    """A 1x1 int8 conv's requantize pass (2 ops per output) costs what 2 / C_in of the same conv's float GEMM
+    costs: both run on the float lanes (fp32 on the A72; fp16 on the A55, where ncnn computes float layers in fp16),
+    so vector cycles / float GEMM cycles = 2 * outputs / MACs = 2 / 64 by hand. At the int8 MAC rate (twice the
+    A72's fp32 rate, twice the A55's fp16 rate with SDOT) the ratio would be half that."""
+    wl = _conv_workload(64, 28, k=1)
+    (t32, _, d32), _ = _terms(soc, "cpu", "ncnn", wl, threads=1)
+    (t8, _, d8), _ = _terms(soc, "cpu", "ncnn", wl.with_precision("int8"), threads=1)
+    assert d32["fmt"] == lane_fmt and d8["fmt"] == "int8" and t32.vector_cycles == 0
+    assert t8.vector_cycles / t32.gemm_cycles == pytest.approx(2 / 64)
+    assert t8.gemm_cycles < t32.gemm_cycles       # the int8 GEMM itself still runs at the int8 rate

@@ -266,3 +266,56 @@ def test_layer_types_beyond_the_benchmark_models():
     assert [i.op for i in wl][:4] == ["norm", "attention", "linear", "act"]
     assert wl["mul"].op == "eltwise" and wl["add"].op == "add" and wl["md"].op == "const"
     assert wl["r"].elem_ops == 10 * 32 and wl.infos[-1].out_shape == (10, 1, 1)
+
+
+def _int8_flags_by_hand(path: Path) -> tuple[set[str], set[str]]:
+    """(layers that quantize a float input, layers that run a separate float activation) straight from the text:
+    an int8 layer (key 8 nonzero) quantizes unless its input blob, followed back through Split, comes from an int8
+    convolution with key 8 > 100 (it requantized); it runs a float activation when it dequantized (key 8 <= 100,
+    or any InnerProduct) and key 9 != 0."""
+    producer: dict[str, str] = {}
+    requantizes: set[str] = set()
+    quantize, float_act = set(), set()
+    for line in path.read_text().splitlines()[2:]:
+        t = line.split()
+        typ, name, n_in, n_out = t[0], t[1], int(t[2]), int(t[3])
+        ins, outs = t[4:4 + n_in], t[4 + n_in:4 + n_in + n_out]
+        kv = _kv(t[4 + n_in + n_out:])
+        for o in outs:
+            producer[o] = producer[ins[0]] if typ == "Split" else name
+        term = int(kv.get("8", 0)) if typ in ("Convolution", "ConvolutionDepthWise", "InnerProduct") else 0
+        if term:
+            if producer[ins[0]] not in requantizes:
+                quantize.add(name)
+            if term > 100 and typ != "InnerProduct":   # ncnn's InnerProduct always dequantizes
+                requantizes.add(name)
+            elif int(kv.get("9", 0)):
+                float_act.add(name)
+    return quantize, float_act
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n.endswith("_int8")])
+def test_int8_layers_that_quantize_their_input_or_dequantize_match_a_hand_trace(name):
+    quantize, float_act = _int8_flags_by_hand(MODELS / f"{name}.param")
+    wl = load_workload(MODELS / f"{name}.param")
+    assert {i.name for i in wl if i.layer.quantize_input} == quantize
+    assert {i.name for i in wl if i.layer.float_activation} == float_act
+    assert quantize and all(i.precision == "int8" for i in wl if i.layer.quantize_input)
+
+
+def test_int8_quantize_flags_on_a_hand_worked_chain():
+    # conv a (int8, requantizes: 8=102) -> split -> conv b (int8 input: no quantize; 8=2 with ReLU: float act)
+    # and conv c (int8, 8=2, no activation) -> concat -> fc d (float input: quantizes). Counted by hand.
+    text = """7767517
+7 9
+Input          in  0 1 x 0=8 1=8 2=4
+Convolution    a   1 1 x ya 0=8 1=1 6=32 8=102 9=1
+Split          s   1 2 ya y1 y2
+Convolution    b   1 1 y1 yb 0=8 1=1 6=64 8=2 9=1
+Convolution    c   1 1 y2 yc 0=8 1=1 6=64 8=2
+Concat         k   2 1 yb yc yk
+InnerProduct   d   1 1 yk yd 0=10 2=10240 8=2
+"""
+    wl = workload_from_ncnn(text, name="chain")
+    assert {i.name: i.layer.quantize_input for i in wl if i.macs} == {"a": True, "b": False, "c": False, "d": True}
+    assert {i.name: i.layer.float_activation for i in wl if i.macs} == {"a": False, "b": True, "c": False, "d": False}
