@@ -45,6 +45,27 @@ def winograd_work(algorithm: str, c_in: int, c_out: int, out_h: int, out_w: int)
     return AlgorithmWork(gemm, vector, tiles * a * a * c_in, tiles * a * a * c_out)
 
 
+def register_block_slots(n: int, lanes: int) -> int:
+    """GEMM rows (output channels or Winograd tiles) as an ncnn NEON kernel prices them: whole ``lanes``-wide
+    vector groups cost their size; a leftover group of 4 runs a half-width (fp16) or full-width (fp32) kernel
+    that costs a whole group; each leftover single row runs a one-accumulator kernel whose chain of dependent
+    FMAs (latency, not throughput, bound) costs a whole group as well.
+
+    Source: ncnn src/layer/arm/convolution_3x3_pack8to1_fp16s.h (conv3x3s1_winograd64_pack8to1_fp16sa_neon):
+    the dot loops take 8 output channels x 8 / 4 / 1 tiles (8 / 4 / 1 ``.8h`` / ``.4h`` / single accumulators),
+    the channels left over one at a time into a single accumulator ``v30``; the fp32 pack4 kernels the same
+    with 4 lanes."""
+    return lanes * (n // lanes + (n % lanes) // 4 + n % 4)
+
+
+def winograd_priced_macs(algorithm: str, c_in: int, c_out: int, out_h: int, out_w: int, lanes: int) -> int:
+    """Winograd GEMM MACs with output channels and tiles counted in the kernel's register-block slots."""
+    m = WINOGRAD[algorithm][0]
+    a = m + 2
+    tiles = winograd_tiles(out_h, out_w, m)
+    return a * a * c_in * register_block_slots(c_out, lanes) * register_block_slots(tiles, lanes)
+
+
 def im2col_work(macs: int, c_in_per_group: int, kh: int, kw: int, out_elems_per_channel: int, groups: int,
                 ifmap_elems: int, ofmap_elems: int) -> AlgorithmWork:
     """im2col + GEMM: the same MACs; the input is expanded to K*K*C_in columns per output pixel (one copy each)."""
