@@ -46,20 +46,22 @@ def winograd_work(algorithm: str, c_in: int, c_out: int, out_h: int, out_w: int)
 
 
 def register_block_slots(n: int, lanes: int) -> int:
-    """GEMM rows (output channels or Winograd tiles) as an ncnn NEON kernel prices them: whole ``lanes``-wide
-    vector groups cost their size; a leftover group of 4 runs a half-width (fp16) or full-width (fp32) kernel
-    that costs a whole group; each leftover single row runs a one-accumulator kernel whose chain of dependent
-    FMAs (latency, not throughput, bound) costs a whole group as well.
+    """GEMM rows (output channels or Winograd tiles) as ncnn's NEON Winograd kernels spend them: whole
+    ``lanes``-wide groups (8 fp16 / 4 fp32 lanes of a 128-bit register) cost their size, a leftover group of 4
+    runs a 4-wide kernel and costs 4, and each leftover single row runs a one-accumulator kernel whose chain of
+    dependent FMAs (latency-bound, not throughput-bound) takes as long as a whole group.
 
-    Source: ncnn src/layer/arm/convolution_3x3_pack8to1_fp16s.h (conv3x3s1_winograd64_pack8to1_fp16sa_neon):
-    the dot loops take 8 output channels x 8 / 4 / 1 tiles (8 / 4 / 1 ``.8h`` / ``.4h`` / single accumulators),
-    the channels left over one at a time into a single accumulator ``v30``; the fp32 pack4 kernels the same
-    with 4 lanes."""
-    return lanes * (n // lanes + (n % lanes) // 4 + n % 4)
+    Source: ncnn src/layer/arm/convolution_3x3_pack8to1_fp16s.h, conv3x3s1_winograd64_pack8to1_fp16sa_neon:
+    the dot loops take 8 output channels x 8 / 4 / 1 tiles; the 1-tile kernel and the kernel of each output
+    channel left over (``outch`` not a multiple of 8) accumulate into one register (``v30``), 8 FMAs per step
+    in one dependency chain. Charging a leftover 4-group as a whole fp16 group (the ``.4h`` kernel) was
+    measured and fitted worse (benchmarks/results/lono_ruled_out.md)."""
+    return lanes * (n // lanes) + 4 * ((n % lanes) // 4) + lanes * (n % 4)
 
 
 def winograd_priced_macs(algorithm: str, c_in: int, c_out: int, out_h: int, out_w: int, lanes: int) -> int:
-    """Winograd GEMM MACs with output channels and tiles counted in the kernel's register-block slots."""
+    """Winograd GEMM MACs with output channels and tiles counted in register-block slots
+    (:func:`register_block_slots`): what the GEMM costs at the kernel's full-block rate."""
     m = WINOGRAD[algorithm][0]
     a = m + 2
     tiles = winograd_tiles(out_h, out_w, m)

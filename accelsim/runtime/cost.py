@@ -35,8 +35,8 @@ FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhe
 COMPUTE_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 CAP_SHARPNESS = 8.0
 VECTOR_REGISTERS = 32
-NEON_LANES = {"fp16": 8, "fp32": 4, "int8": 8}   # 128-bit NEON lanes (int8 Winograd GEMMs run on int16 lanes)
-WINOGRAD_BLOCK_FORMATS = ("fp16", "fp32")
+NEON_LANES = {"fp16": 8, "fp32": 4}   # lanes of a 128-bit NEON register
+WINOGRAD_BLOCK_FORMATS = ("fp16", "fp32")   # int8 Winograd (int16 GEMM) is left as it was
 
 
 def soft_cap(x):

@@ -69,6 +69,8 @@ class ConvRule(_Strict):
     max_in_channels: int | None = Field(default=None, gt=0)
     max_out_channels: int | None = Field(default=None, gt=0)
     min_out_hw: int = Field(default=0, ge=0, description="smallest output height/width")
+    out_hw_ranges: list[tuple[int, int]] | None = Field(default=None, description="[lo, hi] ranges: the output "
+                                                         "height and the width each fall in one of them")
     precisions: list[str] | None = Field(default=None, description="layer precisions the rule applies to")
     units: list[UnitKindName] | None = Field(default=None, description="unit kinds the rule applies to")
     dotprod: bool | None = Field(default=None, description="CPU cores with (true) / without (false) SDOT only")
