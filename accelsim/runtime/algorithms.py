@@ -68,6 +68,11 @@ def winograd_priced_macs(algorithm: str, c_in: int, c_out: int, out_h: int, out_
     return a * a * c_in * register_block_slots(c_out, lanes) * register_block_slots(tiles, lanes)
 
 
+def gemm_slot_ratio(m_rows: int, n_cols: int, lanes: int) -> float:
+    """Register-block slots over useful rows x columns of an (m_rows x K) by (K x n_cols) GEMM (>= 1)."""
+    return register_block_slots(m_rows, lanes) * register_block_slots(n_cols, lanes) / (m_rows * n_cols)
+
+
 def im2col_work(macs: int, c_in_per_group: int, kh: int, kw: int, out_elems_per_channel: int, groups: int,
                 ifmap_elems: int, ofmap_elems: int) -> AlgorithmWork:
     """im2col + GEMM: the same MACs; the input is expanded to K*K*C_in columns per output pixel (one copy each)."""

@@ -25,7 +25,7 @@ from accelsim.cost.simt import occupancy
 from accelsim.cost.tiling import hierarchy_traffic
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import MemoryLevel, SimtSpec, Unit
-from accelsim.runtime.algorithms import winograd_priced_macs
+from accelsim.runtime.algorithms import gemm_slot_ratio, winograd_priced_macs
 from accelsim.runtime.choose import algorithm_work, choose_algorithm
 from accelsim.runtime.placement import Placement, place
 from accelsim.runtime.schema import Runtime
@@ -35,8 +35,7 @@ FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhe
 COMPUTE_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 CAP_SHARPNESS = 8.0
 VECTOR_REGISTERS = 32
-NEON_LANES = {"fp16": 8, "fp32": 4}   # lanes of a 128-bit NEON register
-WINOGRAD_BLOCK_FORMATS = ("fp16", "fp32")   # int8 Winograd (int16 GEMM) is left as it was
+NEON_LANES = {"fp16": 8, "fp32": 4}   # lanes of a 128-bit NEON register (int8 GEMMs are left as they were)
 
 
 def soft_cap(x):
@@ -181,11 +180,12 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     gemm_macs = work.gemm_macs if work else (info.macs if info.macs > 0 else 0)
     transform_ops = work.vector_ops if work else 0      # runs inside the conv kernel, at its efficiency
     priced_macs = gemm_macs
-    if placement is not None and runtime.winograd_register_blocks and algorithm.startswith("winograd") \
-            and fmt in WINOGRAD_BLOCK_FORMATS:
+    if placement is not None and runtime.neon_register_blocks and fmt in NEON_LANES and gemm_macs:
         c_out, out_h, out_w = info.out_shape
-        priced_macs = winograd_priced_macs(algorithm, info.in_shapes[0][0], c_out, out_h, out_w,
-                                           NEON_LANES[fmt])
+        if algorithm.startswith("winograd"):
+            priced_macs = winograd_priced_macs(algorithm, info.in_shapes[0][0], c_out, out_h, out_w, NEON_LANES[fmt])
+        elif algorithm in ("gemm_1x1", "im2col_gemm"):   # output channels x output pixels
+            priced_macs = gemm_macs * gemm_slot_ratio(c_out, out_h * out_w, NEON_LANES[fmt])
     vector_ops = 0 if info.macs > 0 else info.elem_ops
     if info.precision == "int8" and info.macs > 0:
         vector_ops += runtime.int8_requant_ops * info.ofmap_elems
