@@ -35,7 +35,9 @@ FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhe
 COMPUTE_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 CAP_SHARPNESS = 8.0
 VECTOR_REGISTERS = 32
-NEON_LANES = {"fp16": 8, "fp32": 4}   # lanes of a 128-bit NEON register (int8 GEMMs are left as they were)
+# rows of a 128-bit NEON register group: 8 fp16 / 4 fp32 lanes; int8 kernels pack 8 channels (elempack 8,
+# the int8 Winograd GEMM's int16 lanes; estimate for the SDOT / SMLAL GEMMs, whose input packs are 8 wide)
+NEON_LANES = {"fp16": 8, "fp32": 4, "int8": 8}
 
 
 def soft_cap(x):
@@ -180,7 +182,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
     gemm_macs = work.gemm_macs if work else (info.macs if info.macs > 0 else 0)
     transform_ops = work.vector_ops if work else 0      # runs inside the conv kernel, at its efficiency
     priced_macs = gemm_macs
-    if placement is not None and runtime.neon_register_blocks and fmt in NEON_LANES and gemm_macs:
+    if placement is not None and runtime.neon_register_blocks and fmt in NEON_LANES and gemm_macs:   # CPU GEMMs
         c_out, out_h, out_w = info.out_shape
         if algorithm.startswith("winograd"):
             priced_macs = winograd_priced_macs(algorithm, info.in_shapes[0][0], c_out, out_h, out_w, NEON_LANES[fmt])

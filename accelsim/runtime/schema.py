@@ -133,7 +133,7 @@ class Runtime(_Strict):
     int8_dotprod: bool = Field(default=True, description="CPU int8 kernels use SDOT on cores that have it; false "
                                                          "(a build older than its SDOT kernels): widening multiply-"
                                                          "accumulate at half the SDOT rate, conv rules see no SDOT")
-    neon_register_blocks: bool = Field(default=False, description="CPU fp32/fp16 GEMMs (Winograd, im2col, 1x1) "
+    neon_register_blocks: bool = Field(default=False, description="CPU GEMMs (Winograd, im2col, 1x1) "
                                        "priced in NEON register-block slots (algorithms.register_block_slots): "
                                        "leftover output channels, tiles and pixels run narrow, latency-bound kernels")
     relative_to: RelativeTiming | None = Field(default=None, description="priced as another runtime, scaled")
