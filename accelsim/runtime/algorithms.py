@@ -45,6 +45,34 @@ def winograd_work(algorithm: str, c_in: int, c_out: int, out_h: int, out_w: int)
     return AlgorithmWork(gemm, vector, tiles * a * a * c_in, tiles * a * a * c_out)
 
 
+def register_block_slots(n: int, lanes: int) -> int:
+    """GEMM rows (output channels or Winograd tiles) as ncnn's NEON Winograd kernels spend them: whole
+    ``lanes``-wide groups (8 fp16 / 4 fp32 lanes of a 128-bit register) cost their size, a leftover group of 4
+    runs a 4-wide kernel and costs 4, and each leftover single row runs a one-accumulator kernel whose chain of
+    dependent FMAs (latency-bound, not throughput-bound) takes as long as a whole group.
+
+    Source: ncnn src/layer/arm/convolution_3x3_pack8to1_fp16s.h, conv3x3s1_winograd64_pack8to1_fp16sa_neon:
+    the dot loops take 8 output channels x 8 / 4 / 1 tiles; the 1-tile kernel and the kernel of each output
+    channel left over (``outch`` not a multiple of 8) accumulate into one register (``v30``), 8 FMAs per step
+    in one dependency chain. Charging a leftover 4-group as a whole fp16 group (the ``.4h`` kernel) was
+    measured and fitted worse (benchmarks/results/lono_ruled_out.md)."""
+    return lanes * (n // lanes) + 4 * ((n % lanes) // 4) + lanes * (n % 4)
+
+
+def winograd_priced_macs(algorithm: str, c_in: int, c_out: int, out_h: int, out_w: int, lanes: int) -> int:
+    """Winograd GEMM MACs with output channels and tiles counted in register-block slots
+    (:func:`register_block_slots`): what the GEMM costs at the kernel's full-block rate."""
+    m = WINOGRAD[algorithm][0]
+    a = m + 2
+    tiles = winograd_tiles(out_h, out_w, m)
+    return a * a * c_in * register_block_slots(c_out, lanes) * register_block_slots(tiles, lanes)
+
+
+def gemm_slot_ratio(m_rows: int, n_cols: int, lanes: int) -> float:
+    """Register-block slots over useful rows x columns of an (m_rows x K) by (K x n_cols) GEMM (>= 1)."""
+    return register_block_slots(m_rows, lanes) * register_block_slots(n_cols, lanes) / (m_rows * n_cols)
+
+
 def im2col_work(macs: int, c_in_per_group: int, kh: int, kw: int, out_elems_per_channel: int, groups: int,
                 ifmap_elems: int, ofmap_elems: int) -> AlgorithmWork:
     """im2col + GEMM: the same MACs; the input is expanded to K*K*C_in columns per output pixel (one copy each)."""

@@ -32,6 +32,7 @@ def _matches(rule: ConvRule, info: LayerInfo, layer: Conv2d, kind: str, dotprod:
         rule.max_in_channels is None or c_in <= rule.max_in_channels,
         rule.max_out_channels is None or c_out <= rule.max_out_channels,
         min(out_h, out_w) >= rule.min_out_hw,
+        rule.out_hw_ranges is None or all(any(lo <= d <= hi for lo, hi in rule.out_hw_ranges) for d in (out_h, out_w)),
         rule.dotprod is None or dotprod is None or rule.dotprod == dotprod,
     ]
     if rule.algorithm.startswith("winograd"):   # Winograd F(m, 3) is for dense 3x3 stride-1 undilated convs

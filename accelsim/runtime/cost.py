@@ -25,6 +25,7 @@ from accelsim.cost.simt import occupancy
 from accelsim.cost.tiling import hierarchy_traffic
 from accelsim.errors import AccelsimError
 from accelsim.hardware.schema import MemoryLevel, SimtSpec, Unit
+from accelsim.runtime.algorithms import gemm_slot_ratio, winograd_priced_macs
 from accelsim.runtime.choose import algorithm_work, choose_algorithm
 from accelsim.runtime.placement import Placement, place
 from accelsim.runtime.schema import Runtime
@@ -34,6 +35,9 @@ FACTOR_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise", "overhe
 COMPUTE_CLASSES = ("conv", "depthwise", "pointwise", "fc", "elementwise")
 CAP_SHARPNESS = 8.0
 VECTOR_REGISTERS = 32
+# rows of a 128-bit NEON register group: 8 fp16 / 4 fp32 lanes; int8 kernels pack 8 channels (elempack 8,
+# the int8 Winograd GEMM's int16 lanes; estimate for the SDOT / SMLAL GEMMs, whose input packs are 8 wide)
+NEON_LANES = {"fp16": 8, "fp32": 4, "int8": 8}
 
 
 def soft_cap(x):
@@ -177,6 +181,13 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         info.act_bytes_per_elem
     gemm_macs = work.gemm_macs if work else (info.macs if info.macs > 0 else 0)
     transform_ops = work.vector_ops if work else 0      # runs inside the conv kernel, at its efficiency
+    priced_macs = gemm_macs
+    if placement is not None and runtime.neon_register_blocks and fmt in NEON_LANES and gemm_macs:   # CPU GEMMs
+        c_out, out_h, out_w = info.out_shape
+        if algorithm.startswith("winograd"):
+            priced_macs = winograd_priced_macs(algorithm, info.in_shapes[0][0], c_out, out_h, out_w, NEON_LANES[fmt])
+        elif algorithm in ("gemm_1x1", "im2col_gemm"):   # output channels x output pixels
+            priced_macs = gemm_macs * gemm_slot_ratio(c_out, out_h * out_w, NEON_LANES[fmt])
     vector_ops = 0 if info.macs > 0 else info.elem_ops
     if info.precision == "int8" and info.macs > 0:
         vector_ops += runtime.int8_requant_ops * info.ofmap_elems
@@ -231,7 +242,7 @@ def runtime_terms(info: LayerInfo, unit: Unit, runtime: Runtime, *, memories=(),
         dispatch_us += runtime.sync_us
     if per_group:
         dispatch_us *= groups
-    terms = RuntimeTerms(gemm_cycles=(gemm_macs / gemm_rate if gemm_macs else 0.0)
+    terms = RuntimeTerms(gemm_cycles=(priced_macs / gemm_rate if gemm_macs else 0.0)
                          + (transform_ops / vec_rate if transform_ops else 0.0),
                          gemm_class=cls if info.macs > 0 else "elementwise",
                          vector_cycles=vector_ops / (lane_rate or vec_rate) if vector_ops else 0.0,

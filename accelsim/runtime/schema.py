@@ -73,6 +73,8 @@ class ConvRule(_Strict):
     max_in_channels: int | None = Field(default=None, gt=0)
     max_out_channels: int | None = Field(default=None, gt=0)
     min_out_hw: int = Field(default=0, ge=0, description="smallest output height/width")
+    out_hw_ranges: list[tuple[int, int]] | None = Field(default=None, description="[lo, hi] ranges: the output "
+                                                         "height and the width each fall in one of them")
     precisions: list[str] | None = Field(default=None, description="layer precisions the rule applies to")
     units: list[UnitKindName] | None = Field(default=None, description="unit kinds the rule applies to")
     dotprod: bool | None = Field(default=None, description="CPU cores with (true) / without (false) SDOT only")
@@ -142,6 +144,9 @@ class Runtime(_Strict):
     int8_dotprod: bool = Field(default=True, description="CPU int8 kernels use SDOT on cores that have it; false "
                                                          "(a build older than its SDOT kernels): widening multiply-"
                                                          "accumulate at half the SDOT rate, conv rules see no SDOT")
+    neon_register_blocks: bool = Field(default=False, description="CPU GEMMs (Winograd, im2col, 1x1) "
+                                       "priced in NEON register-block slots (algorithms.register_block_slots): "
+                                       "leftover output channels, tiles and pixels run narrow, latency-bound kernels")
     relative_to: RelativeTiming | None = Field(default=None, description="priced as another runtime, scaled")
     sources: list[RuntimeSource] = Field(min_length=1)
 
