@@ -116,14 +116,21 @@ def rt_layout(terms: RtTerms, fitted: np.ndarray | None = None) -> RtLayout:
     """
     n = len(terms.rows)
     use = [r for i, r in enumerate(terms.rows) if fitted is None or fitted[i]]
-    groups, _ = _by_count(r.group for r in use)
+    groups, group_rows = _by_count(r.group for r in use)
     runtimes, _ = _by_count(r.fit_runtime for r in use)
     keys, counts = _by_count(r.key for r in use)
     supported = _support(terms, fitted)
     wanted = []
+    per_group = {g: 0 for g in groups}    # a group's own classes: at most one per ROWS_PER_PARAMETER of its rows
     for cls in SHARED_ORDER:
-        wanted += [("runtime", rt, "") for rt in runtimes] if cls is None else \
-            [("shared", g, cls) for g in groups if cls == "compute" or ("group", g, cls) in supported]
+        if cls is None:
+            wanted += [("runtime", rt, "") for rt in runtimes]
+            continue
+        for g in groups:
+            if (cls == "compute" or ("group", g, cls) in supported) and \
+                    per_group[g] < max(1, group_rows[g] // ROWS_PER_PARAMETER):
+                wanted.append(("shared", g, cls))
+                per_group[g] += 1
     budget = max(1, len(use) // ROWS_PER_PARAMETER)
     names = wanted[:budget]
     devices: dict[str, set] = {}
