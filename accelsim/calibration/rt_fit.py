@@ -17,7 +17,8 @@ terms pulling each log factor towards 0; solved with ``scipy.optimize.least_squa
 reflective, analytic Jacobian, bounds). Efficiencies pass through a smooth cap at 1, so every factor moves,
 whatever its start. The parameter count is kept at most one per ten rows: parameters are taken in the
 order shared compute, shared overhead, runtimes, shared depthwise, int8, threads (groups and runtimes
-with most rows first), then keys (most rows first), while the budget lasts.
+with most rows first; a group's own factors at most one per ten of its rows, at least its compute
+factor), then keys (most rows first), while the budget lasts.
 """
 from __future__ import annotations
 

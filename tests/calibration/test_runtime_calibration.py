@@ -9,7 +9,7 @@ from accelsim.calibration import rt_fit
 from accelsim.calibration.fit import error_stats
 from accelsim.calibration.frameworks import HELD_BACK_SOCS, is_held_back, runtime_for
 from accelsim.calibration.rt_calibrate import fit_terms
-from accelsim.calibration.rt_terms import RtRow, RtTerms
+from accelsim.calibration.rt_terms import CLASS_INDEX, RtRow, RtTerms
 from accelsim.calibration.rt_validate import validate_runtime
 from accelsim.cli import main
 from accelsim.hardware import load_profile
@@ -190,3 +190,23 @@ def test_async_rows_fit_max_of_work_and_dispatch_with_an_exact_jacobian():
         d[j] = 1e-6
         num = (rt_fit._residuals(theta + d, layout, t, w) - rt_fit._residuals(theta - d, layout, t, w))[:n_rows] / 2e-6
         assert jac[:, j] == pytest.approx(num, rel=1e-4, abs=1e-7)
+
+
+def test_a_small_group_fits_one_factor_per_ten_of_its_rows():
+    """Rows of a big group and of a 2-row group, both with dispatch cost and depthwise layers: the big group
+    gets compute, dispatch and depthwise factors, the small one its compute factor only (3 for 2 rows
+    would fit them exactly and say nothing)."""
+    rows, per_row = [], 2
+    for i in range(62):
+        group = "vpu" if i < 2 else "cpu"
+        rows.append(RtRow(row=type("R", (), {"latency_ms": 1.0, "soc": f"s{i % 5}", "id": str(i)})(),
+                          runtime="r", cores=None, note="", key=f"r/{group}", group=group))
+    n = len(rows)
+    m = n * per_row
+    lr = np.repeat(np.arange(n), per_row)
+    cls = np.tile([0, CLASS_INDEX["depthwise"]], n)     # one dense and one depthwise layer per row
+    t = RtTerms(rows, np.ones(n), np.full(m, 1e5), cls, np.zeros(m), np.full(m, 0.5), np.ones(m), np.zeros(m),
+                np.full(m, 1e3), np.zeros(m, bool), lr, np.searchsorted(lr, np.arange(n)), np.zeros(n))
+    shared = {(g, c) for s, g, c in rt_fit.rt_layout(t).names if s == "shared"}
+    assert {c for g, c in shared if g == "cpu"} == {"compute", "overhead", "depthwise"}
+    assert {c for g, c in shared if g == "vpu"} == {"compute"}
