@@ -38,3 +38,18 @@ def write_scalesim_profile(path: Path, name: str = "generic_npu") -> Path:
     data = load_scalesim_profile(name, calibrated=False).model_dump(exclude_none=True)
     path.write_text(yaml.safe_dump(data))
     return path
+
+
+# A hand-worked ncnn int8 chain: conv a (int8, requantizes: 8=102) -> split -> conv b (int8 input, 8=2 with
+# ReLU: dequantizes, float activation pass) and conv c (int8, 8=2, no activation) -> concat -> fc d (float
+# input: quantizes)
+NCNN_INT8_CHAIN = """7767517
+7 9
+Input          in  0 1 x 0=8 1=8 2=4
+Convolution    a   1 1 x ya 0=8 1=1 6=32 8=102 9=1
+Split          s   1 2 ya y1 y2
+Convolution    b   1 1 y1 yb 0=8 1=1 6=64 8=2 9=1
+Convolution    c   1 1 y2 yc 0=8 1=1 6=64 8=2
+Concat         k   2 1 yb yc yk
+InnerProduct   d   1 1 yk yd 0=10 2=10240 8=2
+"""

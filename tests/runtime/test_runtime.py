@@ -13,6 +13,7 @@ from accelsim.runtime.algorithms import winograd_work
 from accelsim.runtime.placement import place
 from accelsim.workload import Workload, load_workload
 from accelsim.workload.layers import Conv2d
+from tests.helpers import NCNN_INT8_CHAIN
 
 RUNTIMES = {"ncnn", "ncnn-vulkan", "tflite", "tflite-ruy", "tflite-py", "tflite-gpu", "snpe", "tensorrt", "paddle-lite", "tvm", "armnn",
             "openvino", "darknet"}
@@ -306,16 +307,6 @@ def test_spinning_threads_on_fewer_cores_run_at_one_core_each_share():
     assert one > 0 and load_runtime("ncnn").spin_wait and not load_runtime("tflite").spin_wait
 
 
-NCNN_INT8_CHAIN = """7767517
-7 9
-Input          in  0 1 x 0=8 1=8 2=4
-Convolution    a   1 1 x ya 0=8 1=1 6=32 8=102 9=1
-Split          s   1 2 ya y1 y2
-Convolution    b   1 1 y1 yb 0=8 1=1 6=64 8=2 9=1
-Convolution    c   1 1 y2 yc 0=8 1=1 6=64 8=2
-Concat         k   2 1 yb yc yk
-InnerProduct   d   1 1 yk yd 0=10 2=10240 8=2
-"""
 
 
 @pytest.mark.parametrize("runtime", ["ncnn", "ncnn-2021"])

@@ -8,6 +8,7 @@ import pytest
 from accelsim.errors import AccelsimError
 from accelsim.workload import load_workload
 from accelsim.workload.ncnn_import import workload_from_ncnn
+from tests.helpers import NCNN_INT8_CHAIN
 
 MODELS = Path(__file__).resolve().parents[2] / "workloads" / "ncnn"
 NAMES = sorted(p.stem for p in MODELS.glob("*.param"))
@@ -306,16 +307,6 @@ def test_int8_layers_that_quantize_their_input_or_dequantize_match_a_hand_trace(
 def test_int8_quantize_flags_on_a_hand_worked_chain():
     # conv a (int8, requantizes: 8=102) -> split -> conv b (int8 input: no quantize; 8=2 with ReLU: float act)
     # and conv c (int8, 8=2, no activation) -> concat -> fc d (float input: quantizes). Counted by hand.
-    text = """7767517
-7 9
-Input          in  0 1 x 0=8 1=8 2=4
-Convolution    a   1 1 x ya 0=8 1=1 6=32 8=102 9=1
-Split          s   1 2 ya y1 y2
-Convolution    b   1 1 y1 yb 0=8 1=1 6=64 8=2 9=1
-Convolution    c   1 1 y2 yc 0=8 1=1 6=64 8=2
-Concat         k   2 1 yb yc yk
-InnerProduct   d   1 1 yk yd 0=10 2=10240 8=2
-"""
-    wl = workload_from_ncnn(text, name="chain")
+    wl = workload_from_ncnn(NCNN_INT8_CHAIN, name="chain")
     assert {i.name: i.layer.quantize_input for i in wl if i.macs} == {"a": True, "b": False, "c": False, "d": True}
     assert {i.name: i.layer.float_activation for i in wl if i.macs} == {"a": False, "b": True, "c": False, "d": False}
