@@ -42,11 +42,13 @@ HEADER = """\
 """
 
 
-def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, str, float, float]]:
+def _row_terms(table: str | Path, calibration: Path | None,
+               base: dict[str, float] | None = None) -> list[tuple[str, str, float, float]]:
     """(row id, calibration group, A, B) per usable row: predicted power = A + f * B; and the measured power.
 
     Each row runs under its framework's runtime with calibration.yaml's runtime factors, as
-    ``accelsim validate`` prices it."""
+    ``accelsim validate`` prices it; ``base``: factors already fitted for other groups, applied to every
+    profile (a GPU row's host CPU cores, ``host_cores_busy``, draw the cpu group's calibrated busy power)."""
     from accelsim.calibration.rt_terms import row_setup
     from accelsim.runtime import runtime_factors
 
@@ -66,6 +68,7 @@ def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, s
             terms.append((row.id, None, 0.0, 0.0, 0.0))
             continue
         cal = str(calibration) if calibration else None
+        prof = apply_factors(prof, {g: f for g, f in (base or {}).items() if g != unit.group})
         e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.group: 1e-9}), unit, wl, rt, cores, rf, cal)
         e1, ms1, _ = predict_row(row, prof, unit, wl, rt, cores, rf, cal)
         a, p1 = e0 / ms0, e1 / ms1
@@ -97,7 +100,9 @@ def fit_factors(table: str | Path, calibration: Path | None) -> dict:
     """Fitted factors per calibration group, the rows used, and the power error before and after."""
     terms = _row_terms(table, calibration)
     factors, rows_used, params = {}, {}, []
-    for pool in parameter_pools(terms):
+    for pool in parameter_pools(terms):     # own-group pools (cpu) first: later pools see their factors
+        if factors:
+            terms = [t if t[1] not in pool else n for t, n in zip(terms, _row_terms(table, calibration, factors))]
         mine = [t for t in terms if t[1] in pool]
 
         def loss(f, mine=mine):
