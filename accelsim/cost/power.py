@@ -59,6 +59,17 @@ def psu_efficiency(profile: Profile) -> float:
     return profile.power.psu_efficiency if profile.power is not None else 1.0
 
 
+def default_host_cores(unit: Unit) -> float:
+    """``host_cores_busy`` of the runtime a run on ``unit`` falls back on when it names none (tensorrt on
+    NVIDIA GPUs and DLAs: 1; accelsim.runtime.run.default_runtime), so runs without a runtime charge the host
+    cores the fitted busy-power factors were fitted with."""
+    if unit.kind == "cpu":
+        return 0.0
+    from accelsim.runtime.loader import load_runtime     # lazy: accelsim.runtime.run imports the cost models
+    from accelsim.runtime.run import default_runtime
+    return load_runtime(default_runtime(unit)).host_cores_busy
+
+
 def host_busy_mw(profile: Profile, unit: Unit, cores: float) -> float:
     """Busy power of ``cores`` of the SoC's CPU (its first, fastest core's share each) kept busy by the host
     side of a runtime while non-CPU ``unit`` runs; 0 for a CPU run or a chip with no CPU (a USB stick)."""

@@ -41,3 +41,13 @@ def test_tensorflow_declares_it_too_and_cpu_runs_or_usb_sticks_do_not():
     # the same network under TensorFlow takes longer, and its host core is busy all that time
     tf = accelsim.simulate("jetson_nano", _small(), unit="gpu", runtime="tensorflow-gpu", calibrated=False)
     assert tf.energy_parts_mj()["host_cpu"] == pytest.approx(1251.0 * tf.latency_ms * 1e-3, rel=1e-9)
+
+
+def test_runs_without_a_runtime_charge_their_default_runtimes_host_cores():
+    # no runtime named: the Nano GPU falls back on tensorrt (one spinning host core), the Snapdragon 855's
+    # Adreno on tflite-gpu (no host core declared)
+    run = accelsim.simulate("jetson_nano", _small(), unit="gpu", calibrated=False)
+    assert run.runtime is None
+    assert run.energy_parts_mj()["host_cpu"] == pytest.approx(1251.0 * run.latency_ms * 1e-3, rel=1e-9)
+    phone = accelsim.simulate("snapdragon855", _small(), unit="gpu", calibrated=False)
+    assert "host_cpu" not in phone.energy_parts_mj()
