@@ -9,7 +9,7 @@ from accelsim.argcheck import check_simulate_args
 from accelsim.compress import CompressionSummary, Transform, parse_spec, workload_figures
 from accelsim.cost import cost_layer
 from accelsim.errors import AccelsimError
-from accelsim.cost.power import board_extra_mw
+from accelsim.cost.power import board_extra_mw, default_host_cores, host_busy_mw
 from accelsim.hardware import Profile, load_profile
 from accelsim.provenance import run_inputs
 from accelsim.hardware.power_mode import apply_power_mode
@@ -166,7 +166,9 @@ def _simulate_workload(prof: Profile, wl: Workload, u, *, dataflow: str | None, 
                      clock_ghz=u.clock_ghz, layers=layers, threads=used_threads,
                      calibration=rt.calibration if rt is not None and rt.runtime is not None else u.calibration,
                      runtime=rt.runtime.name if rt is not None and rt.runtime is not None else None,
-                     host_link=host_transfer(prof, u, wl, host_link))
+                     host_link=host_transfer(prof, u, wl, host_link),
+                     host_cpu_mw=host_busy_mw(prof, u, rt.runtime.host_cores_busy
+                                              if rt is not None and rt.runtime is not None else default_host_cores(u)))
 
 
 def _simulate_compressed(prof: Profile, wl: Workload, u, pipeline, spec, **run) -> RunResult:

@@ -80,10 +80,11 @@ for chip, name in TOUR:
     ms_per_cycle = 1 / (result.clock_ghz * 1e6)
     compute_ms, overhead_ms = result.compute_cycles * ms_per_cycle, result.overhead_cycles * ms_per_cycle
     # energy by part: compute (per-op energies + the unit's busy power), on-chip memory (scratchpad or caches),
-    # DRAM reads and writes, static (leakage, SoC always-on rails, DRAM background over the run)
+    # DRAM reads and writes, static (leakage, SoC always-on rails, DRAM background over the run), host CPU
+    # (the CPU core a GPU's or DLA's runtime keeps busy while it waits: TensorRT on the Jetsons)
     parts = result.energy_parts_mj()
     energy = {"compute": parts["compute"], "on-chip memory": parts["sram"], "DRAM": parts["dram"],
-              "static": parts["static"]}
+              "static": parts["static"], "host CPU": parts.get("host_cpu", 0.0)}
     attained = 2 * result.macs / (result.latency_ms * 1e-3) / 1e9
     runs.append(dict(chip=chip, unit=name, kind=unit.kind, label=f"{chip}/{name}", fmt=fmt, prof=prof,
                      result=result, roofline=rf, peak=rf.ceiling(fmt), attained=attained,
@@ -215,10 +216,10 @@ print("units spending more time on per-layer overhead than on MACs:",
 # ## Where the energy goes
 
 # %%
-parts = ["compute", "on-chip memory", "DRAM", "static"]
+parts = ["compute", "on-chip memory", "DRAM", "static", "host CPU"]
 fig, ax = plt.subplots(figsize=(9, 5))
 left = np.zeros(len(order))
-for part, col in zip(parts, ("#1f77b4", "#2ca02c", "#d62728", "#7f7f7f")):
+for part, col in zip(parts, ("#1f77b4", "#2ca02c", "#d62728", "#7f7f7f", "#ff7f0e")):
     vals = np.array([r["energy"][part] for r in order])
     ax.barh(y, vals, left=left, color=col, label=part)
     left += vals
@@ -226,7 +227,7 @@ ax.set_yticks(y, [r["label"] for r in order], fontsize=8)
 ax.invert_yaxis()
 ax.set_xlabel("energy per inference (mJ)")
 ax.set_title("Where the energy goes")
-ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4)
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=5)
 plt.show()
 
 dram_share = {r["label"]: r["energy"]["DRAM"] / r["result"].energy_mj for r in runs}
@@ -252,9 +253,11 @@ cpus = [lat[r["label"]] for r in runs if r["kind"] == "cpu"]
 # the *compute* bar dominates: besides its per-operation energies a
 # programmable core burns busy power while it runs (clock tree, out-of-order
 # control, caches: 1-2 W for a big Arm core). On the NPUs and the DLA the MACs
-# are nearly free, and three quarters or more of the energy is *static* — the
+# are nearly free, and three quarters or more of the unit's energy is *static* — the
 # SoC's always-on rails, DRAM background power and leakage, paid as long as the
-# network runs — plus DRAM traffic. DRAM (LPDDR4X: ~32 pJ per byte read) is a
+# network runs — plus DRAM traffic (on the Jetsons' GPU and DLA a *host CPU* bar
+# comes on top: TensorRT's host thread waits for the stream with CUDA's default
+# spin, one CPU core busy for the whole inference). DRAM (LPDDR4X: ~32 pJ per byte read) is a
 # few percent of a CPU's or GPU's energy and a fifth to two fifths of an NPU's:
 # the NPUs' memory plan keeps the activations that fit in their scratchpads
 # between layers, but the weights and the large early activations still cross

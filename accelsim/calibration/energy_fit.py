@@ -1,6 +1,7 @@
 """Fit one busy-power factor per calibration group to measured average power; write ``energy_calibration.yaml``.
 
     python -m accelsim.calibration.energy_fit [--table CSV] [--out PATH]
+    python -m accelsim.calibration.energy_fit --cv      # grouped validation: leave one row / device out
 
 The quantity fitted is the average power at each row's scope (energy /
 latency), the part the energy model owns: a row's predicted power is
@@ -42,11 +43,14 @@ HEADER = """\
 """
 
 
-def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, str, float, float]]:
+def _row_terms(table: str | Path, calibration: Path | None, base: dict[str, float] | None = None,
+               latencies: dict[str, float] | None = None) -> list[tuple[str, str, float, float]]:
     """(row id, calibration group, A, B) per usable row: predicted power = A + f * B; and the measured power.
 
     Each row runs under its framework's runtime with calibration.yaml's runtime factors, as
-    ``accelsim validate`` prices it."""
+    ``accelsim validate`` prices it; ``base``: factors already fitted for other groups, applied to every
+    profile (a GPU row's host CPU cores, ``host_cores_busy``, draw the cpu group's calibrated busy power);
+    ``latencies``: filled with each fitted row's predicted latency (ms), which no factor changes."""
     from accelsim.calibration.rt_terms import row_setup
     from accelsim.runtime import runtime_factors
 
@@ -66,9 +70,12 @@ def _row_terms(table: str | Path, calibration: Path | None) -> list[tuple[str, s
             terms.append((row.id, None, 0.0, 0.0, 0.0))
             continue
         cal = str(calibration) if calibration else None
+        prof = apply_factors(prof, {g: f for g, f in (base or {}).items() if g != unit.group})
         e0, ms0, _ = predict_row(row, apply_factors(prof, {unit.group: 1e-9}), unit, wl, rt, cores, rf, cal)
         e1, ms1, _ = predict_row(row, prof, unit, wl, rt, cores, rf, cal)
         a, p1 = e0 / ms0, e1 / ms1
+        if latencies is not None:
+            latencies[row.id] = ms1
         terms.append((row.id, unit.group, a, p1 - a, meas_w))
     return terms
 
@@ -97,7 +104,9 @@ def fit_factors(table: str | Path, calibration: Path | None) -> dict:
     """Fitted factors per calibration group, the rows used, and the power error before and after."""
     terms = _row_terms(table, calibration)
     factors, rows_used, params = {}, {}, []
-    for pool in parameter_pools(terms):
+    for pool in parameter_pools(terms):     # own-group pools (cpu) first: later pools see their factors
+        if factors:
+            terms = [t if t[1] not in pool else n for t, n in zip(terms, _row_terms(table, calibration, factors))]
         mine = [t for t in terms if t[1] in pool]
 
         def loss(f, mine=mine):
@@ -121,6 +130,37 @@ def fit_factors(table: str | Path, calibration: Path | None) -> dict:
             "power_median_ape_after": median_ape(lambda k: factors[k])}
 
 
+def _fit_pool(mine) -> float:
+    return float(minimize_scalar(lambda f: sum((math.log(a + f * b) - math.log(m)) ** 2 for _, _, a, b, m in mine),
+                                 bounds=BOUNDS, method="bounded").x)
+
+
+def cross_validate(table: str | Path, calibration: Path | None) -> dict:
+    """Grouped validation of the factors: each fitted row's energy ratio (predicted / measured) when its
+    pool's factor is fitted without that row (``row``) or without every row of its device (``device``).
+    Later pools see the earlier pools' factors fitted on all their rows (the cpu factor reaches a Xavier
+    GPU row only through its host core)."""
+    rows = {r.id: r for r in read_table(table)}
+    fit = fit_factors(table, calibration)
+    base: dict[str, float] = {}
+    out: dict = {"row": {}, "device": {}}
+    for p in fit["parameters"]:
+        ms: dict[str, float] = {}
+        mine = [t for t in _row_terms(table, calibration, base, ms) if t[1] in p["groups"]]
+        for t in mine:
+            rid, _, a, b, _m = t
+            meas_mj = measured_mj(rows[rid])
+            for by, keep in (("row", [u for u in mine if u[0] != rid]),
+                             ("device", [u for u in mine if rows[u[0]].soc != rows[rid].soc])):
+                if keep:
+                    out[by][rid] = round((a + _fit_pool(keep) * b) * ms[rid] / meas_mj, 4)
+        base.update({g: p["factor"] for g in p["groups"]})
+    for by in ("row", "device"):
+        ratios = list(out[by].values())
+        out[f"{by}_within_2x"] = round(sum(0.5 <= r <= 2 for r in ratios) / len(ratios), 4) if ratios else None
+    return out
+
+
 def write(result: dict, out: Path, table: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     body = {"table": Path(table).name, **result}
@@ -132,7 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m accelsim.calibration.energy_fit", description=__doc__.split("\n")[0])
     ap.add_argument("--table", default=str(DEFAULT_ENERGY_TABLE), metavar="CSV")
     ap.add_argument("--out", default=str(DEFAULT_ENERGY_CALIBRATION), metavar="PATH")
+    ap.add_argument("--cv", action="store_true", help="print each fitted row's energy ratio with its pool's factor "
+                    "fitted without the row and without its device; write nothing")
     args = ap.parse_args(argv)
+    if args.cv:
+        cv = cross_validate(args.table, DEFAULT_OUT if DEFAULT_OUT.is_file() else None)
+        for by in ("row", "device"):
+            print(f"leave-one-{by}-out: " + ", ".join(f"{k} {v:.2f}x" for k, v in cv[by].items())
+                  + f"; within 2x {100 * cv[by + '_within_2x']:.0f}%")
+        return 0
     result = fit_factors(args.table, DEFAULT_OUT if DEFAULT_OUT.is_file() else None)
     path = write(result, Path(args.out), args.table)
     print(f"busy_power_factor {result['busy_power_factor']}; average power median APE "

@@ -11,7 +11,10 @@ Energy of a layer (accelsim.sim.analytical.layer_result) is
 - on-chip memory: scratchpad / cache bytes x their energy per byte;
 - DRAM: bytes read x read energy + bytes written x write energy of the DRAM's generation;
 - static: the unit's leakage (``static_power_mw``) + the SoC's always-on power +
-  DRAM background power, over the layer's time.
+  DRAM background power, over the layer's time;
+- host: while a GPU (or another non-CPU unit of the same SoC) runs an inference, the
+  CPU cores the runtime's host side keeps busy (``host_cores_busy``: CUDA's default
+  wait spins the calling thread) at the SoC CPU's busy power, over the whole run.
 """
 from __future__ import annotations
 
@@ -54,3 +57,25 @@ def board_extra_mw(profile: Profile) -> float:
 
 def psu_efficiency(profile: Profile) -> float:
     return profile.power.psu_efficiency if profile.power is not None else 1.0
+
+
+def default_host_cores(unit: Unit) -> float:
+    """``host_cores_busy`` of the runtime a run on ``unit`` falls back on when it names none (tensorrt on
+    NVIDIA GPUs and DLAs: 1; accelsim.runtime.run.default_runtime), so runs without a runtime charge the host
+    cores the fitted busy-power factors were fitted with."""
+    if unit.kind == "cpu":
+        return 0.0
+    from accelsim.runtime.loader import load_runtime     # lazy: accelsim.runtime.run imports the cost models
+    from accelsim.runtime.run import default_runtime
+    return load_runtime(default_runtime(unit)).host_cores_busy
+
+
+def host_busy_mw(profile: Profile, unit: Unit, cores: float) -> float:
+    """Busy power of ``cores`` of the SoC's CPU (its first, fastest core's share each) kept busy by the host
+    side of a runtime while non-CPU ``unit`` runs; 0 for a CPU run or a chip with no CPU (a USB stick)."""
+    if cores <= 0 or unit.kind == "cpu":
+        return 0.0
+    cpu = next((u for u in profile.units if u.kind == "cpu"), None)
+    if cpu is None:
+        return 0.0
+    return busy_power_mw(cpu, 1) * cores

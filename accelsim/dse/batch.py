@@ -31,7 +31,7 @@ import numpy as np
 from accelsim.cost.compression import plan_layer
 from accelsim.cost.gemm import gemm_of
 from accelsim.cost.opclass import op_class
-from accelsim.cost.power import busy_power_mw, system_static_mw
+from accelsim.cost.power import busy_power_mw, default_host_cores, host_busy_mw, system_static_mw
 from accelsim.cost.systolic import dram_traffic, fold_counts, gemm_cycles, sram_accesses
 from accelsim.dse.area import area_mm2, pe_count, sram_bytes
 from accelsim.hardware.schema import OP_CLASSES, Profile, Unit
@@ -149,6 +149,7 @@ class DesignArrays:
     dram_write_pj_per_byte: np.ndarray | None = None   # None: as read (from_profiles sets it)
     busy_power_mw: np.ndarray | None = None            # the unit's busy power (accelsim/cost/power.py)
     system_static_mw: np.ndarray | None = None         # SoC always-on + DRAM background
+    host_cpu_mw: np.ndarray | None = None              # host CPU cores the unit's default runtime keeps busy
 
     PER_KEY = ("efficiency", "macs_per_cycle", "vector_macs_per_cycle", "energy_pj_per_mac")
 
@@ -205,7 +206,8 @@ class DesignArrays:
             sram_total_bytes=col((sram_bytes(p) for p in profiles), I64),
             dram_write_pj_per_byte=col((p.dram.write_pj_per_byte for p in profiles), F64),
             busy_power_mw=col((busy_power_mw(u) for u in units), F64),
-            system_static_mw=col((system_static_mw(p) for p in profiles), F64))
+            system_static_mw=col((system_static_mw(p) for p in profiles), F64),
+            host_cpu_mw=col((host_busy_mw(p, u, default_host_cores(u)) for p, u in zip(profiles, units)), F64))
 
 
 @dataclass(frozen=True)
@@ -391,10 +393,12 @@ def _evaluate_batch(t: LayerTable, d: DesignArrays) -> BatchTotals:
     busy = np.cumsum(util * total, axis=0)[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         run_util = np.where(total_cycles > 0, busy / total_cycles, 0.0)
+    run_ms = total_cycles / (d.clock_ghz * 1e6)
+    host_mw = zeros if d.host_cpu_mw is None else d.host_cpu_mw    # RunResult.host_cpu_energy_mj
     return BatchTotals(
         total_cycles=total_cycles, compute_cycles=compute_cycles,
         stall_cycles=total_cycles - compute_cycles - (layer_overhead * np.ones_like(total)).sum(axis=0),
-        latency_ms=total_cycles / (d.clock_ghz * 1e6), energy_mj=np.cumsum(energy_mj, axis=0)[-1],
+        latency_ms=run_ms, energy_mj=np.cumsum(energy_mj, axis=0)[-1] + host_mw * run_ms * 1e-3,
         dram_bytes=dram.sum(axis=0), macs=np.full(n_points, int(t.macs.sum()), dtype=I64), utilization=run_util,
         pe_count=d.pe_total, sram_bytes=d.sram_total_bytes, area_mm2=area_mm2(d.pe_total, d.sram_total_bytes),
         exact=exact)

@@ -31,7 +31,9 @@ it drives (``units``):
   kernels use SDOT; ``factors_from``: the runtime whose fitted factors this one shares (a build setting of
   the same stack, not another stack); ``async_dispatch``: unit kinds whose launches the host queues
   ahead of the device (CUDA / OpenCL enqueue): a layer then costs the longer of its work and the launch
-  interval, instead of their sum; ``grouped_conv: per_group``: a grouped
+  interval, instead of their sum; ``host_cores_busy``: CPU cores the host thread keeps busy for the whole
+  inference while a GPU (or another non-CPU unit on the same SoC) runs, charged at the SoC CPU's busy power
+  (CUDA's default ``cudaDeviceScheduleAuto`` spins the waiting thread on its core); ``grouped_conv: per_group``: a grouped
   (or depthwise) convolution executed as one small dense convolution per group, each its own launch.
 
 A runtime with ``relative_to`` is priced as another runtime (its rules, fusion and fitted factors) and then
@@ -147,6 +149,10 @@ class Runtime(_Strict):
     neon_register_blocks: bool = Field(default=False, description="CPU GEMMs (Winograd, im2col, 1x1) "
                                        "priced in NEON register-block slots (algorithms.register_block_slots): "
                                        "leftover output channels, tiles and pixels run narrow, latency-bound kernels")
+    host_cores_busy: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                                   description="CPU cores of the SoC the host side keeps busy for a whole inference "
+                                               "on a non-CPU unit (CUDA's default wait spins one core); their busy "
+                                               "power is charged over the run (accelsim/cost/power.host_busy_mw)")
     relative_to: RelativeTiming | None = Field(default=None, description="priced as another runtime, scaled")
     sources: list[RuntimeSource] = Field(min_length=1)
 

@@ -62,6 +62,7 @@ class RunResult(ResultViews):
     board_extra_mw: float = 0.0         # board power beyond the SoC's (profile power.board_idle_w - always-on)
     runtime: str | None = None          # the runtime (software stack) the run modelled; None = unit cost model alone
     host_link: object | None = None     # accelsim.sim.host_link.HostTransfer: input upload + output download
+    host_cpu_mw: float = 0.0            # SoC CPU cores the runtime's host side keeps busy (cost/power.host_busy_mw)
 
     @property
     def total_cycles(self) -> int:
@@ -88,7 +89,12 @@ class RunResult(ResultViews):
     @property
     def energy_mj(self) -> float:
         link_mj = self.host_link.energy_mj if self.host_link is not None else 0.0
-        return sum(layer.energy_mj for layer in self.layers) + link_mj
+        return sum(layer.energy_mj for layer in self.layers) + link_mj + self.host_cpu_energy_mj
+
+    @property
+    def host_cpu_energy_mj(self) -> float:
+        """The host CPU cores' busy energy over the whole run (0 unless the runtime declares host cores)."""
+        return self.host_cpu_mw * self.latency_ms * 1e-3   # mW * ms = uJ
 
     @property
     def board_energy_mj(self) -> float:
@@ -109,6 +115,8 @@ class RunResult(ResultViews):
                  "static": sum(x.static_energy_mj for x in self.layers)}
         if self.host_link is not None:
             parts["host_link"] = self.host_link.energy_mj
+        if self.host_cpu_mw:
+            parts["host_cpu"] = self.host_cpu_energy_mj
         return parts
 
     @property

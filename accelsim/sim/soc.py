@@ -39,7 +39,7 @@ import simpy
 
 from accelsim.cost.base import LayerCost
 from accelsim.errors import AccelsimError
-from accelsim.cost.power import busy_power_mw, system_static_mw
+from accelsim.cost.power import busy_power_mw, default_host_cores, host_busy_mw, system_static_mw
 from accelsim.hardware.schema import Profile, Unit
 from accelsim.sim.analytical import layer_result
 from accelsim.sim.bandwidth import SharedBandwidth
@@ -107,6 +107,8 @@ class SocEngine:
         self.slots = {name: simpy.PriorityResource(self.env, capacity=1) for name in self.units}
         self.dma = {name: simpy.Resource(self.env, capacity=1) for name in self.units}
         self.busy_ns = {name: 0.0 for name in self.units}
+        # host CPU cores a non-CPU unit's (default) runtime keeps busy while it runs (cost/power.host_busy_mw)
+        self.host_mw = {name: host_busy_mw(profile, u, default_host_cores(u)) for name, u in self.units.items()}
         self._seq = 0
         self.ports: dict[str, SharedBandwidth] = {"dram": self._port("dram", profile.dram)}
         for mem in shared_levels(profile):
@@ -175,7 +177,7 @@ class SocEngine:
         span = end - start
         busy = span if unit.kind == "cpu" else max(0.0, span - cost.overhead_cycles / unit.clock_ghz)  # power.busy_ns
         energy = (self._dynamic_pj(cost, unit) + busy_power_mw(unit, cost.threads) * busy
-                  + (unit.static_power_mw + system_static_mw(self.profile)) * span)
+                  + (unit.static_power_mw + system_static_mw(self.profile) + self.host_mw[unit.name]) * span)
         job.energy_pj += energy
         if job.keep_layers:
             job.layers.append(LayerRecord(cost.name, unit.name, start, end, energy, cost))

@@ -100,7 +100,7 @@ def test_cli_power_mode_and_overhead_column(tmp_path, capsys):
     assert "overhead cyc" in text and "board energy" in text and "power mode 5W" in text
     import json
     d = json.loads(out.read_text())
-    assert d["power_mode"] == "5W" and set(d["energy_parts_mj"]) == {"compute", "sram", "dram", "static"}
+    assert d["power_mode"] == "5W" and set(d["energy_parts_mj"]) == {"compute", "sram", "dram", "static", "host_cpu"}
     assert main(["run", "--profile", "jetson_nano", "--power-mode", "turbo"]) == 2
 
 
