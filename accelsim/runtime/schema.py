@@ -33,8 +33,9 @@ it drives (``units``):
   ahead of the device (CUDA / OpenCL enqueue): a layer then costs the longer of its work and the launch
   interval, instead of their sum; ``host_cores_busy``: CPU cores the host thread keeps busy for the whole
   inference while a GPU (or another non-CPU unit on the same SoC) runs, charged at the SoC CPU's busy power
-  (CUDA's default ``cudaDeviceScheduleAuto`` spins the waiting thread on its core); ``grouped_conv: per_group``: a grouped
-  (or depthwise) convolution executed as one small dense convolution per group, each its own launch.
+  (CUDA's default ``cudaDeviceScheduleAuto`` spins the waiting thread on its core); ``grouped_conv:
+  per_group``: a grouped (or depthwise) convolution executed as one small dense convolution per group, each
+  its own launch.
 
 A runtime with ``relative_to`` is priced as another runtime (its rules, fusion and fitted factors) and then
 scaled: every layer's time x ``time_factor``, plus ``call_overhead_ms`` once per inference. The two figures
