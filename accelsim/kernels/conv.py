@@ -306,6 +306,19 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         # (HOST_PATH maps "<path>@amx" back to <path> for the instruction count)
         low = "ternary-bitplanes" if ternary_x else "ternary-addsub"
         return _amx(a, pf, int8_lanes(pf)), low + "@amx"
+    if a.mode == "binary" and not window and g_n == 1 and nb == 1:   # one pass over bands of rows, no GEMM buffers
+        key = ("xnor_band", kgp)
+        if key not in pf.derived:
+            pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
+        wg, bias = pf.derived[key]
+        flat, vals = _zero_pad_tables(a, pf) if a.pad_value == 0 and any(pads) else _NO_CORRECTION
+        plan = BandPlan(tuple(pads), a.pad_value != 1, wg, bias, (r, s, sh, sw), (k, e, f), flat, vals)
+        y, bad = plan(x, y)
+        if bad:
+            check_binary_x(x)
+        if plan_key is not None and x is plan_x:
+            pf.derived[plan_key] = plan
+        return y, "xnor-popcount"
     addsub_vnni = USE_VNNI and a.mode == "ternary" and not ternary_x and not lanes  # int8 x, ternary w
     addsub = a.mode == "ternary" and not few_ternary
     blocked = lanes or a.mode == "binary" or ternary_x
@@ -354,19 +367,6 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         if a.pad_value == 0 and any(pads):
             _zero_pad_correction(y, a, pf)
         return y, "xnor-window"
-    if a.mode == "binary" and g_n == 1 and nb == 1:
-        key = ("xnor_band", kgp)
-        if key not in pf.derived:
-            pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
-        wg, bias = pf.derived[key]
-        flat, vals = _zero_pad_tables(a, pf) if a.pad_value == 0 and any(pads) else _NO_CORRECTION
-        plan = BandPlan(tuple(pads), a.pad_value != 1, wg, bias, (r, s, sh, sw), (k, e, f), flat, vals)
-        y, bad = plan(x)
-        if bad:
-            check_binary_x(x)
-        if plan_key is not None and x is plan_x:
-            pf.derived[plan_key] = plan
-        return y, "xnor-popcount"
     if a.mode == "binary":
         xb, bad = pack_input_bits(x, *pads, g_n, True, a.pad_value != 1)
         if bad:

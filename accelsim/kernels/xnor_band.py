@@ -59,9 +59,10 @@ class BandPlan:
     flat: np.ndarray
     vals: np.ndarray
 
-    def __call__(self, x4: np.ndarray) -> tuple[np.ndarray, int]:
+    def __call__(self, x4: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         k, e, f = self.out_kef
-        y = np.empty((1, k, e, f), np.int32)
+        if y is None:                     # (or the caller's (1, K, E, F) int32 output array)
+            y = np.empty((1, k, e, f), np.int32)
         nbands, kchunk = band_split(e, f, self.w.shape[0], numba.get_num_threads())
         bad = xnor_band_layer(x4, *self.pads, self.fill_ones, self.w, self.bias, *self.kernel, e, f, y, self.flat,
                               self.vals, nbands, kchunk)
