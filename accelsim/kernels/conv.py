@@ -237,8 +237,10 @@ SMALL_AMX_PATH = {"binary": "xnor-window@amx", "ternary": "int8-amx", "int8": "i
 
 
 def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray, str]:
-    """(y, path). ``plan_key``: where to keep the plan of a binary XNOR-popcount layer, so the next call
-    with the same arguments (:func:`_plan_key`) runs it straight away."""
+    """(y, path). ``plan_key``: where to keep the layer's plan, if its path makes one, so the next call
+    with the same arguments (:func:`_plan_key`) runs it straight away. A plan is a callable
+    ``plan(x4) -> (y, bad)`` with a ``path`` attribute (``bad``: x holds values the mode does not allow,
+    which the caller turns into the checks' error)."""
     plan_x = a.x
     if not a.x.flags.c_contiguous:   # the packers read whole channel planes as flat runs
         a = dataclasses.replace(a, x=np.ascontiguousarray(a.x))
@@ -506,10 +508,11 @@ def conv2d(x: np.ndarray, w: np.ndarray | PackedFilters, *, mode: str, stride=1,
     """
     plan_key = _plan_key(x, w, mode, stride, padding, groups, pad_value, pe)
     if plan_key is not None and plan_key in w.derived:   # the same checked arguments as an earlier call
-        y, bad = w.derived[plan_key](x if x.ndim == 4 else x[None])
+        plan = w.derived[plan_key]
+        y, bad = plan(x if x.ndim == 4 else x[None])
         if bad:
             check_binary_x(x)
-        return ConvResult(y=y if x.ndim == 4 else y[0], mode=mode, path="xnor-popcount")
+        return ConvResult(y=y if x.ndim == 4 else y[0], mode=mode, path=plan.path)
     if isinstance(w, PackedFilters):
         if (w.mode, w.groups) != (mode, groups):
             raise AccelsimError(f"w: filters were packed for mode {w.mode!r}, groups {w.groups}; "

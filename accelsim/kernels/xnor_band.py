@@ -58,6 +58,7 @@ class BandPlan:
     out_kef: tuple[int, int, int]         # K, E, F
     flat: np.ndarray
     vals: np.ndarray
+    path = "xnor-popcount"                # (a class attribute: what conv2d reports for a planned call)
 
     def __call__(self, x4: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         k, e, f = self.out_kef
