@@ -58,7 +58,7 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
                                       window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
-from accelsim.kernels.xnor_band import BandPlan
+from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, pad_pattern_table
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
@@ -313,8 +313,15 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         if key not in pf.derived:
             pf.derived[key] = (filter_rows(pf.bits[0], 0, kg, kgp, pf.bits[0].shape[1]), np.full(kgp, kw, np.int64))
         wg, bias = pf.derived[key]
-        flat, vals = _zero_pad_tables(a, pf) if a.pad_value == 0 and any(pads) else _NO_CORRECTION
-        plan = BandPlan(tuple(pads), a.pad_value != 1, wg, bias, (r, s, sh, sw), (k, e, f), flat, vals)
+        flat, vals, tables = *_NO_CORRECTION, NO_TABLES
+        if a.pad_value == 0 and any(pads):   # corrections in the micro-kernels' epilogue, or a pass per block
+            tkey = ("band_pad", kgp, e, f, h, wd, sh, sw, pads[0], pads[1])
+            if tkey not in pf.derived:
+                pf.derived[tkey] = pad_pattern_table(pf.tap_sums, kw, kgp, e, f, h, wd, sh, sw, pads[0], pads[1])
+            tables = pf.derived[tkey]
+            if tables is None:
+                flat, vals, tables = *_zero_pad_tables(a, pf), NO_TABLES
+        plan = BandPlan(tuple(pads), a.pad_value != 1, wg, bias, (r, s, sh, sw), (k, e, f), flat, vals, tables)
         y, bad = plan(x, y)
         if bad:
             check_binary_x(x)

@@ -15,6 +15,11 @@ Operations per (pixel vector p, broadcast filter word w):
   (ps XOR ws))`` with ``m = pnz AND wnz``.
 * ``vnni`` (int8: 4 bytes of the reduction per int32 lane, 16 lanes): ``acc = vpdpbusd(acc,
   p, w)``, uint8 pixels times int8 weights (AVX-512 VNNI, only when :data:`HAS_VNNI`).
+
+``xorpop_1t`` / ``xorpop_2t`` take a per-filter table instead of the bias:
+``out[k, i] = scale * acc + tab[k, pidx[i]]`` with up to 16 int32 entries per filter (one VPERMD
+per output vector): the binary zero-padding corrections of border pixels, added while the
+outputs are in registers rather than in a scattered pass over y.
 """
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ def _host_features() -> set[str]:
 
 
 HAS_VNNI = {"avx512vnni", "avx512bw", "avx512f"} <= _host_features()
+HAS_VPERMD = "avx512f" in _host_features()
+TABLE = 16  # entries per filter of the table micro-kernels (one 16-lane VPERMD)
 
 # op name -> (element type, lanes, planes)
 OPS = {"xorpop": (I64, 8, 1), "ternary": (I64, 8, 2), "vnni": (I32, 16, 1)}
@@ -87,14 +94,37 @@ def _splat(builder, scalar, vtype):
                                                                             [0] * vtype.count))
 
 
-def _make(op: str, pv: int):
+def _permute(builder, table, idx):
+    """<n x i32> table[idx[i]] for a <16 x i32> table and <n x i32> indexes < 16 (VPERMD; lane by lane
+    without AVX-512)."""
+    n = idx.type.count
+    if HAS_VPERMD:
+        v16 = ir.VectorType(I32, TABLE)
+        wide = idx if n == TABLE else builder.shuffle_vector(idx, ir.Constant(idx.type, None), ir.Constant(
+            v16, list(range(n)) + [0] * (TABLE - n)))
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16, v16]),
+                                            "llvm.x86.avx512.permvar.si.512")
+        out = builder.call(fn, [table, wide])
+        return out if n == TABLE else builder.shuffle_vector(out, ir.Constant(v16, None),
+                                                             ir.Constant(ir.VectorType(I32, n), list(range(n))))
+    out = ir.Constant(idx.type, None)
+    for i in range(n):
+        lane = builder.extract_element(idx, ir.Constant(I32, i))
+        out = builder.insert_element(out, builder.extract_element(table, lane), ir.Constant(I32, i))
+    return out
+
+
+def _make(op: str, pv: int, table: bool = False):
     elem, lanes, planes = OPS[op]
     vtype = ir.VectorType(elem, lanes)
     esize = elem.width // 8
 
     def codegen(context, builder, sig, args):
         arrays = args[:2 * planes]
-        i0, k0, nsteps, scale, bias, out = args[2 * planes:]
+        if table:
+            i0, k0, nsteps, scale, tab, pidx, out = args[2 * planes:]
+        else:
+            i0, k0, nsteps, scale, bias, out = args[2 * planes:]
         pts = [_array(context, builder, sig.args[j], arrays[j]) for j in range(planes)]
         ws = [_array(context, builder, sig.args[planes + j], arrays[planes + j]) for j in range(planes)]
         col0 = builder.mul(i0, ir.Constant(I64, esize))
@@ -136,7 +166,13 @@ def _make(op: str, pv: int):
         if op == "ternary":  # dot = popcount(m) - 2 popcount(neg)
             accs = [builder.sub(accs[i], builder.shl(accs[FB * pv + i], one)) for i in range(FB * pv)]
         obase, ostride = _array(context, builder, sig.args[-1], out)
-        bbase, _ = _array(context, builder, sig.args[-2], bias)
+        if table:
+            tbase, tstride = _array(context, builder, sig.args[-3], tab)
+            ibase, _ = _array(context, builder, sig.args[-2], pidx)
+            idx_v = _load(builder, builder.add(ibase, builder.mul(i0, ir.Constant(I64, 4))),
+                          ir.VectorType(I32, lanes * pv))
+        else:
+            bbase, _ = _array(context, builder, sig.args[-2], bias)
         # Epilogue in int32 (the sums and outputs fit): the pixel vectors of a filter are
         # joined into one wide vector, truncated once (VPERMT2D / VPMOVQD), scaled with a
         # 32-bit multiply: a third of the 64-bit multiply-and-narrow sequence per output.
@@ -145,8 +181,13 @@ def _make(op: str, pv: int):
         scale_v = _splat(builder, builder.trunc(scale, I32), wide32)
         for b in range(FB):
             k = builder.add(k0, ir.Constant(I64, b))
-            bias32 = builder.trunc(_load(builder, builder.add(bbase, builder.mul(k, ir.Constant(I64, 8))), I64), I32)
-            bias_v = _splat(builder, bias32, wide32)
+            if table:
+                row_t = _load(builder, builder.add(tbase, builder.mul(k, tstride)), ir.VectorType(I32, TABLE))
+                bias_v = _permute(builder, row_t, idx_v)
+            else:
+                bias32 = builder.trunc(_load(builder, builder.add(bbase, builder.mul(k, ir.Constant(I64, 8))), I64),
+                                       I32)
+                bias_v = _splat(builder, bias32, wide32)
             row = builder.add(builder.add(obase, builder.mul(k, ostride)), builder.mul(i0, ir.Constant(I64, 4)))
             parts = accs[b * pv:(b + 1) * pv]
             joined = parts[0]
@@ -158,23 +199,29 @@ def _make(op: str, pv: int):
             builder.store(res, builder.inttoptr(row, wide32.as_pointer())).align = 1
         return context.get_dummy_value()
 
-    def signature(arrays, bias, out):
-        return types.void(*arrays, types.intp, types.intp, types.intp, types.int64, bias, out), codegen
+    def signature(arrays, bias, out, pidx=None):
+        extra = (bias,) if pidx is None else (bias, pidx)
+        return types.void(*arrays, types.intp, types.intp, types.intp, types.int64, *extra, out), codegen
 
-    if planes == 1:
+    if table:
+        def typer(typingctx, pt, w, i0, k0, nsteps, scale, tab, pidx, out):
+            return signature((pt, w), tab, out, pidx)
+    elif planes == 1:
         def typer(typingctx, pt, w, i0, k0, nsteps, scale, bias, out):
             return signature((pt, w), bias, out)
     else:
         def typer(typingctx, pnz, ps, wnz, ws, i0, k0, nsteps, scale, bias, out):
             return signature((pnz, ps, wnz, ws), bias, out)
 
-    typer.__name__ = typer.__qualname__ = f"{op}_{pv}v"
-    typer.__doc__ = (f"{op} block of {FB} filters x {pv} vector(s) of {lanes} pixels: "
-                     "out[k0+b, i0+...] = scale * acc + bias[k0+b].")
+    typer.__name__ = typer.__qualname__ = f"{op}_{pv}{'t' if table else 'v'}"
+    typer.__doc__ = (f"{op} block of {FB} filters x {pv} vector(s) of {lanes} pixels: " + (
+        "out[k0+b, i0+i] = scale * acc + tab[k0+b, pidx[i0+i]]." if table else
+        "out[k0+b, i0+...] = scale * acc + bias[k0+b]."))
     return intrinsic(typer)
 
 
 xorpop_1v, xorpop_2v = _make("xorpop", 1), _make("xorpop", 2)
+xorpop_1t, xorpop_2t = _make("xorpop", 1, True), _make("xorpop", 2, True)
 ternary_1v, ternary_2v = _make("ternary", 1), _make("ternary", 2)
 vnni_1v, vnni_2v = _make("vnni", 1), _make("vnni", 2)
 LANES = {op: spec[1] for op, spec in OPS.items()}

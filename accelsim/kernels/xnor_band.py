@@ -17,12 +17,51 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 from numba import njit, prange
+from numba.np.ufunc import parallel as _parallel
 
-from accelsim.kernels.microkernels import FB, LANES, xorpop_2v
+from accelsim.kernels.microkernels import FB, LANES, TABLE, xorpop_1t, xorpop_1v, xorpop_2t, xorpop_2v
 from accelsim.kernels.packing import WORD_BITS, _pack_chunk, _place
 
 BLOCK = 64                       # output pixels gathered per block (4 x 16: the 2-vector micro-kernel)
-PV2 = 2 * LANES["xorpop"]        # pixels per 2-vector micro-kernel call
+PV1 = LANES["xorpop"]            # pixels per 1-vector micro-kernel call
+PV2 = 2 * PV1                    # pixels per 2-vector micro-kernel call
+
+
+def pad_pattern_table(tap_sums: np.ndarray, kw: int, kgp: int, e: int, f: int, h: int, wd: int, sh: int, sw: int,
+                      pt: int, pl: int):
+    """Binary zero padding as a per-filter table for the table micro-kernels, or None if the layer has more
+    than :data:`TABLE` border patterns.
+
+    The kernel pads with -1, so every output must get ``sum_c w`` back for each of its taps in the padding;
+    which taps those are depends only on the output's (row pattern, column pattern): 9 pairs for a 3x3
+    window with padding 1. Returns (tab (kgp, TABLE) int32: ``kw`` + the correction of each pair, pidx
+    (E*F + BLOCK) int32: each output's pair, border (E*F + BLOCK + 1) int32: how many of the outputs before
+    each one have a window that reaches into the padding; vectors without such outputs take the plain
+    micro-kernel and bias kw).
+    """
+    r, s = tap_sums.shape[1:]
+    rows = np.arange(e)[:, None] * sh - pt + np.arange(r)[None, :]
+    cols = np.arange(f)[:, None] * sw - pl + np.arange(s)[None, :]
+    row_in, col_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < wd)
+    row_pat, row_of = np.unique(row_in, axis=0, return_inverse=True)
+    col_pat, col_of = np.unique(col_in, axis=0, return_inverse=True)
+    npr, npc = len(row_pat), len(col_pat)
+    if npr * npc > TABLE:
+        return None
+    inside = np.einsum("krs,pr,qs->kpq", tap_sums.astype(np.int64), row_pat.astype(np.int64),
+                       col_pat.astype(np.int64))
+    corr = tap_sums.sum(axis=(1, 2), dtype=np.int64)[:, None, None] - inside
+    tab = np.full((kgp, TABLE), kw, np.int32)
+    tab[:corr.shape[0], :npr * npc] += corr.reshape(corr.shape[0], -1).astype(np.int32)
+    pat = (row_of.reshape(-1)[:, None] * npc + col_of.reshape(-1)[None, :]).reshape(-1)
+    m = e * f
+    pidx = np.zeros(m + BLOCK, np.int32)
+    pidx[:m] = pat
+    edge = ~(row_in.all(axis=1)[:, None] & col_in.all(axis=1)[None, :]).reshape(-1)
+    border = np.zeros(m + BLOCK + 1, np.int32)
+    border[1:m + 1] = np.cumsum(edge)
+    border[m + 1:] = border[m]
+    return tab, pidx, border
 
 
 def band_split(e: int, f: int, kgp: int, threads: int) -> tuple[int, int]:
@@ -44,6 +83,14 @@ def band_split(e: int, f: int, kgp: int, threads: int) -> tuple[int, int]:
     return 1, FB * -(-(kgp // FB) // nkc)
 
 
+def num_threads() -> int:
+    """``numba.get_num_threads()`` without its lock and checks: 0.1 us rather than 0.8 (called per layer).
+    Reads Numba's own getter once its threads are up, else asks the public function."""
+    get = getattr(_parallel, "_get_num_threads", None)
+    n = get() if get is not None else 0
+    return n if n > 0 else numba.get_num_threads()
+
+
 @dataclass(frozen=True)
 class BandPlan:
     """A checked binary layer's static arguments: calling it with x (the shape it was planned for,
@@ -58,16 +105,35 @@ class BandPlan:
     out_kef: tuple[int, int, int]         # K, E, F
     flat: np.ndarray
     vals: np.ndarray
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray]   # (tab, pidx, border) of pad_pattern_table, or empty
     path = "xnor-popcount"                # (a class attribute: what conv2d reports for a planned call)
 
     def __call__(self, x4: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         k, e, f = self.out_kef
         if y is None:                     # (or the caller's (1, K, E, F) int32 output array)
             y = np.empty((1, k, e, f), np.int32)
-        nbands, kchunk = band_split(e, f, self.w.shape[0], numba.get_num_threads())
+        nbands, kchunk = band_split(e, f, self.w.shape[0], num_threads())
         bad = xnor_band_layer(x4, *self.pads, self.fill_ones, self.w, self.bias, *self.kernel, e, f, y, self.flat,
-                              self.vals, nbands, kchunk)
+                              self.vals, *self.tables, nbands, kchunk)
         return y, bad
+
+
+NO_TABLES = (np.zeros((0, TABLE), np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32))
+
+
+@njit(cache=True, inline="always")
+def _micro(pv, w, i0, kb, steps, bias, tab, pidx, tabled, n, out):
+    """out[kb:kb+FB, i0:i0+n] (n <= PV2 pixels; one vector if n <= PV1) = the XNOR-popcount dot products
+    plus bias[k] (or, ``tabled``, plus tab[k, pidx[i]])."""
+    if n <= PV1:
+        if tabled:
+            xorpop_1t(pv, w, i0, kb, steps, -2, tab, pidx, out)
+        else:
+            xorpop_1v(pv, w, i0, kb, steps, -2, bias, out)
+    elif tabled:
+        xorpop_2t(pv, w, i0, kb, steps, -2, tab, pidx, out)
+    else:
+        xorpop_2v(pv, w, i0, kb, steps, -2, bias, out)
 
 
 @njit(cache=True, inline="always")
@@ -98,14 +164,19 @@ def _gather(xb, p0, f, sh, sw, s, nw, m0, nb, patch):
 
 
 @njit(cache=True, parallel=True)
-def xnor_band_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, y, flat, vals, nbands, kchunk):
+def xnor_band_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, y, flat, vals, tab, pidx, border,
+                    nbands, kchunk):
     """Binary layer of one image: y[0] (K, E, F) int32 = XNOR-popcount conv of x (1, C, H, W) int8 with
     the filter rows ``w`` (K rounded up to FB, steps) uint64, ``bias`` (the window length) per filter;
     padding with -1 (``fill_ones``) or +1, then ``vals[k, i]`` added at flat output ``flat[i]`` (sorted;
-    the zero-padding corrections, or none). Returns nonzero if x holds values other than -1 / +1."""
+    the zero-padding corrections, or none) or, if ``tab`` has rows, the micro-kernels add ``tab[k, pidx[i]]``
+    instead of the bias on the vectors flagged in ``border`` (:func:`pad_pattern_table`). ``nbands``,
+    ``kchunk``: the split of the work (:func:`band_split`). Returns nonzero if x holds values other than
+    -1 / +1."""
     c, h, wd = x.shape[1], x.shape[2], x.shape[3]
     k = y.shape[1]
     kgp, steps = w.shape[0], w.shape[1]
+    tabled = tab.shape[0] > 0
     nw = (c + WORD_BITS - 1) // WORD_BITS
     wp = wd + pl + pr
     nkc = (kgp + kchunk - 1) // kchunk
@@ -149,28 +220,34 @@ def xnor_band_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, y
                 _gather(xb, p0, f, sh, sw, s, nw, b0, nb, patch)
                 pv = patch[:, :]
             yv = y2[:, b0:]
+            pv_idx = pidx[b0:] if tabled else pidx
             full = nb // PV2 * PV2
             for kb in range(k0, k1, FB):
                 if kb + FB <= direct_k:
                     for i0 in range(0, full, PV2):
-                        xorpop_2v(pv, w, i0, kb, steps, -2, bias, yv)
+                        edge = tabled and border[b0 + i0 + PV2] != border[b0 + i0]
+                        _micro(pv, w, i0, kb, steps, bias, tab, pv_idx, edge, PV2, yv)
                     if full < nb:
-                        xorpop_2v(pv, w, full, kb, steps, -2, bias, ob)
+                        _micro(pv, w, full, kb, steps, bias, tab, pv_idx, tabled, nb - full, ob)
                 else:
                     for i0 in range(0, nb, PV2):
-                        xorpop_2v(pv, w, i0, kb, steps, -2, bias, ob)
-            for kk in range(k0, min(k1, k)):       # the outputs that went to the buffer
-                lo = full if kk < direct_k else 0
-                src, dst = ob[kk], y2[kk]
-                for i in range(lo, nb):
-                    dst[b0 + i] = src[i]
+                        _micro(pv, w, i0, kb, steps, bias, tab, pv_idx, tabled, min(PV2, nb - i0), ob)
+            if full < nb or direct_k < min(k1, k):   # the outputs that went to the buffer
+                for kk in range(k0, min(k1, k)):
+                    lo = full if kk < direct_k else 0
+                    src, dst = ob[kk], y2[kk]
+                    for i in range(lo, nb):
+                        dst[b0 + i] = src[i]
+            if tabled:
+                continue
             ci1 = ci0
             while ci1 < nflat and flat[ci1] < b0 + nb:
                 ci1 += 1
-            for kk in range(k0, min(k1, k)):       # this block's zero-padding corrections, while it is in L1
-                v, dst = vals[kk], y2[kk]
-                for i in range(ci0, ci1):
-                    dst[flat[i]] += v[i]
+            if ci1 > ci0:
+                for kk in range(k0, min(k1, k)):   # this block's zero-padding corrections, while it is in L1
+                    v, dst = vals[kk], y2[kk]
+                    for i in range(ci0, ci1):
+                        dst[flat[i]] += v[i]
             ci0 = ci1
     bad = np.uint8(0)
     for t in range(flags.shape[0]):
