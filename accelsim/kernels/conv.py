@@ -58,7 +58,7 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
                                       window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
-from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, pad_pattern_table
+from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, SubsampledPlan, pad_pattern_table, subsample_checked
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
@@ -241,15 +241,24 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
     with the same arguments (:func:`_plan_key`) runs it straight away. A plan is a callable
     ``plan(x4) -> (y, bad)`` with a ``path`` attribute (``bad``: x holds values the mode does not allow,
     which the caller turns into the checks' error)."""
-    plan_x = a.x
+    plannable = plan_key is not None and a.x.flags.c_contiguous   # (a plan runs on the caller's x as it is)
     if not a.x.flags.c_contiguous:   # the packers read whole channel planes as flat runs
         a = dataclasses.replace(a, x=np.ascontiguousarray(a.x))
+    sub = None     # strided 1x1 binary band layer: the stride its plan subsamples x with
     if a.w.shape[2:] == (1, 1) and not any(a.padding) and a.stride != (1, 1):
         # strided 1x1: only every sh-th row and sw-th column is read, so pack just those
         sh, sw = a.stride
-        if a.mode == "binary":
-            check_binary_x(a.x)   # every value, not only the pixels read
-        a = dataclasses.replace(a, x=drivers.subsample(a.x, sh, sw), stride=(1, 1))
+        if a.mode == "binary" and a.groups == 1 and a.x.shape[0] == 1 and a.w.shape[1] > SMALL_CHANNELS:
+            sub = a.stride   # (the band branch below; its plan repeats this step)
+            xs, bad = subsample_checked(a.x, sh, sw)
+            if bad:
+                check_binary_x(a.x)   # raises: every value, not only the pixels read
+        else:
+            if a.mode == "binary":
+                check_binary_x(a.x)   # every value, not only the pixels read
+            xs = drivers.subsample(a.x, sh, sw)
+        plannable = plannable and sub is not None   # (only the band plan below redoes this step)
+        a = dataclasses.replace(a, x=xs, stride=(1, 1))
     x, w = a.x, a.w
     nb, _, h, wd = x.shape
     k, cg, r, s = w.shape
@@ -325,8 +334,8 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         y, bad = plan(x, y)
         if bad:
             check_binary_x(x)
-        if plan_key is not None and x is plan_x:
-            pf.derived[plan_key] = plan
+        if plannable:
+            pf.derived[plan_key] = plan if sub is None else SubsampledPlan(plan, sub)
         return y, "xnor-popcount"
     addsub_vnni = USE_VNNI and a.mode == "ternary" and not ternary_x and not lanes  # int8 x, ternary w
     addsub = a.mode == "ternary" and not few_ternary
