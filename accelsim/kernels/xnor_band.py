@@ -225,12 +225,24 @@ def xnor_band_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, y
     tabled = tab.shape[0] > 0
     nw = (c + WORD_BITS - 1) // WORD_BITS
     wp = wd + pl + pr
+    # a 1x1 stride-1 layer without padding: a band's packed rows are its patch matrix
+    planes = r == 1 and s == 1 and sh == 1 and sw == 1 and wp == f
+    # ... whose bands need not be whole rows: they start where a 64-byte line of y starts, so no line of y
+    # is written by two threads (2 threads, 128 filters at 28x28: the GEMM took 3x longer with the line
+    # at the band boundary of every filter's row going back and forth between the cores)
+    line = ((-y.ctypes.data) % 64) // 4 if planes and (e * f) % PV2 == 0 else 0
     nkc = (kgp + kchunk - 1) // kchunk
     y2 = y[0].reshape(k, e * f)
     flags = np.zeros(nbands * nkc, np.uint8)
     for t in prange(nbands * nkc):
         bi, kc = t // nkc, t % nkc
-        e0, e1 = bi * e // nbands, (bi + 1) * e // nbands
+        if planes:   # bands that start on an output cache line (see below)
+            m0 = 0 if bi == 0 else (bi * (e * f) // nbands - line) // PV2 * PV2 + line
+            m1 = e * f if bi == nbands - 1 else ((bi + 1) * (e * f) // nbands - line) // PV2 * PV2 + line
+            e0, e1 = m0 // f, (m1 + f - 1) // f
+        else:
+            e0, e1 = bi * e // nbands, (bi + 1) * e // nbands
+            m0, m1 = e0 * f, e1 * f
         k0, k1 = kc * kchunk, min(kgp, (kc + 1) * kchunk)
         p0, p1 = e0 * sh, (e1 - 1) * sh + r            # padded input rows the band reads
         xbf = np.empty(nw * (p1 - p0) * wp + PV2, np.uint64)   # slack: a last 16-pixel group reads past the end
@@ -249,10 +261,7 @@ def xnor_band_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, y
             if nrow > 0:
                 flags[t] |= _pack_chunk(x, 0, 0, wi, r0, r1, c, True, tmp, words)
                 _place(words, dst, r0, r1, wd, pt - p0, pl, pad)
-        m0, m1 = e0 * f, e1 * f
-        # a 1x1 stride-1 layer without padding: the band's packed rows are its patch matrix
-        planes = r == 1 and s == 1 and sh == 1 and sw == 1 and wp == f
-        xp2 = xbf[:nw * (m1 - m0)].reshape((nw, m1 - m0))
+        xp2 = xbf[:nw * (e1 - e0) * f].reshape((nw, (e1 - e0) * f))
         patch = np.zeros((steps, BLOCK), np.uint64)
         ob = np.empty((kgp, BLOCK), np.int32)        # rows k0..k1 used (the micro-kernel's rows are filter indexes)
         direct_k = min(k1, k - k % FB)                # filter blocks whose rows all exist in y
@@ -261,7 +270,7 @@ def xnor_band_layer(x, pt, pl, pb, pr, fill_ones, w, bias, r, s, sh, sw, e, f, y
         for b0 in range(m0, m1, BLOCK):
             nb = min(BLOCK, m1 - b0)
             if planes:
-                pv = xp2[:, b0 - m0:]
+                pv = xp2[:, b0 - e0 * f:]
             else:
                 _gather(xb, p0, f, sh, sw, s, nw, b0, nb, patch)
                 pv = patch[:, :]
