@@ -1,15 +1,17 @@
-"""The one-pass XNOR-popcount layer (bands of output rows, filter chunks, plans of packed filters)
-equals a brute-force convolution written here, on 1 and 2 threads, first call and planned calls."""
+"""The one-pass XNOR-popcount layer (bands of output rows, filter chunks, plans of packed filters, zero
+padding through the micro-kernels' table, strided 1x1 layers) equals a brute-force convolution written
+here, on 1 and 2 threads, first call and planned calls."""
 import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from accelsim.errors import AccelsimError
 from accelsim.kernels import conv2d, pack_filters
-from accelsim.kernels.microkernels import FB
-from accelsim.kernels.xnor_band import BLOCK, band_split
+from accelsim.kernels.microkernels import FB, TABLE, xorpop_1t, xorpop_2t
+from accelsim.kernels.xnor_band import BLOCK, SubsampledPlan, band_split, pad_pattern_table
 from tests.kernels.helpers import rand
 
 
@@ -106,3 +108,90 @@ def test_band_split_covers_rows_and_filters_with_balanced_tasks(e, f, kgp, threa
         assert tasks == 1
     elif nbands > 1:   # bands of at least one pixel block, in a multiple of the threads
         assert nbands % threads == 0 and min(b - a for a, b in rows) * f >= BLOCK // 2
+
+
+@njit(cache=True)
+def _table_kernels(pt, w, tab, pidx, out2, out1):
+    xorpop_2t(pt, w, 0, 0, pt.shape[0], -2, tab, pidx, out2)
+    xorpop_1t(pt, w, 16, 0, pt.shape[0], -2, tab, pidx, out1)
+
+
+def test_table_micro_kernels_add_each_pixels_table_entry():
+    rng = np.random.default_rng(5)
+    pt = rng.integers(0, 2**63, (7, 32), dtype=np.uint64)
+    w = rng.integers(0, 2**63, (FB, 7), dtype=np.uint64)
+    tab = rng.integers(-1000, 1000, (FB, TABLE)).astype(np.int32)
+    pidx = rng.integers(0, TABLE, 32).astype(np.int32)
+    out2, out1 = np.zeros((FB, 16), np.int32), np.zeros((FB, 24), np.int32)
+    _table_kernels(pt, w, tab, pidx, out2, out1)
+    pop = np.vectorize(lambda v: bin(int(v)).count("1"))
+    acc = np.array([[pop(pt[:, i] ^ w[k]).sum() for i in range(32)] for k in range(FB)])
+    want = -2 * acc + tab[np.arange(FB)[:, None], pidx[None, :]]
+    np.testing.assert_array_equal(out2, want[:, :16])
+    np.testing.assert_array_equal(out1[:, 16:], want[:, 16:24])
+
+
+@pytest.mark.parametrize("r, pad, tabled", [(3, 1, True), (5, 2, False), (3, (1, 0, 2, 1), True)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_zero_padding_by_table_or_by_pass(r, pad, tabled, threads):
+    """3x3 with padding 1 has 9 border patterns (the micro-kernels' table); 5x5 with padding 2 has 25 (the
+    per-block pass); both exact, on odd sizes (tails of 1-vector and 2-vector calls)."""
+    rng = np.random.default_rng(r)
+    pads = (pad,) * 4 if isinstance(pad, int) else pad
+    for c, k, h, wd in [(64, 12, 7, 7), (33, 8, 14, 14), (130, 4, 9, 23)]:
+        x = rand(rng, (1, c, h, wd), "binary")
+        w = rand(rng, (k, c, r, r), "binary")
+        packed = pack_filters(w, mode="binary")
+        e, f = h + pads[0] + pads[2] - r + 1, wd + pads[1] + pads[3] - r + 1
+        got = _on_threads(threads, lambda: [conv2d(x, packed, mode="binary", padding=pad).y for _ in range(2)])
+        for y in got:
+            np.testing.assert_array_equal(y, brute_force(x, w, (1, 1), pads, 0))
+        table = pad_pattern_table(packed.tap_sums, r * r * c, k, e, f, h, wd, 1, 1, pads[0], pads[1])
+        assert (table is not None) == tabled
+
+
+def _on_threads(threads, fn):
+    saved = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        return fn()
+    finally:
+        numba.set_num_threads(saved)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("c, h, stride", [(64, 56, 2), (65, 15, 2), (96, 13, 3), (130, 9, (2, 1))])
+def test_strided_1x1_is_planned_and_checks_every_value_of_x(threads, c, h, stride):
+    rng = np.random.default_rng(c + h)
+    x = rand(rng, (1, c, h, h), "binary")
+    w = rand(rng, (24, c, 1, 1), "binary")
+    packed = pack_filters(w, mode="binary")
+    st2 = stride if isinstance(stride, tuple) else (stride, stride)
+    first, second = _on_threads(threads, lambda: [conv2d(x, packed, mode="binary", stride=stride) for _ in range(2)])
+    plans = [v for key, v in packed.derived.items() if isinstance(key, tuple) and key[0] == "plan"]
+    assert len(plans) == 1 and isinstance(plans[0], SubsampledPlan)
+    want = brute_force(x, w, st2, (0, 0, 0, 0), 0)
+    np.testing.assert_array_equal(first.y, want)
+    np.testing.assert_array_equal(second.y, want)
+    bad = x.copy()
+    bad[0, c - 1, 1, h - 1] = 0          # a row and a column the layer never reads
+    for _ in range(2):                   # the planned call too (and a fresh packing: the first call)
+        with pytest.raises(AccelsimError, match="x: mode 'binary' allows values"):
+            _on_threads(threads, lambda: conv2d(bad, packed, mode="binary", stride=stride))
+    with pytest.raises(AccelsimError, match="x: mode 'binary' allows values"):
+        conv2d(bad, pack_filters(w, mode="binary"), mode="binary", stride=stride)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 5, 15])
+def test_pointwise_bands_are_exact_whatever_the_output_alignment(offset):
+    """1x1 bands start on a 64-byte line of y: y at any 4-byte offset (the caller's output array)."""
+    rng = np.random.default_rng(offset)
+    x = rand(rng, (1, 40, 28, 28), "binary")
+    w = rand(rng, (20, 40, 1, 1), "binary")
+    packed = pack_filters(w, mode="binary")
+    conv2d(x, packed, mode="binary")
+    plan = next(v for key, v in packed.derived.items() if isinstance(key, tuple) and key[0] == "plan")
+    buf = np.full(20 * 28 * 28 + 16, 7, np.int32)
+    y = buf[offset:offset + 20 * 28 * 28].reshape(1, 20, 28, 28)
+    _on_threads(2, lambda: plan(x, y))
+    np.testing.assert_array_equal(y, brute_force(x, w, (1, 1), (0, 0, 0, 0), 0))
