@@ -70,15 +70,16 @@ def band_split(e: int, f: int, kgp: int, threads: int) -> tuple[int, int]:
     """(bands of output rows, filters per chunk) for ``threads`` threads.
 
     One task on one thread (nothing to share, and every band or filter chunk would pack its halo or
-    the whole input again). On more threads, bands of at least one pixel block, as many as 4 per
-    thread, in a multiple of the threads (Numba hands each thread an equal run of tasks); a layer
-    with fewer pixels than the threads have blocks splits its filters instead, one chunk per thread
-    (each chunk packs the whole input: layer4's 512 channels x 7 x 7 cost 4x their GEMM's time to
-    pack when split in 4 on one thread).
+    the whole input again). On more threads, one band of at least one pixel block per thread: each
+    band packs its halo rows again, so fewer bands pack less (2 threads, quiet.sh, ms: 64->64 3x3 at
+    56x56 .072 with 4 bands per thread, .066 with one; 128->128 at 28x28 .069 -> .064; 1x1 128 at
+    56x56 .047 -> .044). A layer with fewer pixels than the threads have blocks splits its filters
+    instead, one chunk per thread (each chunk packs the whole input: layer4's 512 channels x 7 x 7 cost
+    4x their GEMM's time to pack when split in 4 on one thread).
     """
     if threads <= 1:
         return 1, kgp
-    nbands = min(e, 4 * threads, (e * f) // BLOCK)
+    nbands = min(e, threads, (e * f) // BLOCK)
     if nbands >= threads:
         return nbands - nbands % threads, kgp
     nkc = min(threads, kgp // FB)
