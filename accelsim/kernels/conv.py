@@ -331,7 +331,7 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
             if tables is None:
                 flat, vals, tables = *_zero_pad_tables(a, pf), NO_TABLES
         plan = BandPlan(tuple(pads), a.pad_value != 1, wg, bias, (r, s, sh, sw), (k, e, f), flat, vals, tables)
-        y, bad = plan(x)
+        y, bad = plan(x, y)
         if bad:
             check_binary_x(x)
         if plannable:
