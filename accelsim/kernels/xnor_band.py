@@ -200,8 +200,9 @@ def _gather(xb, p0, f, sh, sw, s, nw, m0, nb, patch):
             src = xb[li, ei * sh + ri - p0]
             dst = patch[q]
             c0 = fi * sw + si
-            if sw == 1:
-                dst[j:j + run] = src[c0:c0 + run]
+            if sw == 1:   # (a loop of unsigned indexes: vectorised; the slice copy ran 3-4x slower)
+                for u in range(run):
+                    dst[np.uintp(j + u)] = src[np.uintp(c0 + u)]
             elif sw == 2:
                 for u in range(run):
                     dst[j + u] = src[np.uintp(c0 + 2 * u)]
