@@ -80,7 +80,7 @@ def int8_lanes(pf: PackedFilters) -> np.ndarray:
 
 
 def small_amx_filters(pf: PackedFilters) -> np.ndarray:
-    """Filters for :func:`accelsim.kernels.drivers.amx_small_conv`: (K rounded up to 32, steps16 * 64)
+    """Filters for :func:`accelsim.kernels.rgb.small_amx_conv`: (K rounded up to 32, steps16 * 64)
     int8, columns in (channel, kernel row, group of 4 kernel columns, column in group) order, zero
     beyond the kernel and beyond the real steps; made once per PackedFilters."""
     if "small_amx" not in pf.derived:

@@ -1,0 +1,204 @@
+"""Few-channel layers (RGB input layers) on AMX tiles, patches gathered per block, as a layer plan.
+
+An RGB input layer (3 channels, 7x7 or 3x3, stride 2) has few multiply-adds per output byte:
+its time goes into padding x, gathering patches and above all writing y (64 x 112 x 112
+int32 = 3.2 MB for resnet18's conv1). So:
+
+* :class:`SmallAmxPlan` keeps everything static about a layer (filters in tile layout,
+  geometry), so a repeated call pays no argument checks or lookups;
+* :func:`pad_planes` pads x and checks binary values (-1 / +1) in the same pass;
+* y is allocated 64-byte aligned (:func:`aligned_empty`): every tile row stored is then whole
+  cache lines (numpy's 16-byte aligned arrays made each 64-byte row straddle two lines:
+  measured 1.2-1.35x slower for the layer);
+* :func:`small_amx_conv` computes blocks of 32 pixels x all filters from patches built in L1.
+
+All products are int8 products of the values themselves (padding included), so binary padding
+of 0 or +-1 needs no correction and ``y`` is exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from accelsim.kernels.amx import (amx_block_at, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2,
+                                  gather_lanes_s3, gather_lanes_s4)
+from accelsim.kernels.bytemoves import copy_bytes
+
+ALIGN_BYTES = 64   # a cache line
+
+
+@njit(cache=True)
+def _aligned_int32(n):
+    raw = np.empty(n + ALIGN_BYTES // 4, np.int32)
+    off = (-raw.ctypes.data % ALIGN_BYTES) // 4
+    return raw[off:off + n]
+
+
+def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised C-contiguous int32 array whose first element sits on a cache-line boundary
+    (allocated in Numba: numpy's ``.ctypes`` address lookup alone costs microseconds)."""
+    n = 1
+    for d in shape:
+        n *= d
+    return _aligned_int32(n).reshape(shape)
+
+
+@njit(cache=True, inline="always")
+def _gather_lanes(sw, src, soff, dst, doff):
+    if sw == 1:
+        gather_lanes_s1(src, soff, dst, doff)
+    elif sw == 2:
+        gather_lanes_s2(src, soff, dst, doff)
+    elif sw == 3:
+        gather_lanes_s3(src, soff, dst, doff)
+    else:
+        gather_lanes_s4(src, soff, dst, doff)
+
+
+@njit(cache=True, inline="always")
+def _not_binary(flat):
+    """0 iff every int8 value of ``flat`` is -1 or +1 (64 byte lanes of OR of (v + 1) & 0xFD)."""
+    n = flat.shape[0]
+    n64 = n // 64 * 64
+    lanes = np.zeros(64, np.uint8)
+    one, keep = np.uint8(1), np.uint8(0xFD)
+    for i0 in range(0, n64, 64):
+        for j in range(64):
+            lanes[j] |= np.uint8(np.uint8(flat[i0 + j]) + one) & keep
+    bad = np.uint8(0)
+    for j in range(64):
+        bad |= lanes[j]
+    for i in range(n64, n):
+        bad |= np.uint8(np.uint8(flat[i]) + one) & keep
+    return bad
+
+
+PAD_ROWS = 32    # padded rows per task of pad_planes
+
+
+@njit(cache=True, parallel=True)
+def pad_planes(x, n, pt, pl, pb, pr, value, check_binary):
+    """Image ``n`` of NCHW int8 x (C-contiguous), padded with ``value``, as one flat array (C, Hp, Wp)
+    with 64 bytes of slack at the end (the lane gathers read whole 64-byte vectors).
+
+    ``check_binary``: also check that x holds only -1 / +1 while each row is in cache. Returns
+    (padded planes, 0 iff x passed the check or none was asked for)."""
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    hp, wp = h + pt + pb, w + pl + pr
+    out = np.empty(c * hp * wp + 64, np.int8)
+    nch = (hp + PAD_ROWS - 1) // PAD_ROWS
+    flags = np.zeros(c * nch, np.uint8)
+    for task in prange(c * nch):
+        ci, r0 = task // nch, (task % nch) * PAD_ROWS
+        r1 = min(hp, r0 + PAD_ROWS)
+        x0, x1 = min(max(r0 - pt, 0), h), min(max(r1 - pt, 0), h)    # the rows of x this task copies
+        if check_binary and x1 > x0:   # one flat run of whole rows, checked while it comes into cache
+            flags[task] = _not_binary(x[n, ci, x0:x1].reshape(-1))
+        for row in range(r0, r1):
+            d0 = (ci * hp + row) * wp
+            if row < pt or row >= pt + h:
+                for j in range(wp):
+                    out[np.uintp(d0 + j)] = value
+                continue
+            for j in range(pl):
+                out[np.uintp(d0 + j)] = value
+            for j in range(pl + w, wp):
+                out[np.uintp(d0 + j)] = value
+            src = x[n, ci, row - pt]
+            for c0 in range(0, w, 64):
+                copy_bytes(src, c0, out, d0 + pl + c0, min(64, w - c0))
+    out[c * hp * wp:] = 0
+    bad = np.uint8(0)
+    for t in range(c * nch):
+        bad |= flags[t]
+    return out, bad
+
+
+@njit(cache=True, parallel=True)
+def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2):
+    """Few-channel layers (an RGB input layer) on AMX tiles, without an im2col pass.
+
+    The reduction runs over (channel, kernel row, group of 4 kernel columns): for 16 output
+    pixels of one row, the 4 taps of such a group are 4 consecutive bytes of one padded input
+    row at a stride of ``sw`` bytes, so one byte shuffle (VPERMB) of a 64-byte load makes a
+    whole 16-pixel row of the B tile. Blocks of 32 pixels x all filters are built in a small
+    buffer that stays in L1 and multiplied by the filter matrix ``wa`` (columns in that order,
+    taps beyond the kernel zero); ``y2`` is (K, E*F) int32. ``xp``: :func:`pad_planes` output.
+    """
+    m = e * f
+    kp, k = wa.shape[0], y2.shape[0]
+    sg_n = (s + 3) // 4
+    plane = hp * wp
+    nblk = (m + 31) // 32
+    per = 16                                    # 32-pixel blocks per task
+    for t in prange((nblk + per - 1) // per):
+        pt = np.zeros((n16 * 16, 128), np.int8)   # steps x (32 pixels x 4 bytes); unused steps stay 0
+        ob = np.empty((kp, 32), np.int32)
+        amx_configure()
+        for blk in range(t * per, min(nblk, (t + 1) * per)):
+            p0 = blk * 32
+            for half in range(2):
+                pix = p0 + 16 * half
+                ei, f0 = pix // f, pix % f
+                if pix + 16 <= m and f0 + 16 <= f:
+                    for ci in range(c):
+                        for ri in range(r):
+                            base = ci * plane + (ei * sh + ri) * wp + f0 * sw
+                            for sg in range(sg_n):
+                                j = (ci * r + ri) * sg_n + sg
+                                _gather_lanes(sw, xp, base + 4 * sg, pt, j * 128 + half * 64)
+                else:   # pixels across a row end or past the last one: byte by byte
+                    for nn in range(16):
+                        p = pix + nn
+                        e2, f2 = p // f, p % f
+                        for ci in range(c):
+                            for ri in range(r):
+                                for sg in range(sg_n):
+                                    j = (ci * r + ri) * sg_n + sg
+                                    for b in range(4):
+                                        ss = 4 * sg + b
+                                        v = np.int8(0)
+                                        if p < m and ss < s:
+                                            v = xp[ci * plane + (e2 * sh + ri) * wp + f2 * sw + ss]
+                                        pt[j, half * 64 + nn * 4 + b] = v
+            if kp == k and p0 + 32 <= m:
+                amx_block_at(wa, pt, 0, kp // 32, 0, n16, y2, p0)
+            else:
+                amx_block_at(wa, pt, 0, kp // 32, 0, n16, ob, 0)
+                for kk in range(k):
+                    for i in range(min(32, m - p0)):
+                        y2[kk, p0 + i] = ob[kk, i]
+        amx_release()
+
+
+@dataclass(frozen=True)
+class SmallAmxPlan:
+    """A checked few-channel layer's static arguments: calling it with x (N, C, H, W) int8, C-contiguous,
+    of the shape it was planned for, pads each image and runs :func:`small_amx_conv` into a new
+    aligned y. Returns (y (N, K, E, F) int32, bad: ``check_binary`` was asked and x holds values other
+    than -1 / +1, which the caller turns into the checks' error)."""
+
+    path: str
+    wa: np.ndarray                         # filters.small_amx_filters
+    pads: tuple[int, int, int, int]
+    pad_value: np.int8
+    kernel: tuple[int, int, int, int, int]   # C, R, S, sh, sw
+    out_kef: tuple[int, int, int]            # K, E, F
+    check_binary: bool
+
+    def __call__(self, x4: np.ndarray) -> tuple[np.ndarray, int]:
+        k, e, f = self.out_kef
+        c, r, s, sh, sw = self.kernel
+        pt, pl, pb, pr = self.pads
+        hp, wp = x4.shape[2] + pt + pb, x4.shape[3] + pl + pr
+        y = aligned_empty((x4.shape[0], k, e, f))
+        bad = 0
+        for n in range(x4.shape[0]):
+            xp, flag = pad_planes(x4, n, pt, pl, pb, pr, self.pad_value, self.check_binary)
+            bad |= int(flag)
+            if bad:
+                break
+            small_amx_conv(xp, self.wa, c, r, s, sh, sw, hp, wp, e, f, self.wa.shape[1] // 64, y[n].reshape(k, e * f))
+        return y, bad
