@@ -10,7 +10,9 @@ int32 = 3.2 MB for resnet18's conv1). So:
 * y is allocated 64-byte aligned (:func:`aligned_empty`): every tile row stored is then whole
   cache lines (numpy's 16-byte aligned arrays made each 64-byte row straddle two lines:
   measured 1.2-1.35x slower for the layer);
-* :func:`small_amx_conv` computes blocks of 32 pixels x all filters from patches built in L1.
+* :func:`small_amx_conv` computes blocks of 32 pixels x all filters from patches built in L1;
+  its patch and output buffers, and the filters (:func:`~accelsim.kernels.filters.small_amx_filters`),
+  are cache-line aligned too (tile rows straddling lines: 2x slower tile work, measured).
 
 All products are int8 products of the values themselves (padding included), so binary padding
 of 0 or +-1 needs no correction and ``y`` is exact.
@@ -19,14 +21,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from accelsim.kernels.amx import (amx_block_at, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2,
                                   gather_lanes_s3, gather_lanes_s4)
 from accelsim.kernels.bytemoves import copy_bytes
+from accelsim.kernels.microkernels import _array
 
 ALIGN_BYTES = 64   # a cache line
+TASKS_PER_THREAD = 4   # tasks of small_amx_conv per thread (measured k7 1t: 16-block tasks 170 us, 49-98 blocks 163)
+# Prefetch the next block's output lines for writing where the blocks have at most this many filters:
+# measured on mobilenet conv1 (32 filters) 65 -> 49 us (1t), 32 -> 25 (2t); on resnet18 conv1 (64
+# filters, longer tile work per block) 163 -> 182 us, slower.
+PREFETCH_MAX_FILTERS = 32
+
+
+@intrinsic
+def prefetch_write(typingctx, arr, off):
+    """Prefetch the cache line at byte ``off`` of ``arr`` for writing (PREFETCHW): the line's read for
+    ownership starts before the tile store that fills it."""
+    def codegen(context, builder, sig, args):
+        base, _ = _array(context, builder, sig.args[0], args[0])
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = builder.module.declare_intrinsic("llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(),
+                                                                                     [i8p, i32, i32, i32]))
+        builder.call(fn, [builder.inttoptr(builder.add(base, args[1]), i8p), ir.Constant(i32, 1),
+                          ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return types.void(arr, types.intp), codegen
 
 
 @njit(cache=True)
@@ -43,6 +69,15 @@ def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
     for d in shape:
         n *= d
     return _aligned_int32(n).reshape(shape)
+
+
+@njit(cache=True, inline="always")
+def _aligned_zeros_int8(n):
+    """n zero bytes starting on a cache-line boundary (Numba's own arrays are not: AMX tile loads and stores
+    whose 64-byte rows straddle two lines ran the layer's tile work 2x slower, measured)."""
+    raw = np.zeros(n + ALIGN_BYTES, np.int8)
+    off = -raw.ctypes.data % ALIGN_BYTES
+    return raw[off:off + n]
 
 
 @njit(cache=True, inline="always")
@@ -117,7 +152,7 @@ def pad_planes(x, n, pt, pl, pb, pr, value, check_binary):
 
 
 @njit(cache=True, parallel=True)
-def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2):
+def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2, per, prefetch):
     """Few-channel layers (an RGB input layer) on AMX tiles, without an im2col pass.
 
     The reduction runs over (channel, kernel row, group of 4 kernel columns): for 16 output
@@ -126,19 +161,26 @@ def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2):
     whole 16-pixel row of the B tile. Blocks of 32 pixels x all filters are built in a small
     buffer that stays in L1 and multiplied by the filter matrix ``wa`` (columns in that order,
     taps beyond the kernel zero); ``y2`` is (K, E*F) int32. ``xp``: :func:`pad_planes` output.
+    ``per``: 32-pixel blocks per task; ``prefetch``: prefetch the next block's output lines for writing.
     """
     m = e * f
     kp, k = wa.shape[0], y2.shape[0]
     sg_n = (s + 3) // 4
     plane = hp * wp
     nblk = (m + 31) // 32
-    per = 16                                    # 32-pixel blocks per task
+    rowb = y2.strides[0]
     for t in prange((nblk + per - 1) // per):
-        pt = np.zeros((n16 * 16, 128), np.int8)   # steps x (32 pixels x 4 bytes); unused steps stay 0
-        ob = np.empty((kp, 32), np.int32)
+        # steps x (32 pixels x 4 bytes), unused steps stay 0; and a block of outputs (kp, 32) int32
+        pt = _aligned_zeros_int8(n16 * 16 * 128).reshape(n16 * 16, 128)
+        ob = _aligned_zeros_int8(kp * 32 * 4).view(np.int32).reshape(kp, 32)
         amx_configure()
-        for blk in range(t * per, min(nblk, (t + 1) * per)):
+        b1 = min(nblk, (t + 1) * per)
+        for blk in range(t * per, b1):
             p0 = blk * 32
+            if prefetch and blk + 1 < b1:
+                for kk in range(k):
+                    prefetch_write(y2, kk * rowb + 4 * p0 + 128)
+                    prefetch_write(y2, kk * rowb + 4 * p0 + 192)
             for half in range(2):
                 pix = p0 + 16 * half
                 ei, f0 = pix // f, pix % f
@@ -194,11 +236,15 @@ class SmallAmxPlan:
         pt, pl, pb, pr = self.pads
         hp, wp = x4.shape[2] + pt + pb, x4.shape[3] + pl + pr
         y = aligned_empty((x4.shape[0], k, e, f))
+        nblk = (e * f + 31) // 32
+        per = max(1, -(-nblk // (TASKS_PER_THREAD * numba.get_num_threads())))
+        prefetch = self.wa.shape[0] <= PREFETCH_MAX_FILTERS
         bad = 0
         for n in range(x4.shape[0]):
             xp, flag = pad_planes(x4, n, pt, pl, pb, pr, self.pad_value, self.check_binary)
             bad |= int(flag)
             if bad:
                 break
-            small_amx_conv(xp, self.wa, c, r, s, sh, sw, hp, wp, e, f, self.wa.shape[1] // 64, y[n].reshape(k, e * f))
+            small_amx_conv(xp, self.wa, c, r, s, sh, sw, hp, wp, e, f, self.wa.shape[1] // 64, y[n].reshape(k, e * f),
+                           per, prefetch)
         return y, bad
