@@ -6,7 +6,8 @@ int32 = 3.2 MB for resnet18's conv1). So:
 
 * :class:`SmallAmxPlan` keeps everything static about a layer (filters in tile layout,
   geometry), so a repeated call pays no argument checks or lookups;
-* :func:`pad_planes` pads x and checks binary values (-1 / +1) in the same pass;
+* each task of :func:`small_amx_conv` pads the input rows it reads and checks binary values
+  (-1 / +1) in the same pass;
 * y is allocated 64-byte aligned (:func:`aligned_empty`): every tile row stored is then whole
   cache lines (numpy's 16-byte aligned arrays made each 64-byte row straddle two lines:
   measured 1.2-1.35x slower for the layer);
@@ -110,72 +111,85 @@ def _not_binary(flat):
     return bad
 
 
-PAD_ROWS = 32    # padded rows per task of pad_planes
-
-
-@njit(cache=True, parallel=True)
-def pad_planes(x, n, pt, pl, pb, pr, value, check_binary):
-    """Image ``n`` of NCHW int8 x (C-contiguous), padded with ``value``, as one flat array (C, Hp, Wp)
-    with 64 bytes of slack at the end (the lane gathers read whole 64-byte vectors).
-
-    ``check_binary``: also check that x holds only -1 / +1 while each row is in cache. Returns
-    (padded planes, 0 iff x passed the check or none was asked for)."""
+@njit(cache=True, inline="always")
+def _pad_rows(x, n, pt, pl, value, row0, row1, wp, buf):
+    """Padded rows [row0, row1) of every channel of image ``n`` into ``buf`` as (C, row1 - row0, Wp), padded
+    with ``value`` (``buf``: 64 bytes of slack after that, as the lane gathers read whole 64-byte vectors)."""
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
-    hp, wp = h + pt + pb, w + pl + pr
-    out = np.empty(c * hp * wp + 64, np.int8)
-    nch = (hp + PAD_ROWS - 1) // PAD_ROWS
-    flags = np.zeros(c * nch, np.uint8)
-    for task in prange(c * nch):
-        ci, r0 = task // nch, (task % nch) * PAD_ROWS
-        r1 = min(hp, r0 + PAD_ROWS)
-        x0, x1 = min(max(r0 - pt, 0), h), min(max(r1 - pt, 0), h)    # the rows of x this task copies
-        if check_binary and x1 > x0:   # one flat run of whole rows, checked while it comes into cache
-            flags[task] = _not_binary(x[n, ci, x0:x1].reshape(-1))
-        for row in range(r0, r1):
-            d0 = (ci * hp + row) * wp
+    nr = row1 - row0
+    for ci in range(c):
+        for row in range(row0, row1):
+            d0 = (ci * nr + row - row0) * wp
             if row < pt or row >= pt + h:
                 for j in range(wp):
-                    out[np.uintp(d0 + j)] = value
+                    buf[np.uintp(d0 + j)] = value
                 continue
             for j in range(pl):
-                out[np.uintp(d0 + j)] = value
+                buf[np.uintp(d0 + j)] = value
             for j in range(pl + w, wp):
-                out[np.uintp(d0 + j)] = value
+                buf[np.uintp(d0 + j)] = value
             src = x[n, ci, row - pt]
             for c0 in range(0, w, 64):
-                copy_bytes(src, c0, out, d0 + pl + c0, min(64, w - c0))
-    out[c * hp * wp:] = 0
+                copy_bytes(src, c0, buf, d0 + pl + c0, min(64, w - c0))
+
+
+@njit(cache=True, inline="always")
+def _check_rows(x, n, x0, x1):
+    """0 iff rows [x0, x1) of every channel of image ``n`` hold only -1 / +1 (one flat run per channel)."""
     bad = np.uint8(0)
-    for t in range(c * nch):
-        bad |= flags[t]
-    return out, bad
+    if x1 > x0:
+        for ci in range(x.shape[1]):
+            bad |= _not_binary(x[n, ci, x0:x1].reshape(-1))
+    return bad
 
 
 @njit(cache=True, parallel=True)
-def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2, per, prefetch):
-    """Few-channel layers (an RGB input layer) on AMX tiles, without an im2col pass.
+def small_amx_conv(x, n, pads, value, check_binary, wa, r, s, sh, sw, e, f, n16, y2, per, prefetch):
+    """Image ``n`` of a few-channel layer (an RGB input layer) on AMX tiles, without an im2col pass.
 
     The reduction runs over (channel, kernel row, group of 4 kernel columns): for 16 output
     pixels of one row, the 4 taps of such a group are 4 consecutive bytes of one padded input
     row at a stride of ``sw`` bytes, so one byte shuffle (VPERMB) of a 64-byte load makes a
     whole 16-pixel row of the B tile. Blocks of 32 pixels x all filters are built in a small
     buffer that stays in L1 and multiplied by the filter matrix ``wa`` (columns in that order,
-    taps beyond the kernel zero); ``y2`` is (K, E*F) int32. ``xp``: :func:`pad_planes` output.
-    ``per``: 32-pixel blocks per task; ``prefetch``: prefetch the next block's output lines for writing.
+    taps beyond the kernel zero); ``y2`` is (K, E*F) int32.
+
+    Each task of ``per`` blocks first pads the input rows its blocks read (x: NCHW int8, C-contiguous;
+    ``pads`` (top, left, bottom, right) of ``value``) into a buffer of its own, and with
+    ``check_binary`` checks those rows of x for values other than -1 / +1 (and the rows no output
+    reads: those a stride skips, those below the last output row): no separate padding pass, and no padded rows read from the other core's cache.
+    ``prefetch``: prefetch the next block's output lines for writing. Returns 0 iff x passed the check
+    (or none was asked for).
     """
+    pt, pl, pb, pr = pads
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    hp, wp = h + pt + pb, w + pl + pr
     m = e * f
     kp, k = wa.shape[0], y2.shape[0]
     sg_n = (s + 3) // 4
-    plane = hp * wp
     nblk = (m + 31) // 32
+    ntask = (nblk + per - 1) // per
     rowb = y2.strides[0]
-    for t in prange((nblk + per - 1) // per):
+    flags = np.zeros(ntask, np.uint8)
+    for t in prange(ntask):
+        b0, b1 = t * per, min(nblk, (t + 1) * per)
+        row0 = (b0 * 32 // f) * sh                            # the padded rows this task's blocks read
+        row1 = min(hp, ((min(b1 * 32, m) - 1) // f) * sh + r)
+        # the padded rows this task checks: up to the next task's first row (the rows a stride skips
+        # too), the last task down to the bottom; together every row, once or twice
+        chk1 = hp if t == ntask - 1 else min(hp, (b1 * 32 // f) * sh)
+        nr = row1 - row0
+        plane = nr * wp
+        xb = np.empty(c * plane + 64, np.int8)
+        _pad_rows(x, n, pt, pl, value, row0, row1, wp, xb)
+        xb[c * plane:] = 0
+        if check_binary:
+            flags[t] = _check_rows(x, n, min(max(row0 - pt, 0), h), min(max(chk1 - pt, 0), h))
         # steps x (32 pixels x 4 bytes), unused steps stay 0; and a block of outputs (kp, 32) int32
-        pt = _aligned_zeros_int8(n16 * 16 * 128).reshape(n16 * 16, 128)
+        patches = _aligned_zeros_int8(n16 * 16 * 128).reshape(n16 * 16, 128)
         ob = _aligned_zeros_int8(kp * 32 * 4).view(np.int32).reshape(kp, 32)
         amx_configure()
-        b1 = min(nblk, (t + 1) * per)
-        for blk in range(t * per, b1):
+        for blk in range(b0, b1):
             p0 = blk * 32
             if prefetch and blk + 1 < b1:
                 for kk in range(k):
@@ -187,10 +201,10 @@ def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2, per, prefetch
                 if pix + 16 <= m and f0 + 16 <= f:
                     for ci in range(c):
                         for ri in range(r):
-                            base = ci * plane + (ei * sh + ri) * wp + f0 * sw
+                            base = ci * plane + (ei * sh + ri - row0) * wp + f0 * sw
                             for sg in range(sg_n):
                                 j = (ci * r + ri) * sg_n + sg
-                                _gather_lanes(sw, xp, base + 4 * sg, pt, j * 128 + half * 64)
+                                _gather_lanes(sw, xb, base + 4 * sg, patches, j * 128 + half * 64)
                 else:   # pixels across a row end or past the last one: byte by byte
                     for nn in range(16):
                         p = pix + nn
@@ -203,23 +217,26 @@ def small_amx_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2, per, prefetch
                                         ss = 4 * sg + b
                                         v = np.int8(0)
                                         if p < m and ss < s:
-                                            v = xp[ci * plane + (e2 * sh + ri) * wp + f2 * sw + ss]
-                                        pt[j, half * 64 + nn * 4 + b] = v
+                                            v = xb[ci * plane + (e2 * sh + ri - row0) * wp + f2 * sw + ss]
+                                        patches[j, half * 64 + nn * 4 + b] = v
             if kp == k and p0 + 32 <= m:
-                amx_block_at(wa, pt, 0, kp // 32, 0, n16, y2, p0)
+                amx_block_at(wa, patches, 0, kp // 32, 0, n16, y2, p0)
             else:
-                amx_block_at(wa, pt, 0, kp // 32, 0, n16, ob, 0)
+                amx_block_at(wa, patches, 0, kp // 32, 0, n16, ob, 0)
                 for kk in range(k):
                     for i in range(min(32, m - p0)):
                         y2[kk, p0 + i] = ob[kk, i]
         amx_release()
+    bad = np.uint8(0)
+    for t in range(ntask):
+        bad |= flags[t]
+    return bad
 
 
 @dataclass(frozen=True)
 class SmallAmxPlan:
     """A checked few-channel layer's static arguments: calling it with x (N, C, H, W) int8, C-contiguous,
-    of the shape it was planned for, pads each image and runs :func:`small_amx_conv` into a new
-    aligned y. Returns (y (N, K, E, F) int32, bad: ``check_binary`` was asked and x holds values other
+    of the shape it was planned for, runs :func:`small_amx_conv` on each image into a new aligned y. Returns (y (N, K, E, F) int32, bad: ``check_binary`` was asked and x holds values other
     than -1 / +1, which the caller turns into the checks' error)."""
 
     path: str
@@ -232,19 +249,14 @@ class SmallAmxPlan:
 
     def __call__(self, x4: np.ndarray) -> tuple[np.ndarray, int]:
         k, e, f = self.out_kef
-        c, r, s, sh, sw = self.kernel
-        pt, pl, pb, pr = self.pads
-        hp, wp = x4.shape[2] + pt + pb, x4.shape[3] + pl + pr
+        _, r, s, sh, sw = self.kernel
         y = aligned_empty((x4.shape[0], k, e, f))
         nblk = (e * f + 31) // 32
         per = max(1, -(-nblk // (TASKS_PER_THREAD * numba.get_num_threads())))
         prefetch = self.wa.shape[0] <= PREFETCH_MAX_FILTERS
-        bad = 0
         for n in range(x4.shape[0]):
-            xp, flag = pad_planes(x4, n, pt, pl, pb, pr, self.pad_value, self.check_binary)
-            bad |= int(flag)
+            bad = small_amx_conv(x4, n, self.pads, self.pad_value, self.check_binary, self.wa, r, s, sh, sw, e, f,
+                                 self.wa.shape[1] // 64, y[n].reshape(k, e * f), per, prefetch)
             if bad:
-                break
-            small_amx_conv(xp, self.wa, c, r, s, sh, sw, hp, wp, e, f, self.wa.shape[1] // 64, y[n].reshape(k, e * f),
-                           per, prefetch)
-        return y, bad
+                return y, 1
+        return y, 0

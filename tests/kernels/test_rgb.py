@@ -106,25 +106,24 @@ def test_aligned_empty_is_cache_line_aligned(shape):
         assert a.ctypes.data % rgb.ALIGN_BYTES == 0
 
 
-@pytest.mark.parametrize("h, w", [(1, 1), (5, 63), (40, 64), (33, 65), (70, 129)])
+@needs_amx
+@pytest.mark.parametrize("r, stride, padding", [(1, 3, 1), (2, 4, (0, 1, 0, 2)), (3, 2, 0), (7, 2, 3)])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_pad_planes_pads_and_checks_every_value(h, w, threads):
-    rng = np.random.default_rng(h * w)
-    x = rand(rng, (2, 3, h, w), "binary")
-    pads = (1, 3, 2, 0)
+def test_binary_check_covers_rows_no_output_reads(r, stride, padding, threads):
+    """Rows a stride skips (stride > kernel) and rows below the last window are checked too."""
+    rng = np.random.default_rng(r * stride)
+    x = rand(rng, (1, 3, 61, 45), "binary")
+    packed = pack_filters(rand(rng, (32, 3, r, r), "binary"), mode="binary")
+    kw = dict(mode="binary", stride=stride, padding=padding)
     saved = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        for n in range(2):
-            xp, bad = rgb.pad_planes(x, n, *pads, np.int8(-1), True)
-            want = np.pad(x[n], ((0, 0), (1, 2), (3, 0)), constant_values=-1)
-            np.testing.assert_array_equal(xp[:want.size].reshape(want.shape), want)
-            assert bad == 0 and not xp[want.size:].any()
-        for pos in [(0, 0, 0, 0), (1, 2, h - 1, w - 1), (1, 1, h // 2, w // 2)]:
-            y = x.copy()
-            y[pos] = 0
-            assert rgb.pad_planes(y, pos[0], *pads, np.int8(0), True)[1] != 0
-            assert rgb.pad_planes(y, 1 - pos[0], *pads, np.int8(0), True)[1] == 0   # the other image is fine
-            assert rgb.pad_planes(y, pos[0], *pads, np.int8(0), False)[1] == 0       # not asked
+        with use_vnni(True, True):
+            assert conv2d(x, packed, **kw).path == "xnor-window@amx"
+            for row in range(61):
+                bad = x.copy()
+                bad[0, row % 3, row, (7 * row) % 45] = 0
+                with pytest.raises(AccelsimError, match="x: mode 'binary' allows values"):
+                    conv2d(bad, packed, **kw)
     finally:
         numba.set_num_threads(saved)
