@@ -157,7 +157,8 @@ def small_amx_conv(x, n, pads, value, check_binary, wa, r, s, sh, sw, e, f, n16,
     Each task of ``per`` blocks first pads the input rows its blocks read (x: NCHW int8, C-contiguous;
     ``pads`` (top, left, bottom, right) of ``value``) into a buffer of its own, and with
     ``check_binary`` checks those rows of x for values other than -1 / +1 (and the rows no output
-    reads: those a stride skips, those below the last output row): no separate padding pass, and no padded rows read from the other core's cache.
+    reads: those a stride skips, those below the last output row): no separate padding pass, and no
+    padded rows read from the other core's cache.
     ``prefetch``: prefetch the next block's output lines for writing. Returns 0 iff x passed the check
     (or none was asked for).
     """
@@ -236,7 +237,8 @@ def small_amx_conv(x, n, pads, value, check_binary, wa, r, s, sh, sw, e, f, n16,
 @dataclass(frozen=True)
 class SmallAmxPlan:
     """A checked few-channel layer's static arguments: calling it with x (N, C, H, W) int8, C-contiguous,
-    of the shape it was planned for, runs :func:`small_amx_conv` on each image into a new aligned y. Returns (y (N, K, E, F) int32, bad: ``check_binary`` was asked and x holds values other
+    of the shape it was planned for, runs :func:`small_amx_conv` on each image into a new aligned y.
+    Returns (y (N, K, E, F) int32, bad: ``check_binary`` was asked and x holds values other
     than -1 / +1, which the caller turns into the checks' error)."""
 
     path: str
