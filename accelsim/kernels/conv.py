@@ -26,7 +26,7 @@ Which kernel computes ``y`` (``ConvResult.path``):
 * On AMX hosts, two more routes for the same int8 products (host paths named after the
   modelled kernel, mapped back by ``HOST_PATH``): layers with at most 8 channels and one group
   (RGB input layers, any mode: ``xnor-window@amx`` / ``int8-amx``) gather each 32-pixel block's
-  patches with byte shuffles into a buffer in L1 (:func:`_amx_small`); stride-1 layers of whole
+  patches with byte shuffles into a buffer in L1 (:mod:`accelsim.kernels.rgb`); stride-1 layers of whole
   64-channel steps (int8; ternary with 128-256 channels, see :func:`_implicit_on_amx`) load their
   tiles straight from the padded lane planes, an implicit GEMM without patch matrix
   (:func:`_amx_implicit`). Both pad with the padding value itself, so binary needs no correction.
@@ -58,6 +58,7 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
                                       pack_input_lanes, pack_input_planes, pad_nhwc, pad_phases, round_up,
                                       window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
+from accelsim.kernels.rgb import SmallAmxPlan
 from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, SubsampledPlan, pad_pattern_table, subsample_checked
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
@@ -196,20 +197,6 @@ def _amx(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray) -> np.ndarray:
     return y
 
 
-def _amx_small(a: ConvArgs, pf: PackedFilters, y: np.ndarray) -> np.ndarray:
-    """Few-channel layers on AMX tiles, patches gathered per block (drivers.amx_small_conv): int8 products
-    of the values themselves, so binary padding of 0 or +-1 needs no correction."""
-    x = a.x
-    k, cg, r, s = a.w.shape
-    e, f = a.out_hw
-    hp, wp = x.shape[2] + a.padding[0] + a.padding[2], x.shape[3] + a.padding[1] + a.padding[3]
-    wa = small_amx_filters(pf)
-    for n in range(x.shape[0]):
-        xp = drivers.pad_planes(x, n, *a.padding, np.int8(a.pad_value))
-        drivers.amx_small_conv(xp, wa, cg, r, s, *a.stride, hp, wp, e, f, wa.shape[1] // 64, y[n].reshape(k, e * f))
-    return y
-
-
 def _amx_implicit(a: ConvArgs, pf: PackedFilters, lanes: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Stride-1 layers with channels in whole 64-byte steps on AMX tiles, B tiles read straight from the
     padded lane planes (drivers.amx_implicit_conv): int8 products of the values themselves."""
@@ -288,12 +275,20 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         else:
             drivers.direct_conv(xph, w, g_n, sh, sw, y)
         return y, "direct"
-    if a.mode == "binary" and cg <= SMALL_CHANNELS:
-        check_binary_x(x)     # (the bit packer of the xnor-popcount path below checks x as it goes)
-    if USE_AMX and g_n == 1 and cg <= SMALL_CHANNELS and sw <= 4:
+    small_amx = USE_AMX and g_n == 1 and cg <= SMALL_CHANNELS and sw <= 4
+    if a.mode == "binary" and cg <= SMALL_CHANNELS and not small_amx:
+        check_binary_x(x)     # (the AMX plan checks x as it pads it, the bit packer of xnor-popcount as it packs)
+    if small_amx:
         # few channels (an RGB input layer): int8 products on AMX tiles with the patches gathered per
-        # block; named after the kernel the modelled core runs (HOST_PATH)
-        return _amx_small(a, pf, y), SMALL_AMX_PATH[a.mode]
+        # block (accelsim.kernels.rgb); named after the kernel the modelled core runs (HOST_PATH)
+        plan = SmallAmxPlan(SMALL_AMX_PATH[a.mode], small_amx_filters(pf), tuple(pads), np.int8(a.pad_value),
+                            (cg, r, s, sh, sw), (k, e, f), a.mode == "binary")
+        y, bad = plan(x)
+        if bad:
+            check_binary_x(x)
+        if plannable:
+            pf.derived[plan_key] = plan
+        return y, plan.path
     if (USE_AMX and a.mode in AMX_IMPLICIT_MODES and g_n == 1 and (sh, sw) == (1, 1) and cg % 64 == 0
             and _implicit_on_amx(a.mode, cg, r * s, h + pads[0] + pads[2], wd + pads[1] + pads[3], e, f)):
         if a.mode == "binary":
@@ -497,13 +492,14 @@ def _bit_serial_stats(a: ConvArgs, pe: PEArray, per: int) -> CycleStats:
 
 
 def _plan_key(x, w, mode, stride, padding, groups, pad_value, pe) -> tuple | None:
-    """Key of a binary layer's plan among the packed filters' derived data, or None where no plan applies
+    """Key of a layer's plan among the packed filters' derived data, or None where no plan applies
     (raw filters, cycle counting, x not a C-contiguous int8 array, unhashable arguments). Every argument
-    that the checks or the kernel choice read is in it; the kernel checks x's values on every call."""
-    if (mode != "binary" or pe is not None or type(w) is not PackedFilters or type(x) is not np.ndarray
+    that the checks or the kernel choice read is in it (and the host paths switched on); the kernel
+    checks binary x's values on every call."""
+    if (pe is not None or type(w) is not PackedFilters or type(x) is not np.ndarray
             or x.dtype != np.int8 or not x.flags.c_contiguous):
         return None
-    key = ("plan", x.shape, stride, padding, groups, pad_value)
+    key = ("plan", x.shape, stride, padding, groups, pad_value, mode, USE_AMX, USE_VNNI)
     try:
         hash(key)
     except TypeError:

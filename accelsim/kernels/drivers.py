@@ -11,8 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
-from accelsim.kernels.amx import (amx_block, amx_block_at, amx_block_taps, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2, gather_lanes_s3,
-                                  gather_lanes_s4)
+from accelsim.kernels.amx import amx_block, amx_block_taps, amx_configure, amx_release
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
 from accelsim.kernels.packing import im2col_t, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
@@ -305,100 +304,6 @@ def amx_gemm(pt, w, nsteps16, out):
     for t in prange(nib * nkc):
         ib, kc = t // nkc, t % nkc
         amx_block(w, pt, kc * 4 * AMX_BLOCK, min(4, nkb - kc * 4), ib * AMX_BLOCK, nsteps16, out)
-
-
-@njit(cache=True, inline="always")
-def _gather_lanes(sw, src, soff, dst, doff):
-    if sw == 1:
-        gather_lanes_s1(src, soff, dst, doff)
-    elif sw == 2:
-        gather_lanes_s2(src, soff, dst, doff)
-    elif sw == 3:
-        gather_lanes_s3(src, soff, dst, doff)
-    else:
-        gather_lanes_s4(src, soff, dst, doff)
-
-
-@njit(cache=True, parallel=True)
-def pad_planes(x, n, pt, pl, pb, pr, value):
-    """Image ``n`` of NCHW int8 x (C-contiguous), padded with ``value``, as one flat array (C, Hp, Wp)
-    with 64 bytes of slack at the end (the lane gathers read whole 64-byte vectors)."""
-    c, h, w = x.shape[1], x.shape[2], x.shape[3]
-    hp, wp = h + pt + pb, w + pl + pr
-    out = np.empty(c * hp * wp + 64, np.int8)
-    for t in prange(c * hp):
-        ci, row = t // hp, t % hp
-        d0 = t * wp
-        if row < pt or row >= pt + h:
-            for j in range(wp):
-                out[np.uintp(d0 + j)] = value
-            continue
-        for j in range(pl):
-            out[np.uintp(d0 + j)] = value
-        for j in range(pl + w, wp):
-            out[np.uintp(d0 + j)] = value
-        src = x[n, ci, row - pt]
-        for c0 in range(0, w, 64):
-            copy_bytes(src, c0, out, d0 + pl + c0, min(64, w - c0))
-    out[c * hp * wp:] = 0
-    return out
-
-
-@njit(cache=True, parallel=True)
-def amx_small_conv(xp, wa, c, r, s, sh, sw, hp, wp, e, f, n16, y2):
-    """Few-channel layers (an RGB input layer) on AMX tiles, without an im2col pass.
-
-    The reduction runs over (channel, kernel row, group of 4 kernel columns): for 16 output
-    pixels of one row, the 4 taps of such a group are 4 consecutive bytes of one padded input
-    row at a stride of ``sw`` bytes, so one byte shuffle (VPERMB) of a 64-byte load makes a
-    whole 16-pixel row of the B tile. Blocks of 32 pixels x all filters are built in a small
-    buffer that stays in L1 and multiplied by the filter matrix ``wa`` (columns in that order,
-    taps beyond the kernel zero); ``y2`` is (K, E*F) int32. ``xp``: :func:`pad_planes` output.
-    """
-    m = e * f
-    kp, k = wa.shape[0], y2.shape[0]
-    sg_n = (s + 3) // 4
-    plane = hp * wp
-    nblk = (m + 31) // 32
-    per = 16                                    # 32-pixel blocks per task
-    for t in prange((nblk + per - 1) // per):
-        pt = np.zeros((n16 * 16, 128), np.int8)   # steps x (32 pixels x 4 bytes); unused steps stay 0
-        ob = np.empty((kp, 32), np.int32)
-        amx_configure()
-        for blk in range(t * per, min(nblk, (t + 1) * per)):
-            p0 = blk * 32
-            for half in range(2):
-                pix = p0 + 16 * half
-                ei, f0 = pix // f, pix % f
-                if pix + 16 <= m and f0 + 16 <= f:
-                    for ci in range(c):
-                        for ri in range(r):
-                            base = ci * plane + (ei * sh + ri) * wp + f0 * sw
-                            for sg in range(sg_n):
-                                j = (ci * r + ri) * sg_n + sg
-                                _gather_lanes(sw, xp, base + 4 * sg, pt, j * 128 + half * 64)
-                else:   # pixels across a row end or past the last one: byte by byte
-                    for nn in range(16):
-                        p = pix + nn
-                        e2, f2 = p // f, p % f
-                        for ci in range(c):
-                            for ri in range(r):
-                                for sg in range(sg_n):
-                                    j = (ci * r + ri) * sg_n + sg
-                                    for b in range(4):
-                                        ss = 4 * sg + b
-                                        v = np.int8(0)
-                                        if p < m and ss < s:
-                                            v = xp[ci * plane + (e2 * sh + ri) * wp + f2 * sw + ss]
-                                        pt[j, half * 64 + nn * 4 + b] = v
-            if kp == k and p0 + 32 <= m:
-                amx_block_at(wa, pt, 0, kp // 32, 0, n16, y2, p0)
-            else:
-                amx_block_at(wa, pt, 0, kp // 32, 0, n16, ob, 0)
-                for kk in range(k):
-                    for i in range(min(32, m - p0)):
-                        y2[kk, p0 + i] = ob[kk, i]
-        amx_release()
 
 
 @njit(cache=True, parallel=True)

@@ -80,16 +80,18 @@ def int8_lanes(pf: PackedFilters) -> np.ndarray:
 
 
 def small_amx_filters(pf: PackedFilters) -> np.ndarray:
-    """Filters for :func:`accelsim.kernels.drivers.amx_small_conv`: (K rounded up to 32, steps16 * 64)
+    """Filters for :func:`accelsim.kernels.rgb.small_amx_conv`: (K rounded up to 32, steps16 * 64)
     int8, columns in (channel, kernel row, group of 4 kernel columns, column in group) order, zero
-    beyond the kernel and beyond the real steps; made once per PackedFilters."""
+    beyond the kernel and beyond the real steps, 64-byte aligned; made once per PackedFilters."""
     if "small_amx" not in pf.derived:
         k, cg, r, s = pf.w.shape
         sg = -(-s // 4)
         wide = np.zeros((k, cg, r, sg * 4), np.int8)
         wide[..., :s] = pf.w
         cols = round_up(cg * r * sg, 16) * 4
-        out = np.zeros((round_up(k, 32), cols), np.int8)
+        raw = np.zeros(round_up(k, 32) * cols + 64, np.int8)   # on a cache-line boundary: whole-line tile rows
+        off = -raw.ctypes.data % 64
+        out = raw[off:off + round_up(k, 32) * cols].reshape(round_up(k, 32), cols)
         out[:k, :cg * r * sg * 4] = wide.reshape(k, -1)
         pf.derived["small_amx"] = out
     return pf.derived["small_amx"]
