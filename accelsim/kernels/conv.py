@@ -45,7 +45,7 @@ import numba
 import numpy as np
 
 from accelsim.errors import AccelsimError
-from accelsim.kernels import drivers
+from accelsim.kernels import depthwise, drivers
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
@@ -261,10 +261,13 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
     if kg < FB:
         if cg == 1 and kg == 1 and r == s == 3:
             unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
-            if unit or sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
-                if drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y,
-                                             a.mode == "binary"):
+            if unit:   # int8 lanes, x padded per channel in cache, binary x checked on the way
+                if depthwise.depthwise3x3_unit(x, w, pads[0], pads[1], np.int8(a.pad_value), sh, sw, y,
+                                               a.mode == "binary"):
                     check_binary_x(x)   # raises: binary x holds values other than -1 / +1
+                return y, "direct"
+            if sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
+                drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, y)
                 return y, "direct"
         if a.mode == "binary":
             check_binary_x(x)
