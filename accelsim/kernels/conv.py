@@ -262,10 +262,14 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         if cg == 1 and kg == 1 and r == s == 3:
             unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
             if unit:   # int8 lanes, x padded per channel in cache, binary x checked on the way
-                if depthwise.depthwise3x3_unit(x, w, pads[0], pads[1], np.int8(a.pad_value), sh, sw, y,
-                                               a.mode == "binary"):
+                plan = depthwise.DepthwisePlan(pads[0], pads[1], np.int8(a.pad_value), sh, sw, w, (k, e, f),
+                                               a.mode == "binary")
+                y, bad = plan(x, y)
+                if bad:
                     check_binary_x(x)   # raises: binary x holds values other than -1 / +1
-                return y, "direct"
+                if plan_key is not None and x is plan_x:
+                    pf.derived[plan_key] = plan
+                return y, plan.path
             if sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
                 drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, y)
                 return y, "direct"

@@ -12,6 +12,8 @@ The intrinsics are defined here, next to the driver, so the driver's Numba cache
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
@@ -165,3 +167,26 @@ def depthwise3x3_unit(x, w, pt, pl, value, sh, sw, y, check_binary=False):
     for t in range(flags.shape[0]):
         bad |= flags[t]
     return bad
+
+
+@dataclass(frozen=True)
+class DepthwisePlan:
+    """A checked depthwise 3x3 layer of values in {-1, 0, +1}: calling it with x (the shape it was planned
+    for, int8, C-contiguous) runs :func:`depthwise3x3_unit` straight away. Returns (y (N, K, E, F) int32,
+    bad: ``check_binary`` and x holds values other than -1 / +1)."""
+
+    pt: int
+    pl: int
+    value: np.int8
+    sh: int
+    sw: int
+    w: np.ndarray
+    out_kef: tuple[int, int, int]          # K, E, F
+    check_binary: bool
+    path = "direct"                        # (a class attribute: what conv2d reports for a planned call)
+
+    def __call__(self, x4: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        if y is None:                      # (or the caller's (N, K, E, F) int32 output array)
+            y = np.empty((x4.shape[0],) + self.out_kef, np.int32)
+        bad = depthwise3x3_unit(x4, self.w, self.pt, self.pl, self.value, self.sh, self.sw, y, self.check_binary)
+        return y, bad
