@@ -20,12 +20,13 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from accelsim.kernels.bytemoves import _store, copy_bytes, split_bytes
+from accelsim.kernels.bytemoves import _store
 from accelsim.kernels.microkernels import _array, _loop, _splat
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 V8 = ir.VectorType(I8, 64)
 BLOCK = 64            # outputs per block (int8 lanes of one AVX-512 vector)
+CHK_SLOTS = 8         # rows take turns at 8 check accumulators: no store-to-load chain from row to row
 SLACK = 2 * BLOCK     # buffer bytes past the last row: a block's junk lanes may read there
 
 
@@ -104,24 +105,94 @@ def unit_block(typingctx, buf, a0, rs, t1, t2, sgn, nzr, cst, y, yoff, store):
     return types.void(buf, i, i, i, i, i, i, i, y, i, i), codegen
 
 
+def _bad_bytes(builder, v):
+    """(v + 1) & 0xFD: 0 in the lanes holding -1 or +1."""
+    return builder.and_(builder.add(v, ir.Constant(V8, [1] * 64)), ir.Constant(V8, [0xFD] * 64))
+
+
+def _make_row(sw):
+    def typer(typingctx, x, xoff, buf, b0, b1, masks, mi, chk, choff):
+        def codegen(context, builder, sig, args):
+            x, xoff, buf, b0, b1, masks, mi, chk, choff = args
+            xb, _ = _array(context, builder, sig.args[0], x)
+            bb, _ = _array(context, builder, sig.args[2], buf)
+            mb, _ = _array(context, builder, sig.args[5], masks)
+            cb, _ = _array(context, builder, sig.args[7], chk)
+            cb = builder.add(cb, choff)
+            row = builder.add(mb, builder.mul(mi, ir.Constant(I64, 8 * 4)))
+
+            def mask(i):
+                m = builder.load(builder.inttoptr(builder.add(row, ir.Constant(I64, 8 * i)), I64.as_pointer()))
+                return builder.bitcast(m, ir.VectorType(I1, 64))
+
+            src = builder.add(xb, xoff)
+            ones = ir.Constant(V8, [0xFF] * 64)      # (-1: passes the check)
+            lo = _masked_load(builder, src, mask(0), ones)
+            hi = _masked_load(builder, builder.add(src, ir.Constant(I64, 64)), mask(1), ones)
+            if sw == 1:
+                _store(builder, lo, builder.add(bb, b0), mask(0))
+                _store(builder, hi, builder.add(bb, builder.add(b0, ir.Constant(I64, 64))), mask(1))
+            else:
+                for ph, boff in ((0, b0), (1, b1)):
+                    v = builder.shuffle_vector(lo, hi, ir.Constant(ir.VectorType(I32, 64), [2 * i + ph for i in range(64)]))
+                    _store(builder, v, builder.add(bb, boff), mask(2 + ph))
+            acc = _vload(builder, cb)
+            acc = builder.or_(acc, builder.or_(_bad_bytes(builder, lo), _bad_bytes(builder, hi)))
+            builder.store(acc, builder.inttoptr(cb, V8.as_pointer())).align = 1
+            return context.get_dummy_value()
+        i = types.int64
+        return types.void(x, i, buf, i, i, masks, i, chk, i), codegen
+    typer.__name__ = typer.__qualname__ = f"row_s{sw}"
+    typer.__doc__ = ("Up to 128 bytes of an x row from byte offset xoff (lanes: bits of masks[mi, 0:2]) into buf: "
+                     + ("at b0." if sw == 1 else "even bytes at b0, odd ones at b1 (bits of masks[mi, 2:4]).")
+                     + " ORs (b + 1) & 0xFD of every byte read into the 64 bytes at chk[choff:] (0 iff all are -1 / +1).")
+    return intrinsic(typer)
+
+
+row_s1, row_s2 = _make_row(1), _make_row(2)
+
+
+def _bits(n):
+    return np.int64(-1) if n >= 64 else (np.int64(1) << max(n, 0)) - 1
+
+
+_bits = njit(cache=True, inline="always")(_bits)
+
+
+@njit(cache=True)
+def _row_masks(wd):
+    """Per chunk of 128 bytes of an x row: load masks of its two halves, store masks of its even and odd bytes."""
+    nch = (wd + 127) // 128
+    masks = np.empty((nch, 4), np.int64)
+    for c in range(nch):
+        n = min(128, wd - 128 * c)
+        masks[c, 0], masks[c, 1] = _bits(min(n, 64)), _bits(n - 64)
+        masks[c, 2], masks[c, 3] = _bits((n + 1) // 2), _bits(n // 2)
+    return masks
+
+
 @njit(cache=True, inline="always")
-def _pad_channel(x, n, ko, pt, pl, value, sw, rs, half, buf):
+def _pad_channel(x, n, ko, pt, pl, value, sw, rs, half, masks, chk, buf):
     """Padded rows of channel ko of image n into buf, rs bytes apart; with sw > 1 each row is split
-    into sw column phases of ``half`` bytes: padded column j at phase j % sw, byte j // sw."""
-    h, wd = x.shape[2], x.shape[3]
+    into sw column phases of ``half`` bytes: padded column j at phase j % sw, byte j // sw.
+    Column strides 1 and 2 also OR each x byte's binary check into chk (see the row intrinsics)."""
+    k, h, wd = x.shape[1], x.shape[2], x.shape[3]
     buf[:] = value
+    plane = (n * k + ko) * h * wd
     for row in range(h):
-        src = x[n, ko, row]
         base = (row + pt) * rs
+        xoff = plane + row * wd
         if sw == 1:
-            for c0 in range(0, wd, 64):
-                copy_bytes(src, c0, buf, base + pl + c0, min(64, wd - c0))
+            for c in range(masks.shape[0]):
+                row_s1(x, xoff + 128 * c, buf, base + pl + 128 * c, 0, masks, c, chk, 64 * (row % CHK_SLOTS))
         elif sw == 2:   # input column j goes to phase (j + pl) % 2 at (j + pl) // 2
             ev = base + (pl % 2) * half + pl // 2
             od = base + ((1 + pl) % 2) * half + (1 + pl) // 2
-            for c0 in range(0, wd, 64):
-                split_bytes(src, c0, min(64, wd - c0), buf, ev + c0 // 2, buf, od + c0 // 2)
+            for c in range(masks.shape[0]):
+                row_s2(x, xoff + 128 * c, buf, ev + 64 * c, od + 64 * c, masks, c, chk,
+                       64 * (row % CHK_SLOTS))
         else:
+            src = x[n, ko, row]
             for j in range(wd):
                 jp = j + pl
                 buf[base + (jp % sw) * half + jp // sw] = src[j]
@@ -143,9 +214,10 @@ def depthwise3x3_unit(x, w, pt, pl, value, sh, sw, y, check_binary=False):
     last_mask = np.int64(-1) if last == BLOCK else (np.int64(1) << last) - 1
     t1, t2 = (1 % sw) * half + 1 // sw, (2 % sw) * half + 2 // sw
     flags = np.zeros(nb * k, np.int64)
+    masks = _row_masks(wd)
     for t in prange(nb * k):
         n, ko = t // k, t % k
-        if check_binary:
+        if check_binary and sw > 2:
             flags[t] = not_binary_bytes(x, (n * k + ko) * h * wd, h * wd)
         sgn, nzr, neg = 0, 0, 0
         for q in range(9):
@@ -156,7 +228,11 @@ def depthwise3x3_unit(x, w, pt, pl, value, sh, sw, y, check_binary=False):
                 sgn |= 1 << q
                 neg += 1
         buf = np.empty(rows * rs + SLACK, np.int8)
-        _pad_channel(x, n, ko, pt, pl, value, sw, rs, half, buf)
+        chk = np.zeros(64 * CHK_SLOTS, np.int8)
+        _pad_channel(x, n, ko, pt, pl, value, sw, rs, half, masks, chk, buf)
+        if check_binary and sw <= 2:
+            for j in range(64 * CHK_SLOTS):
+                flags[t] |= chk[j]
         for ei in range(e):
             ybase = ((n * k + ko) * e + ei) * f * 4
             a0 = ei * sh * rs
