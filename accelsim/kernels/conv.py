@@ -45,7 +45,7 @@ import numba
 import numpy as np
 
 from accelsim.errors import AccelsimError
-from accelsim.kernels import drivers
+from accelsim.kernels import depthwise, drivers
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import HAS_AMX, STEP_GROUP
 from accelsim.kernels.bitserial import gemm_bitserial, step_cycles, stripes_precision
@@ -257,10 +257,17 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
     if kg < FB:
         if cg == 1 and kg == 1 and r == s == 3:
             unit = a.mode == "binary" or (a.mode == "ternary" and in_unit_range(x))
-            if unit or sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
-                if drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, unit, y,
-                                             a.mode == "binary"):
+            if unit:   # int8 lanes, x padded per channel in cache, binary x checked on the way
+                plan = depthwise.DepthwisePlan(pads[0], pads[1], np.int8(a.pad_value), sh, sw, w, (k, e, f),
+                                               a.mode == "binary")
+                y, bad = plan(x, y)
+                if bad:
                     check_binary_x(x)   # raises: binary x holds values other than -1 / +1
+                if plannable and a.mode == "binary":   # (a ternary x must be checked for the unit range anew)
+                    pf.derived[plan_key] = plan
+                return y, plan.path
+            if sw > 1:   # (int8, column stride 1: the register-blocked depthwise3x3 below)
+                drivers.depthwise3x3_flat(x, w, *pads, np.int8(a.pad_value), sh, sw, y)
                 return y, "direct"
         if a.mode == "binary":
             check_binary_x(x)

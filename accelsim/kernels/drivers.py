@@ -12,7 +12,7 @@ from numba import njit, prange
 
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import amx_block, amx_block_taps, amx_configure, amx_release
-from accelsim.kernels.bytemoves import copy_bytes, split_bytes, widen_bytes
+from accelsim.kernels.bytemoves import copy_bytes, split_bytes
 from accelsim.kernels.packing import im2col_t, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
@@ -183,47 +183,22 @@ def _tap_offset(q, sh, sw, rows, cols):
     return ((ri % sh) * sw + si % sw) * rows * cols + (ri // sh) * cols + si // sw
 
 
-@njit(cache=True, inline="always")
-def _not_binary(flat):
-    """0 iff every int8 value of ``flat`` is -1 or +1 (64 byte lanes of OR)."""
-    n = flat.shape[0]
-    n64 = n // 64 * 64
-    lanes = np.zeros(64, np.uint8)
-    one, keep = np.uint8(1), np.uint8(0xFD)
-    for i0 in range(0, n64, 64):
-        for j in range(64):
-            lanes[j] |= np.uint8(np.uint8(flat[i0 + j]) + one) & keep
-    bad = np.uint8(0)
-    for j in range(64):
-        bad |= lanes[j]
-    for i in range(n64, n):
-        bad |= np.uint8(np.uint8(flat[i]) + one) & keep
-    return bad
-
-
 @njit(cache=True, parallel=True, fastmath=True)
-def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary=False):
-    """Depthwise 3x3, any stride, straight from the unpadded NCHW input.
+def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, y):
+    """Depthwise 3x3 of int8 values, any stride, straight from the unpadded NCHW input (used for
+    column strides > 1; values in {-1, 0, +1} take :func:`accelsim.kernels.depthwise.depthwise3x3_unit`).
 
     Each task pads its one channel into phase planes (:func:`_channel_phases`) that stay in
     cache; output (e, f) sits at flat position e * cols + f, so each tap is one contiguous
-    run and the whole channel is a single vector loop (a column or two of junk outputs
-    between rows, dropped on the way out). ``unit``: x, w and the padding are all in
-    {-1, 0, +1} (binary, ternary), so a sum of nine products lies in [-9, 9] and is computed
-    in int8 lanes (64 per AVX-512 vector instead of 16 int32) as ``(x ^ s) & z`` summed, minus ``sum(s & z)``, with
-    the tap's sign mask s and nonzero mask z: no multiplies. ``check_binary``: also check that x
-    holds only -1 / +1, channel by channel while it is in cache; returns 0 iff it does. x must be
-    C-contiguous.
+    run and the whole channel is a single vector loop of int32 multiply-adds (a column or two
+    of junk outputs between rows, dropped on the way out). x must be C-contiguous.
     """
     nb, k, e, f = y.shape
     h, wd = x.shape[2], x.shape[3]
     rows, cols = (h + pt + pb + sh - 1) // sh, (wd + pl + pr + sw - 1) // sw
     n_out = (e - 1) * cols + f
-    flags = np.zeros(nb * k, np.uint8)
     for t in prange(nb * k):
         n, ko = t // k, t % k
-        if check_binary:
-            flags[t] = _not_binary(x[n, ko].reshape(-1))
         ph = np.empty(sh * sw * rows * cols, np.int8)
         _channel_phases(x, n, ko, pt, pl, value, sh, sw, rows, cols, ph)
         o0, o1, o2 = _tap_offset(0, sh, sw, rows, cols), _tap_offset(1, sh, sw, rows, cols), \
@@ -235,47 +210,18 @@ def depthwise3x3_flat(x, w, pt, pl, pb, pr, value, sh, sw, unit, y, check_binary
         a0, a1, a2 = ph[o0:o0 + n_out], ph[o1:o1 + n_out], ph[o2:o2 + n_out]
         b0, b1, b2 = ph[o3:o3 + n_out], ph[o4:o4 + n_out], ph[o5:o5 + n_out]
         c0, c1, c2 = ph[o6:o6 + n_out], ph[o7:o7 + n_out], ph[o8:o8 + n_out]
-        if unit:
-            # per tap: sign mask s (0 / all ones) and nonzero mask z; ((x ^ s) - s) & z = (x ^ s) & z - (s & z),
-            # so the nine taps cost an XOR, an AND and an add each (bytes, wrapping), and one constant
-            sg, nz = np.empty(9, np.uint8), np.empty(9, np.uint8)
-            neg = 0
-            for q in range(9):
-                wv = w[ko, 0, q // 3, q % 3]
-                nz[q] = np.uint8(0) if wv == 0 else np.uint8(255)
-                sg[q] = np.uint8(255) if wv < 0 else np.uint8(0)
-                neg += 1 if wv < 0 else 0
-            s0, s1, s2, s3, s4, s5, s6, s7, s8 = sg[0], sg[1], sg[2], sg[3], sg[4], sg[5], sg[6], sg[7], sg[8]
-            z0, z1, z2, z3, z4, z5, z6, z7, z8 = nz[0], nz[1], nz[2], nz[3], nz[4], nz[5], nz[6], nz[7], nz[8]
-            cst = np.uint8(neg)          # - sum(s & z): each negative tap's mask is -1
-            acc8 = np.empty(n_out, np.int8)
-            for p in range(n_out):
-                acc8[p] = np.int8(np.uint8((np.uint8(a0[p]) ^ s0) & z0) + np.uint8((np.uint8(a1[p]) ^ s1) & z1)
-                                  + np.uint8((np.uint8(a2[p]) ^ s2) & z2) + np.uint8((np.uint8(b0[p]) ^ s3) & z3)
-                                  + np.uint8((np.uint8(b1[p]) ^ s4) & z4) + np.uint8((np.uint8(b2[p]) ^ s5) & z5)
-                                  + np.uint8((np.uint8(c0[p]) ^ s6) & z6) + np.uint8((np.uint8(c1[p]) ^ s7) & z7)
-                                  + np.uint8((np.uint8(c2[p]) ^ s8) & z8) + cst)
-            for ei in range(e):
-                out = y[n, ko, ei]
-                for c0 in range(0, f, 16):
-                    widen_bytes(acc8, ei * cols + c0, out, 4 * c0, min(16, f - c0))
-        else:
-            w0, w1, w2 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
-            w3, w4, w5 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
-            w6, w7, w8 = np.int32(w[ko, 0, 2, 0]), np.int32(w[ko, 0, 2, 1]), np.int32(w[ko, 0, 2, 2])
-            acc = np.empty(n_out, np.int32)
-            for p in range(n_out):
-                acc[p] = (w0 * np.int32(a0[p]) + w1 * np.int32(a1[p]) + w2 * np.int32(a2[p])
-                          + w3 * np.int32(b0[p]) + w4 * np.int32(b1[p]) + w5 * np.int32(b2[p])
-                          + w6 * np.int32(c0[p]) + w7 * np.int32(c1[p]) + w8 * np.int32(c2[p]))
-            for ei in range(e):
-                out = y[n, ko, ei]
-                for c0 in range(0, 4 * f, 64):
-                    copy_bytes(acc, 4 * (ei * cols) + c0, out, c0, min(64, 4 * f - c0))
-    bad = np.uint8(0)
-    for t in range(flags.shape[0]):
-        bad |= flags[t]
-    return bad
+        w0, w1, w2 = np.int32(w[ko, 0, 0, 0]), np.int32(w[ko, 0, 0, 1]), np.int32(w[ko, 0, 0, 2])
+        w3, w4, w5 = np.int32(w[ko, 0, 1, 0]), np.int32(w[ko, 0, 1, 1]), np.int32(w[ko, 0, 1, 2])
+        w6, w7, w8 = np.int32(w[ko, 0, 2, 0]), np.int32(w[ko, 0, 2, 1]), np.int32(w[ko, 0, 2, 2])
+        acc = np.empty(n_out, np.int32)
+        for p in range(n_out):
+            acc[p] = (w0 * np.int32(a0[p]) + w1 * np.int32(a1[p]) + w2 * np.int32(a2[p])
+                      + w3 * np.int32(b0[p]) + w4 * np.int32(b1[p]) + w5 * np.int32(b2[p])
+                      + w6 * np.int32(c0[p]) + w7 * np.int32(c1[p]) + w8 * np.int32(c2[p]))
+        for ei in range(e):
+            out = y[n, ko, ei]
+            for c0 in range(0, 4 * f, 64):
+                copy_bytes(acc, 4 * (ei * cols) + c0, out, c0, min(64, 4 * f - c0))
 
 
 @njit(cache=True, parallel=True)
