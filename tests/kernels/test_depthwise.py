@@ -58,3 +58,16 @@ def test_ternary_int8_x_does_not_take_the_unit_driver():
     for stride in (1, 2):
         kw = dict(mode="ternary", stride=stride, padding=1, groups=4)
         np.testing.assert_array_equal(conv2d(x, w, **kw).y, conv2d_reference(x, w, **kw))
+
+
+def test_ternary_plan_is_not_reused_for_int8_range_x():
+    """A prepacked ternary layer called on x in {-1, 0, +1}, then on x with other int8 values: the second
+    call must not run the first call's unit-range kernel (a ternary layer keeps no plan)."""
+    rng = np.random.default_rng(3)
+    w = rand(rng, (4, 1, 3, 3), "ternary")
+    pf = pack_filters(w, mode="ternary", groups=4)
+    kw = dict(mode="ternary", stride=1, padding=1, groups=4)
+    x_unit = rand(rng, (1, 4, 9, 70), "ternary")
+    x_int8 = rng.integers(-128, 128, size=(1, 4, 9, 70), dtype=np.int8)
+    for x in (x_unit, x_unit, x_int8):
+        np.testing.assert_array_equal(conv2d(x, pf, **kw).y, conv2d_reference(x, w, **kw))
