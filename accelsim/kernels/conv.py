@@ -59,7 +59,7 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
                                       window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
 from accelsim.kernels.rgb import SmallAmxPlan
-from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, SubsampledPlan, pad_pattern_table, subsample_checked
+from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, SubsampledPlan, pad_pattern_table
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
@@ -237,13 +237,13 @@ def _compute(a: ConvArgs, pf: PackedFilters, plan_key=None) -> tuple[np.ndarray,
         sh, sw = a.stride
         if a.mode == "binary" and a.groups == 1 and a.x.shape[0] == 1 and a.w.shape[1] > SMALL_CHANNELS:
             sub = a.stride   # (the band branch below; its plan repeats this step)
-            xs, bad = subsample_checked(a.x, sh, sw)
+            xs, bad = drivers.subsample(a.x, sh, sw, True)
             if bad:
                 check_binary_x(a.x)   # raises: every value, not only the pixels read
         else:
             if a.mode == "binary":
                 check_binary_x(a.x)   # every value, not only the pixels read
-            xs = drivers.subsample(a.x, sh, sw)
+            xs, _ = drivers.subsample(a.x, sh, sw, False)
         plannable = plannable and sub is not None   # (only the band plan below redoes this step)
         a = dataclasses.replace(a, x=xs, stride=(1, 1))
     x, w = a.x, a.w

@@ -13,6 +13,7 @@ from numba import njit, prange
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import amx_block, amx_block_taps, amx_configure, amx_release
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes
+from accelsim.kernels.checks import _byte_flags
 from accelsim.kernels.packing import im2col_t, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
@@ -338,14 +339,19 @@ def amx_implicit_conv(xl, wl, offs, hp, wp, e, f, yk):
 
 
 @njit(cache=True, parallel=True)
-def subsample(x, sh, sw):
-    """x[:, :, ::sh, ::sw] as a new C-contiguous array (a strided 1x1 layer reads only those pixels);
-    column stride 2 splits each row with one byte shuffle per 64 bytes."""
+def subsample(x, sh, sw, check_binary):
+    """(x[:, :, ::sh, ::sw] as a new C-contiguous array, flags): a strided 1x1 layer reads only those
+    pixels. Column stride 2 splits each row with one byte shuffle per 64 bytes. ``check_binary``: also
+    check every value of x, read or not, in the same pass over each channel plane; flags is then 0 iff
+    all of them are -1 or +1 (without the check, 0)."""
     nb, c, h, w = x.shape
     ho, wo = (h + sh - 1) // sh, (w + sw - 1) // sw
     out = np.empty((nb, c, ho, wo), np.int8)
+    flags = np.zeros(nb * c, np.uint8)
     for t in prange(nb * c):
         b, ci = t // c, t % c
+        if check_binary:
+            flags[t] = _byte_flags(x[b, ci].reshape(-1).view(np.uint8))[1]
         junk = np.empty(32, np.int8)
         for i in range(ho):
             src, dst = x[b, ci, i * sh], out[b, ci, i]
@@ -355,7 +361,10 @@ def subsample(x, sh, sw):
             else:
                 for j in range(wo):
                     dst[j] = src[j * sw]
-    return out
+    bad = np.uint8(0)
+    for t in range(flags.shape[0]):
+        bad |= flags[t]
+    return out, bad
 
 
 @njit(cache=True, parallel=True)

@@ -20,8 +20,7 @@ import numpy as np
 from numba import njit, prange
 from numba.np.ufunc import parallel as _parallel
 
-from accelsim.kernels.bytemoves import split_bytes
-from accelsim.kernels.checks import _byte_flags
+from accelsim.kernels.drivers import subsample
 from accelsim.kernels.microkernels import FB, LANES, TABLE, xorpop_1t, xorpop_1v, xorpop_2t, xorpop_2v
 from accelsim.kernels.packing import WORD_BITS, _pack_chunk, _place
 
@@ -125,7 +124,7 @@ class BandPlan:
 @dataclass(frozen=True)
 class SubsampledPlan:
     """A strided 1x1 layer: reads every sh-th row and sw-th column of x only, so its plan takes those
-    pixels (:func:`subsample_checked`, which checks all of x's values in the same pass) and runs the
+    pixels (:func:`~accelsim.kernels.drivers.subsample`, which checks all of x's values in the same pass) and runs the
     stride-1 band plan on them. Same call and result as :class:`BandPlan`."""
 
     band: BandPlan
@@ -133,37 +132,9 @@ class SubsampledPlan:
     path = "xnor-popcount"
 
     def __call__(self, x4: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-        xs, bad = subsample_checked(x4, *self.stride)
+        xs, bad = subsample(x4, *self.stride, True)
         y, bad2 = self.band(xs, y)
         return y, bad | bad2
-
-
-@njit(cache=True, parallel=True)
-def subsample_checked(x, sh, sw):
-    """(x[:, :, ::sh, ::sw] as a new C-contiguous array, flags: 0 iff every value of x is -1 or +1).
-
-    One pass per channel plane: the check over the whole plane (a flat run, 64 byte lanes), then the rows
-    read (column stride 2: one byte shuffle per 64 bytes)."""
-    nb, c, h, w = x.shape
-    ho, wo = (h + sh - 1) // sh, (w + sw - 1) // sw
-    out = np.empty((nb, c, ho, wo), np.int8)
-    flags = np.zeros(nb * c, np.uint8)
-    for t in prange(nb * c):
-        b, ci = t // c, t % c
-        flags[t] = _byte_flags(x[b, ci].reshape(-1).view(np.uint8))[1]
-        junk = np.empty(32, np.int8)
-        for i in range(ho):
-            src, dst = x[b, ci, i * sh], out[b, ci, i]
-            if sw == 2:
-                for c0 in range(0, w, 64):
-                    split_bytes(src, c0, min(64, w - c0), dst, c0 // 2, junk, 0)
-            else:
-                for j in range(wo):
-                    dst[j] = src[j * sw]
-    bad = np.uint8(0)
-    for t in range(flags.shape[0]):
-        bad |= flags[t]
-    return out, bad
 
 
 NO_TABLES = (np.zeros((0, TABLE), np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32))
