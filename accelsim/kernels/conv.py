@@ -38,10 +38,8 @@ All paths accumulate exactly in integers, so ``y`` equals the NumPy references b
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from accelsim.errors import AccelsimError
@@ -59,7 +57,8 @@ from accelsim.kernels.packing import (filter_rows, im2col, im2col_t, im2col_wind
                                       window_phases)
 from accelsim.kernels.pe import MODE_BITS, PEArray
 from accelsim.kernels.rgb import SmallAmxPlan
-from accelsim.kernels.xnor_band import NO_TABLES, BandPlan, SubsampledPlan, pad_pattern_table
+from accelsim.kernels.xnor_band import (NO_TABLES, BandPlan, SubsampledPlan, pad_pattern_table,
+                                       padding_patterns, pattern_corrections)
 
 USE_VNNI = HAS_VNNI  # tests switch it off to check the portable int8 path
 USE_AMX = HAS_AMX    # int8 products on AMX tiles where the CPU has them (tests switch it off to check VNNI)
@@ -124,22 +123,6 @@ class ConvResult:
                 "cycles": self.stats.to_dict() if self.stats else None}
 
 
-@functools.lru_cache(maxsize=256)
-def _padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl):
-    """Which taps of each output row / column are inside the input, as few distinct patterns.
-
-    Returns (row patterns (P, R), column patterns (Q, S), and for the outputs whose window
-    reaches into the padding: their rows, columns, row-pattern and column-pattern indices).
-    """
-    rows = np.arange(e)[:, None] * sh - pt + np.arange(r)[None, :]
-    cols = np.arange(f)[:, None] * sw - pl + np.arange(s)[None, :]
-    row_in, col_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < wd)
-    row_pat, row_of = np.unique(row_in, axis=0, return_inverse=True)
-    col_pat, col_of = np.unique(col_in, axis=0, return_inverse=True)
-    be, bf = np.nonzero(~(row_in.all(axis=1)[:, None] & col_in.all(axis=1)[None, :]))
-    return (row_pat.astype(np.int64), col_pat.astype(np.int64), be, bf, row_of.ravel()[be], col_of.ravel()[bf])
-
-
 def _zero_pad_tables(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, np.ndarray]:
     """Binary zero padding: the kernel padded with -1, so ``sum_c w`` must be added back for every
     padded tap. Returns (flat positions e * F + f of the outputs whose window reaches into the
@@ -154,11 +137,11 @@ def _zero_pad_tables(a: ConvArgs, pf: PackedFilters) -> tuple[np.ndarray, np.nda
     key = ("zero_pad", e, f, h, wd, sh, sw, a.padding[0], a.padding[1])
     if key not in pf.derived:
         r, s = pf.tap_sums.shape[1:]
-        row_pat, col_pat, be, bf, pe_, pf_ = _padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0],
-                                                               a.padding[1])
-        inside = np.einsum("krs,pr,qs->kpq", pf.tap_sums, row_pat, col_pat)
-        corr = pf.tap_sums.sum(axis=(1, 2))[:, None, None] - inside      # (K, row patterns, column patterns)
-        pf.derived[key] = ((be * f + bf).astype(np.int64), np.ascontiguousarray(corr[:, pe_, pf_], dtype=np.int32))
+        row_pat, col_pat, row_of, col_of = padding_patterns(e, f, h, wd, r, s, sh, sw, a.padding[0], a.padding[1])
+        be, bf = np.nonzero(~(row_pat.all(axis=1)[row_of][:, None] & col_pat.all(axis=1)[col_of][None, :]))
+        corr = pattern_corrections(pf.tap_sums, row_pat, col_pat)      # (K, row patterns, column patterns)
+        pf.derived[key] = ((be * f + bf).astype(np.int64),
+                           np.ascontiguousarray(corr[:, row_of[be], col_of[bf]], dtype=np.int32))
     return pf.derived[key]
 
 

@@ -134,7 +134,8 @@ def _make_row(sw):
                 _store(builder, hi, builder.add(bb, builder.add(b0, ir.Constant(I64, 64))), mask(1))
             else:
                 for ph, boff in ((0, b0), (1, b1)):
-                    v = builder.shuffle_vector(lo, hi, ir.Constant(ir.VectorType(I32, 64), [2 * i + ph for i in range(64)]))
+                    even_odd = ir.Constant(ir.VectorType(I32, 64), [2 * i + ph for i in range(64)])
+                    v = builder.shuffle_vector(lo, hi, even_odd)
                     _store(builder, v, builder.add(bb, boff), mask(2 + ph))
             acc = _vload(builder, cb)
             acc = builder.or_(acc, builder.or_(_bad_bytes(builder, lo), _bad_bytes(builder, hi)))
@@ -145,7 +146,8 @@ def _make_row(sw):
     typer.__name__ = typer.__qualname__ = f"row_s{sw}"
     typer.__doc__ = ("Up to 128 bytes of an x row from byte offset xoff (lanes: bits of masks[mi, 0:2]) into buf: "
                      + ("at b0." if sw == 1 else "even bytes at b0, odd ones at b1 (bits of masks[mi, 2:4]).")
-                     + " ORs (b + 1) & 0xFD of every byte read into the 64 bytes at chk[choff:] (0 iff all are -1 / +1).")
+                     + " ORs (b + 1) & 0xFD of every byte read into the 64 bytes at chk[choff:]"
+                     + " (0 iff all are -1 / +1).")
     return intrinsic(typer)
 
 

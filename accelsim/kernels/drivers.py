@@ -13,7 +13,7 @@ from numba import njit, prange
 from accelsim.kernels.amx import BLOCK as AMX_BLOCK
 from accelsim.kernels.amx import amx_block, amx_block_taps, amx_configure, amx_release
 from accelsim.kernels.bytemoves import copy_bytes, split_bytes
-from accelsim.kernels.checks import _byte_flags
+from accelsim.kernels.checks import not_binary
 from accelsim.kernels.packing import im2col_t, pack_input_planes
 from accelsim.kernels.microkernels import (FB, LANES, ternary_1v, ternary_2v, vnni_1v, vnni_2v, xorpop_1v,
                                            xorpop_2v)
@@ -351,7 +351,7 @@ def subsample(x, sh, sw, check_binary):
     for t in prange(nb * c):
         b, ci = t // c, t % c
         if check_binary:
-            flags[t] = _byte_flags(x[b, ci].reshape(-1).view(np.uint8))[1]
+            flags[t] = not_binary(x[b, ci].reshape(-1))
         junk = np.empty(32, np.int8)
         for i in range(ho):
             src, dst = x[b, ci, i * sh], out[b, ci, i]

@@ -31,6 +31,7 @@ from numba.extending import intrinsic
 from accelsim.kernels.amx import (amx_block_at, amx_configure, amx_release, gather_lanes_s1, gather_lanes_s2,
                                   gather_lanes_s3, gather_lanes_s4)
 from accelsim.kernels.bytemoves import copy_bytes
+from accelsim.kernels.checks import not_binary
 from accelsim.kernels.microkernels import _array
 
 ALIGN_BYTES = 64   # a cache line
@@ -94,24 +95,6 @@ def _gather_lanes(sw, src, soff, dst, doff):
 
 
 @njit(cache=True, inline="always")
-def _not_binary(flat):
-    """0 iff every int8 value of ``flat`` is -1 or +1 (64 byte lanes of OR of (v + 1) & 0xFD)."""
-    n = flat.shape[0]
-    n64 = n // 64 * 64
-    lanes = np.zeros(64, np.uint8)
-    one, keep = np.uint8(1), np.uint8(0xFD)
-    for i0 in range(0, n64, 64):
-        for j in range(64):
-            lanes[j] |= np.uint8(np.uint8(flat[i0 + j]) + one) & keep
-    bad = np.uint8(0)
-    for j in range(64):
-        bad |= lanes[j]
-    for i in range(n64, n):
-        bad |= np.uint8(np.uint8(flat[i]) + one) & keep
-    return bad
-
-
-@njit(cache=True, inline="always")
 def _pad_rows(x, n, pt, pl, value, row0, row1, wp, buf):
     """Padded rows [row0, row1) of every channel of image ``n`` into ``buf`` as (C, row1 - row0, Wp), padded
     with ``value`` (``buf``: 64 bytes of slack after that, as the lane gathers read whole 64-byte vectors)."""
@@ -139,7 +122,7 @@ def _check_rows(x, n, x0, x1):
     bad = np.uint8(0)
     if x1 > x0:
         for ci in range(x.shape[1]):
-            bad |= _not_binary(x[n, ci, x0:x1].reshape(-1))
+            bad |= not_binary(x[n, ci, x0:x1].reshape(-1))
     return bad
 
 

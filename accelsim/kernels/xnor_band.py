@@ -6,13 +6,15 @@ stays in L1, runs the XNOR-popcount micro-kernel on it and writes the outputs in
 zero-padding corrections of border pixels are added by the micro-kernels themselves from a small
 per-filter table (:func:`pad_pattern_table`), or per block where a layer has more than 16 border
 patterns. So no patch matrix is built in memory, and the outputs never move between cores.
-Before this, the packer, im2col and the GEMM each split the work their own way: on 2 threads each GEMM thread read half its patches from the other core's
-cache (layer1 64->64 3x3 at 56x56: 0.097 ms for the layer, 0.062 ms for its GEMM alone).
+Before this, the packer, im2col and the GEMM each split the work their own way: on 2 threads
+each GEMM thread read half its patches from the other core's cache (layer1 64->64 3x3 at 56x56:
+0.097 ms for the layer, 0.062 ms for its GEMM alone).
 Packing the halo rows of a band twice costs little: the packed input is 1/64 of x's bytes
 per channel.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numba
@@ -29,37 +31,52 @@ PV1 = LANES["xorpop"]            # pixels per 1-vector micro-kernel call
 PV2 = 2 * PV1                    # pixels per 2-vector micro-kernel call
 
 
-def pad_pattern_table(tap_sums: np.ndarray, kw: int, kgp: int, e: int, f: int, h: int, wd: int, sh: int, sw: int,
-                      pt: int, pl: int):
-    """Binary zero padding as a per-filter table for the table micro-kernels, or None if the layer has more
-    than :data:`TABLE` border patterns.
+@functools.lru_cache(maxsize=256)
+def padding_patterns(e: int, f: int, h: int, wd: int, r: int, s: int, sh: int, sw: int, pt: int, pl: int):
+    """Which taps of each output row / column are inside the input, as few distinct patterns.
 
-    The kernel pads with -1, so every output must get ``sum_c w`` back for each of its taps in the padding;
-    which taps those are depends only on the output's (row pattern, column pattern): 9 pairs for a 3x3
-    window with padding 1. Returns (tab (kgp, TABLE) int32: ``kw`` + the correction of each pair, pidx
-    (E*F + BLOCK) int32: each output's pair, border (E*F + BLOCK + 1) int32: how many of the outputs before
-    each one have a window that reaches into the padding; vectors without such outputs take the plain
-    micro-kernel and bias kw).
+    Returns (row patterns (P, R) int64 of 0 / 1, column patterns (Q, S), each output row's pattern index
+    (E,), each output column's (F,)). An output's window reaches into the padding iff its row pattern or
+    its column pattern is not all ones.
     """
-    r, s = tap_sums.shape[1:]
     rows = np.arange(e)[:, None] * sh - pt + np.arange(r)[None, :]
     cols = np.arange(f)[:, None] * sw - pl + np.arange(s)[None, :]
     row_in, col_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < wd)
     row_pat, row_of = np.unique(row_in, axis=0, return_inverse=True)
     col_pat, col_of = np.unique(col_in, axis=0, return_inverse=True)
+    return row_pat.astype(np.int64), col_pat.astype(np.int64), row_of.reshape(-1), col_of.reshape(-1)
+
+
+def pattern_corrections(tap_sums: np.ndarray, row_pat: np.ndarray, col_pat: np.ndarray) -> np.ndarray:
+    """(K, P, Q) int64: for each filter and (row pattern, column pattern), ``sum_c w`` over the taps in the
+    padding: what an output padded with -1 must get back for exact zero padding."""
+    inside = np.einsum("krs,pr,qs->kpq", tap_sums.astype(np.int64), row_pat, col_pat)
+    return tap_sums.sum(axis=(1, 2), dtype=np.int64)[:, None, None] - inside
+
+
+def pad_pattern_table(tap_sums: np.ndarray, kw: int, kgp: int, e: int, f: int, h: int, wd: int, sh: int, sw: int,
+                      pt: int, pl: int):
+    """Binary zero padding as a per-filter table for the table micro-kernels, or None if the layer has more
+    than :data:`TABLE` border patterns.
+
+    Which taps of an output are in the padding depends only on its (row pattern, column pattern)
+    (:func:`padding_patterns`): 9 pairs for a 3x3 window with padding 1. Returns (tab (kgp, TABLE) int32:
+    ``kw`` + the correction of each pair (:func:`pattern_corrections`), pidx (E*F + BLOCK) int32: each
+    output's pair, border (E*F + BLOCK + 1) int32: how many of the outputs before each one have a window
+    that reaches into the padding; vectors without such outputs take the plain micro-kernel and bias kw).
+    """
+    r, s = tap_sums.shape[1:]
+    row_pat, col_pat, row_of, col_of = padding_patterns(e, f, h, wd, r, s, sh, sw, pt, pl)
     npr, npc = len(row_pat), len(col_pat)
     if npr * npc > TABLE:
         return None
-    inside = np.einsum("krs,pr,qs->kpq", tap_sums.astype(np.int64), row_pat.astype(np.int64),
-                       col_pat.astype(np.int64))
-    corr = tap_sums.sum(axis=(1, 2), dtype=np.int64)[:, None, None] - inside
+    corr = pattern_corrections(tap_sums, row_pat, col_pat)
     tab = np.full((kgp, TABLE), kw, np.int32)
     tab[:corr.shape[0], :npr * npc] += corr.reshape(corr.shape[0], -1).astype(np.int32)
-    pat = (row_of.reshape(-1)[:, None] * npc + col_of.reshape(-1)[None, :]).reshape(-1)
     m = e * f
     pidx = np.zeros(m + BLOCK, np.int32)
-    pidx[:m] = pat
-    edge = ~(row_in.all(axis=1)[:, None] & col_in.all(axis=1)[None, :]).reshape(-1)
+    pidx[:m] = (row_of[:, None] * npc + col_of[None, :]).reshape(-1)
+    edge = ~(row_pat.all(axis=1)[row_of][:, None] & col_pat.all(axis=1)[col_of][None, :]).reshape(-1)
     border = np.zeros(m + BLOCK + 1, np.int32)
     border[1:m + 1] = np.cumsum(edge)
     border[m + 1:] = border[m]
