@@ -21,6 +21,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from accelsim.kernels.bytemoves import _store
+from accelsim.kernels.checks import not_binary
 from accelsim.kernels.microkernels import _array, _loop, _splat
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
@@ -40,35 +41,6 @@ def _masked_load(builder, addr, mask, passthru):
     fn = cgutils.get_or_insert_function(
         builder.module, ir.FunctionType(V8, [V8.as_pointer(), I32, mask.type, V8]), "llvm.masked.load.v64i8.p0")
     return builder.call(fn, [builder.inttoptr(addr, V8.as_pointer()), ir.Constant(I32, 1), mask, passthru])
-
-
-@intrinsic
-def not_binary_bytes(typingctx, src, off, n):
-    """OR over the n bytes at src[off:] of (b + 1) & 0xFD: 0 iff every byte is -1 or +1 (int64)."""
-    def codegen(context, builder, sig, args):
-        sb, _ = _array(context, builder, sig.args[0], args[0])
-        base = builder.add(sb, args[1])
-        one, keep = ir.Constant(V8, [1] * 64), ir.Constant(V8, [0xFD] * 64)
-
-        def bad(v):
-            return builder.and_(builder.add(v, one), keep)
-
-        nfull = builder.lshr(args[2], ir.Constant(I64, 6))
-
-        def body(j, accs):
-            v = _vload(builder, builder.add(base, builder.shl(j, ir.Constant(I64, 6))))
-            return [builder.or_(accs[0], bad(v))]
-
-        acc, = _loop(builder, nfull, [ir.Constant(V8, [0] * 64)], body)
-        rest = builder.and_(args[2], ir.Constant(I64, 63))
-        low = builder.sub(builder.shl(ir.Constant(I64, 1), rest), ir.Constant(I64, 1))
-        tail = _masked_load(builder, builder.add(base, builder.shl(nfull, ir.Constant(I64, 6))),
-                            builder.bitcast(low, ir.VectorType(I1, 64)), ir.Constant(V8, [0xFF] * 64))
-        acc = builder.or_(acc, bad(tail))
-        v64 = ir.VectorType(I64, 8)
-        red = cgutils.get_or_insert_function(builder.module, ir.FunctionType(I64, [v64]), "llvm.vector.reduce.or.v8i64")
-        return builder.call(red, [builder.bitcast(acc, v64)])
-    return types.int64(src, types.intp, types.intp), codegen
 
 
 @intrinsic
@@ -220,7 +192,7 @@ def depthwise3x3_unit(x, w, pt, pl, value, sh, sw, y, check_binary=False):
     for t in prange(nb * k):
         n, ko = t // k, t % k
         if check_binary and sw > 2:
-            flags[t] = not_binary_bytes(x, (n * k + ko) * h * wd, h * wd)
+            flags[t] = not_binary(x[n, ko].reshape(-1))
         sgn, nzr, neg = 0, 0, 0
         for q in range(9):
             wv = w[ko, 0, q // 3, q % 3]
